@@ -1,0 +1,49 @@
+// ecg::Record: one ECG recording in physical units, the hand-off between readers and everything else.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ecg {
+
+enum class Sex { unknown, female, male };
+
+std::string_view to_string(Sex sex);
+
+struct Record {
+  std::string name;                  // record name, keyed by file name (not by the header's claim)
+  std::string source_format;         // e.g. "wfdb-16", "wfdb-mat", "csv", "edf"
+  double fs_hz = 0.0;                // sampling frequency
+  std::size_t n_samples = 0;         // samples per lead
+  std::vector<std::string> leads;    // canonical lead names (I, II, III, aVR, aVL, aVF, V1..V6, ...)
+  std::vector<float> samples_mv;     // lead-major: samples_mv[lead * n_samples + i], millivolts
+  std::optional<double> age_years;
+  Sex sex = Sex::unknown;
+  std::vector<std::string> labels;   // diagnosis codes as the file states them (e.g. SNOMED CT)
+  std::vector<std::string> warnings; // things the reader noticed but could live with
+
+  std::size_t n_leads() const { return leads.size(); }
+  double duration_s() const { return fs_hz > 0 ? static_cast<double>(n_samples) / fs_hz : 0.0; }
+  std::span<const float> lead(std::size_t index) const {
+    return {samples_mv.data() + index * n_samples, n_samples};
+  }
+  std::span<float> lead(std::size_t index) {
+    return {samples_mv.data() + index * n_samples, n_samples};
+  }
+  // Index of a canonical lead name, or nullopt when the record lacks it.
+  std::optional<std::size_t> lead_index(std::string_view canonical_name) const;
+};
+
+// Summary of a record as JSON (record, fs_hz, leads, n_samples, duration_s, age, sex, labels,
+// warnings): what `ecg-screen info` prints and what the JS API returns as record metadata.
+std::string record_info_json(const Record& record);
+
+// Rebuilds a Record from record_info_json() output and lead-major samples (the JS API keeps records
+// as metadata + one Float32Array and hands both back for screening).
+Record record_from_info_json(std::string_view info_json, std::span<const float> samples_mv);
+
+}  // namespace ecg

@@ -1,0 +1,89 @@
+// Embind bindings: thin and typed, no logic. Every ecg::Error becomes a JS Error with the same message.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "ecg/error.h"
+#include "ecg/io.h"
+#include "ecg/record.h"
+#include "ecg/screen.h"
+
+using emscripten::val;
+
+namespace {
+
+[[noreturn]] void throw_js(const std::string& message) {
+  val::global("Error").new_(val(message)).throw_();
+}
+
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const ecg::Error& e) {
+    throw_js(e.what());
+  } catch (const std::exception& e) {
+    throw_js(std::string("internal error: ") + e.what());
+  }
+}
+
+// A set of named files, filled from JS (std::string binds to Uint8Array/ArrayBuffer bytes).
+class FileSet {
+ public:
+  void add(const std::string& name, const std::string& bytes) { files_.push_back({name, bytes}); }
+  std::size_t size() const { return files_.size(); }
+  std::vector<ecg::io::NamedBuffer> buffers() const {
+    std::vector<ecg::io::NamedBuffer> out;
+    for (const auto& [name, bytes] : files_) {
+      out.push_back({name, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}});
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> files_;
+};
+
+// readRecord(files) -> { info: string (JSON), samples: Float32Array (lead-major, mV) }
+val read_record(const FileSet& files) {
+  return guarded([&] {
+    auto buffers = files.buffers();
+    ecg::Record record = ecg::io::read_record(buffers);
+    val out = val::object();
+    out.set("info", ecg::record_info_json(record));
+    val view(emscripten::typed_memory_view(record.samples_mv.size(), record.samples_mv.data()));
+    out.set("samples", view.call<val>("slice"));  // copy out before `record` is freed
+    return out;
+  });
+}
+
+std::vector<std::string> wfdb_companions(const std::string& name, const std::string& bytes) {
+  return guarded([&] {
+    ecg::io::NamedBuffer header{name, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}};
+    return ecg::io::wfdb_companion_files(header);
+  });
+}
+
+// screen(infoJson, samples, patientJson) -> findings JSON
+std::string screen(const std::string& info_json, const val& samples, const std::string& patient_json) {
+  return guarded([&] {
+    const auto values = emscripten::convertJSArrayToNumberVector<float>(samples);
+    ecg::Record record = ecg::record_from_info_json(info_json, values);
+    return ecg::screen::to_json(ecg::screen::screen(record, ecg::screen::patient_from_json(patient_json)));
+  });
+}
+
+std::string version() { return ECG_SCREEN_VERSION; }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(ecg_screen) {
+  emscripten::register_vector<std::string>("StringVector");
+  emscripten::class_<FileSet>("FileSet").constructor<>().function("add", &FileSet::add).function("size", &FileSet::size);
+  emscripten::function("readRecord", &read_record);
+  emscripten::function("wfdbCompanions", &wfdb_companions);
+  emscripten::function("screen", &screen);
+  emscripten::function("version", &version);
+}

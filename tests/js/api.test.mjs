@@ -1,0 +1,59 @@
+// The JS API over the wasm core, under Node: reading, screening, errors, parity with the native CLI.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { EcgRecord, loadEcgScreen } from '../../web/lib/ecg-screen.js';
+import { loadRecordFiles, readRecordFromPath } from '../../web/lib/node.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const sample = `${fixtures}wfdb/00003_hr`;
+const ecg = await loadEcgScreen();
+
+test('readRecord returns the PTB-XL sample with its header values', async () => {
+  const record = await readRecordFromPath(ecg, sample);
+  assert.ok(record instanceof EcgRecord);
+  assert.equal(record.name, '00003_hr');
+  assert.equal(record.fsHz, 500);
+  assert.equal(record.nSamples, 5000);
+  assert.deepEqual(record.leads, ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6']);
+  assert.equal(record.samples.length, 12 * 5000);
+  // First stored sample of lead II is -70 ADC units at 1000 units/mV (header's initial value).
+  assert.ok(Math.abs(record.lead('II')[0] - -0.070) < 1e-6);
+  // Independent decoding of the same bytes: int16 little-endian, interleaved by lead.
+  const dat = readFileSync(`${sample}.dat`);
+  const view = new DataView(dat.buffer, dat.byteOffset, dat.byteLength);
+  const v6 = record.lead('V6');
+  for (const i of [0, 1, 1234, 4999]) assert.ok(Math.abs(v6[i] - view.getInt16((i * 12 + 11) * 2, true) / 1000) < 1e-6);
+  assert.deepEqual(record.warnings, []);
+});
+
+test('screen finds the sample heart rate and honours patient details', async () => {
+  const record = await readRecordFromPath(ecg, sample);
+  const findings = ecg.screen(record, { age: 37, sex: 'female' });
+  assert.equal(findings.rpeaks.length, 11);
+  assert.ok(Math.abs(findings.heart_rate_bpm - 64.1) < 1.0, `heart rate ${findings.heart_rate_bpm}`);
+  assert.equal(findings.age, 37);
+  assert.equal(findings.sex, 'female');
+  assert.match(findings.disclaimer, /not a diagnosis/);
+});
+
+test('bad input gives an Error that names the file and what was expected', async () => {
+  const files = await loadRecordFiles(ecg, sample);
+  assert.throws(() => ecg.readRecord([files[0]]), /00003_hr\.dat.*not among the files given/);
+  const truncated = [files[0], { name: files[1].name, bytes: files[1].bytes.subarray(0, 100) }];
+  assert.throws(() => ecg.readRecord(truncated), /expected at least 120000 bytes.*found 100/);
+  assert.throws(() => ecg.readRecord([]), /expected an array of \{name, bytes\} files/);
+  const record = ecg.readRecord(files);
+  assert.throws(() => ecg.screen(record, { age: 400 }), /between 0 and 150/);
+  await assert.rejects(readRecordFromPath(ecg, `${fixtures}wfdb/no-such-record`), /cannot open the file/);
+});
+
+test('wasm and native give the same findings for the sample', { skip: !existsSync('build/native/ecg-screen') && 'native build missing' }, async () => {
+  const native = JSON.parse(execFileSync('build/native/ecg-screen', ['screen', sample], { encoding: 'utf8' }));
+  const wasm = ecg.screen(await readRecordFromPath(ecg, sample));
+  assert.deepEqual(wasm.rpeaks, native.rpeaks);
+  assert.ok(Math.abs(wasm.heart_rate_bpm - native.heart_rate_bpm) < 1e-9);
+});

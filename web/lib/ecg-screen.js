@@ -1,0 +1,129 @@
+// The one JS API of ecg-screen: load the WebAssembly core, read records from files, screen them.
+// Used by the page (inside a Worker), by Node programs and by the tests. Works in browsers and Node.
+import createEcgModule from '../gen/ecg-core.mjs';
+
+const isNode = typeof process === 'object' && !!process.versions?.node;
+
+/**
+ * @typedef {{ name: string, bytes: Uint8Array | ArrayBuffer }} NamedBytes
+ */
+
+/** An ECG record: metadata as the core reports it plus lead-major samples in millivolts. */
+export class EcgRecord {
+  /**
+   * @param {object} info  the core's record summary (record, format, fs_hz, leads, n_samples, ...)
+   * @param {Float32Array} samples  lead-major samples, info.leads.length * info.n_samples values
+   */
+  constructor(info, samples) {
+    this.info = info;
+    this.samples = samples;
+  }
+  get name() { return this.info.record; }
+  get fsHz() { return this.info.fs_hz; }
+  get leads() { return this.info.leads; }
+  get nSamples() { return this.info.n_samples; }
+  get durationS() { return this.info.duration_s; }
+  get warnings() { return this.info.warnings; }
+  /**
+   * Samples of one lead (a view, not a copy).
+   * @param {string | number} lead  canonical lead name ("II", "aVF", "V1", ...) or index
+   * @returns {Float32Array}
+   */
+  lead(lead) {
+    const index = typeof lead === 'number' ? lead : this.info.leads.indexOf(lead);
+    if (index < 0 || index >= this.info.leads.length) {
+      throw new Error(`record ${this.name}: no lead ${JSON.stringify(lead)}; it has ${this.info.leads.join(', ')}`);
+    }
+    return this.samples.subarray(index * this.nSamples, (index + 1) * this.nSamples);
+  }
+}
+
+async function defaultWasmBinary() {
+  const url = new URL('../gen/ecg-core.wasm', import.meta.url);
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load the ECG engine from ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Loads the WebAssembly core.
+ * @param {{ wasmBinary?: Uint8Array | ArrayBuffer }} [options]  pass the .wasm bytes yourself (e.g.
+ *   from a single-file build); by default web/gen/ecg-core.wasm next to this package is loaded.
+ * @returns {Promise<EcgScreen>}
+ * @example
+ *   import { loadEcgScreen } from 'ecg-screen';
+ *   const ecg = await loadEcgScreen();
+ *   const record = ecg.readRecord([{ name: 'a.hea', bytes: hea }, { name: 'a.dat', bytes: dat }]);
+ *   const findings = ecg.screen(record, { age: 56, sex: 'female' });
+ *   console.log(findings.heart_rate_bpm);
+ */
+export async function loadEcgScreen(options = {}) {
+  // Passing wasmBinary also avoids Emscripten 3.1.6 fetch()ing a file path under Node 18+.
+  const wasmBinary = options.wasmBinary ?? await defaultWasmBinary();
+  const module = await createEcgModule({ wasmBinary });
+  return new EcgScreen(module);
+}
+
+/** A loaded core. Create it with loadEcgScreen(). */
+export class EcgScreen {
+  constructor(module) { this.module = module; }
+
+  /** Version of the core. */
+  get version() { return this.module.version(); }
+
+  /**
+   * Reads one record from its files (e.g. a WFDB .hea with its .dat).
+   * @param {NamedBytes[]} files
+   * @returns {EcgRecord}
+   * @throws {Error} with a message naming the file, the field, what was expected and what was found
+   */
+  readRecord(files) {
+    if (!Array.isArray(files) || files.length === 0) {
+      throw new Error('readRecord: expected an array of {name, bytes} files, found ' + (Array.isArray(files) ? 'an empty array' : typeof files));
+    }
+    const set = new this.module.FileSet();
+    try {
+      for (const file of files) set.add(String(file.name), toBytes(file.bytes, file.name));
+      const { info, samples } = this.module.readRecord(set);
+      return new EcgRecord(JSON.parse(info), samples);
+    } finally {
+      set.delete();
+    }
+  }
+
+  /**
+   * Signal files a WFDB header refers to (for callers that load companions by name).
+   * @param {NamedBytes} header
+   * @returns {string[]}
+   */
+  wfdbCompanions(header) {
+    const list = this.module.wfdbCompanions(String(header.name), toBytes(header.bytes, header.name));
+    try {
+      return Array.from({ length: list.size() }, (_, i) => list.get(i));
+    } finally {
+      list.delete();
+    }
+  }
+
+  /**
+   * Screens a record.
+   * @param {EcgRecord} record
+   * @param {{ age?: number | null, sex?: 'female' | 'male' | 'unknown' | null }} [patient]
+   * @returns {object} Findings, exactly the JSON the core and the native CLI produce
+   */
+  screen(record, patient = {}) {
+    if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
+    return JSON.parse(this.module.screen(JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})));
+  }
+}
+
+function toBytes(bytes, name) {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  throw new Error(`file ${name}: expected its bytes as a Uint8Array or ArrayBuffer, found ${typeof bytes}`);
+}
