@@ -88,15 +88,17 @@ class LRHNet(nn.Module):
 
     arch = "lrhnet"
 
-    def __init__(self, n_leads: int = 12, n_classes: int = 26):
+    def __init__(self, n_leads: int = 12, n_classes: int = 26, channels=(16, 32, 64), hidden: int = 128):
+        # channels/hidden differ from the published (16, 32, 64)/128 only in tiny test fixtures
         super().__init__()
-        self.stem = PadConv1d(n_leads, 16, 8, pad=same_pad(8))
-        self.block1 = LrhBlock(16, 16, False)
-        self.block2 = LrhBlock(16, 32, True)
-        self.block3 = LrhBlock(32, 64, True)
+        c1, c2, c3 = channels
+        self.stem = PadConv1d(n_leads, c1, 8, pad=same_pad(8))
+        self.block1 = LrhBlock(c1, c1, False)
+        self.block2 = LrhBlock(c1, c2, True)
+        self.block3 = LrhBlock(c2, c3, True)
         self.ag = nn.Linear(5, 10)
-        self.fc1 = nn.Linear(74, 128)
-        self.fc2 = nn.Linear(128, n_classes)
+        self.fc1 = nn.Linear(10 + c3, hidden)
+        self.fc2 = nn.Linear(hidden, n_classes)
 
     def features(self, x):
         x = F.relu(self.stem(x))
@@ -336,7 +338,7 @@ def count_params(m: nn.Module) -> int:
 
 def build(arch: str, n_leads: int = 12, n_classes: int = 26, **kw) -> nn.Module:
     if arch == "lrhnet":
-        return LRHNet(n_leads, n_classes)
+        return LRHNet(n_leads, n_classes, **kw)
     if arch == "seresnet":
         return SEResNetTeacher(n_leads, n_classes, **kw)
     if arch == "mobilenet1d":
