@@ -1,0 +1,288 @@
+"""Train one model on one cross-validation fold, fit thresholds on a distinct validation fold, report and export.
+
+Example (from the repo root):
+  /usr/bin/python3 -m tools.train.train --model lrhnet --leads 12 --fold 0 --epochs 20 --out /root/train-runs/lrh12-f0
+
+Fold protocol: test fold = --fold; validation fold = (fold + 1) % 5 (model selection by validation
+macro AUPRC, then per-class thresholds by differential evolution on the validation fold); the
+other three folds train. Metrics are computed on the test fold only. Writes to --out:
+log.tsv (per-epoch metrics), results.json, model.pt (best state + config), and with --export NAME
+the model file <out>/NAME.safetensors.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from . import data as D
+from . import export as E
+from . import labels as lab
+from . import losses as L
+from . import metric
+from . import models as M
+from . import preprocess as P
+from . import thresholds as T
+
+FS = 257
+INPUT_LEN = 4096
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CACHE = os.path.expanduser(os.environ.get("ECG_TRAIN_CACHE", "~/.cache/ecg-screen-train"))
+
+
+# ----------------------------------------------------------------------------------------- data
+
+def fixture_items() -> list[D.Item]:
+    """The few fixture records under tests/fixtures/train (for the smoke test; no $ECG_DATA needed)."""
+    fx = os.path.join(REPO, "tests", "fixtures", "train")
+    out = []
+    for rel in ("cinc/A0002.hea", "cinc/A0003.hea", "cinc/E00015.hea", "cinc/HR00001.hea", "ptbxl/00001_hr.hea"):
+        h = D.read_wfdb_header(os.path.join(fx, rel))
+        codes = h.dx or ["251146004", "426783006"]  # ptbxl 1: NORM, LVOLT, SR (labels.ptbxl_codes)
+        out.append(D.Item(f"fixture/{h.record}", "fixture", h.record, h.fs, codes, h.age, h.sex,
+                          f"fixture:{h.record}", f"fixture:{h.record}", os.path.join(fx, rel)))
+    return out
+
+
+def load_pool(source: str) -> tuple[list[D.Item], dict[str, int]]:
+    if source == "fixtures":
+        items = fixture_items()
+        return items, {it.key: i % D.N_FOLDS for i, it in enumerate(items)}
+    pool, _ = D.build_pool()
+    return pool, D.read_folds()["twelve_lead"]
+
+
+def preprocessed(items: list[D.Item], cfg: dict) -> dict[str, np.ndarray]:
+    """Preprocess every item to (12, n) float32 at FS; cached on disk outside the repo."""
+    tag = hashlib.sha1(json.dumps([cfg, FS, sorted(it.key for it in items)], sort_keys=True).encode()).hexdigest()[:12]
+    path = os.path.join(CACHE, f"pool-{tag}.npz")
+    if os.path.exists(path):
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    out = {}
+    for it in items:
+        sig = D.load_signal(it)
+        out[it.key.replace("/", "|")] = P.preprocess(sig, it.fs, FS, cfg)
+    os.makedirs(CACHE, exist_ok=True)
+    np.savez(path, **out)
+    return out
+
+
+class Arrays:
+    def __init__(self, items, sigs, lead_idx):
+        self.items = items
+        self.x = [sigs[it.key.replace("/", "|")][lead_idx] for it in items]
+        self.y = np.stack([it.target for it in items]).astype(np.float32)
+        self.demo = np.stack([D.demographics(it.age, it.sex) for it in items])
+
+    def __len__(self):
+        return len(self.items)
+
+
+def random_clip(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """LRH-Net RandomClip: random crop if longer, zero pad with a random left/right split if shorter."""
+    t = x.shape[-1]
+    if t >= n:
+        s = rng.integers(0, t - n + 1)
+        return x[:, s:s + n]
+    left = rng.integers(0, n - t + 1)
+    out = np.zeros((x.shape[0], n), dtype=np.float32)
+    out[:, left:left + t] = x
+    return out
+
+
+# ---------------------------------------------------------------------------------------- model
+
+def make_model(args, n_leads) -> torch.nn.Module:
+    kw = {}
+    if args.model == "seresnet":
+        kw["width"] = args.width
+    return M.build(args.model, n_leads, lab.N_CLASSES, **kw)
+
+
+def load_checkpoint(path: str) -> tuple[torch.nn.Module, dict]:
+    ck = torch.load(path, map_location="cpu")
+    cfg = ck["config"]
+    ns = argparse.Namespace(**cfg)
+    m = make_model(ns, len(D.LEAD_SETS[cfg["leads"]]) if cfg["model"] != "leadwise" else 12)
+    m.load_state_dict(ck["state"])
+    m.eval()
+    return m, cfg
+
+
+def predict(model, arr: Arrays, batch: int = 32) -> dict[str, np.ndarray] | np.ndarray:
+    """Runtime-style inference: windows of INPUT_LEN every 2048 samples, mean of sigmoid probabilities."""
+    model.eval()
+    outs: dict[str, list] = {}
+    with torch.no_grad():
+        for i, x in enumerate(arr.x):
+            w = P.windows(x, INPUT_LEN, P.DEFAULT_PREPROCESS["window_stride"])
+            d = np.repeat(arr.demo[i][None], len(w), 0)
+            o = model(torch.from_numpy(w), torch.from_numpy(d))
+            o = o if isinstance(o, dict) else {"": o}
+            for k, v in o.items():
+                outs.setdefault(k, []).append(torch.sigmoid(v).mean(0).numpy())
+    res = {k: np.stack(v) for k, v in outs.items()}
+    return res[""] if list(res) == [""] else res
+
+
+def evaluate(probs: np.ndarray, y: np.ndarray, thr: np.ndarray) -> dict:
+    return metric.all_metrics(y.astype(bool), probs, T.decide(probs, thr))
+
+
+# ---------------------------------------------------------------------------------------- train
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=["lrhnet", "seresnet", "leadwise", "mobilenet1d"], default="lrhnet")
+    ap.add_argument("--leads", choices=list(D.LEAD_SETS), default="12")
+    ap.add_argument("--loss", choices=["bce", "asl"], default="bce")
+    ap.add_argument("--kd", choices=["none", "vanilla", "parallel", "sequential"], default="none",
+                    help="vanilla: --teacher (12-lead); parallel/sequential: --teacher and --teacher2 "
+                         "(reduced-lead teacher trained alone / distilled from the 12-lead teacher)")
+    ap.add_argument("--teacher", help="model.pt of the 12-lead teacher trained on the same fold")
+    ap.add_argument("--teacher2", help="model.pt of the reduced-lead teacher (MLKD)")
+    ap.add_argument("--alpha", type=float, default=0.3)
+    ap.add_argument("--temperature", type=float, default=7.0)
+    ap.add_argument("--width", type=float, default=0.25, help="SE-ResNet channel multiplier (1.0 = Zhao's 64..512)")
+    ap.add_argument("--fold", type=int, default=0, help="test fold 0-4; validation fold = (fold + 1) % 5")
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--data", choices=["pool", "fixtures"], default="pool")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many steps (smoke test)")
+    ap.add_argument("--de-iter", type=int, default=40, help="differential-evolution generations for thresholds")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--export", metavar="NAME", help="also write <out>/NAME.safetensors")
+    return ap.parse_args(argv)
+
+
+def train(args) -> dict:
+    t0 = time.time()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    leads = D.LEAD_SETS["12" if args.model == "leadwise" else args.leads]
+    lead_idx = [D.LEADS_12.index(l) for l in leads]
+    items, folds = load_pool(args.data)
+    sigs = preprocessed(items, {**P.DEFAULT_PREPROCESS, "fir_taps": 2 * FS + 1})
+    val_fold = (args.fold + 1) % D.N_FOLDS
+    split = {s: [it for it in items if folds[it.key] in f] for s, f in
+             (("train", {k for k in range(D.N_FOLDS) if k not in (args.fold, val_fold)}), ("val", {val_fold}), ("test", {args.fold}))}
+    tr, va, te = (Arrays(split[s], sigs, lead_idx) for s in ("train", "val", "test"))
+    model = make_model(args, len(leads))
+    teachers = []
+    if args.kd != "none":
+        t1, c1 = load_checkpoint(args.teacher)
+        if c1["fold"] != args.fold:
+            raise ValueError(f"teacher was trained with test fold {c1['fold']}, student uses {args.fold}: leakage")
+        teachers.append((t1, [D.LEADS_12.index(l) for l in D.LEAD_SETS[c1['leads']]]))
+        if args.kd in ("parallel", "sequential"):
+            t2, c2 = load_checkpoint(args.teacher2)
+            if c2["fold"] != args.fold:
+                raise ValueError(f"teacher2 was trained with test fold {c2['fold']}, student uses {args.fold}")
+            teachers.append((t2, [D.LEADS_12.index(l) for l in D.LEAD_SETS[c2['leads']]]))
+    # teachers see the 12-lead crop; remember which rows of the 12-lead crop the student uses
+    full = Arrays(split["train"], sigs, list(range(12))) if teachers else None
+    base = L.bce if args.loss == "bce" else L.asymmetric_loss
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=1e-5)
+    milestones = sorted({max(1, round(args.epochs * f)) for f in (20 / 90, 40 / 90, 70 / 90)})
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones, 0.1)
+    log_path = os.path.join(args.out, "log.tsv")
+    with open(log_path, "w") as f:
+        f.write("epoch\ttrain_loss\tval_macro_auprc\tval_macro_auroc\tval_challenge_at_0.5\tseconds\n")
+    best, best_state, history = -1.0, None, []
+    for epoch in range(args.epochs):
+        model.train()
+        order = rng.permutation(len(tr))
+        losses_ = []
+        for step, s in enumerate(range(0, len(order), args.batch)):
+            if args.max_steps and step >= args.max_steps:
+                break
+            idx = order[s:s + args.batch]
+            src = full if teachers else tr
+            crops = np.stack([random_clip(src.x[i], INPUT_LEN, rng) for i in idx])
+            xs = torch.from_numpy(crops[:, lead_idx] if teachers else crops)
+            ds, ys = torch.from_numpy(tr.demo[idx]), torch.from_numpy(tr.y[idx])
+            out = model(xs, ds)
+            if isinstance(out, dict):
+                loss = sum(base(o, ys) for o in out.values())
+            elif teachers:
+                with torch.no_grad():
+                    tl = [t(torch.from_numpy(crops[:, li]), ds) for t, li in teachers]
+                if len(tl) == 1:
+                    loss = L.vanilla_kd(out, tl[0], ys, args.alpha, args.temperature, base)
+                else:
+                    loss = L.multilevel_kd(out, tl[0], tl[1], ys, args.alpha, args.temperature, base=base)
+            else:
+                loss = base(out, ys)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses_.append(float(loss))
+        sched.step()
+        pv = predict(model, va)
+        pv12 = pv["12"] if isinstance(pv, dict) else pv
+        m = metric.all_metrics(va.y.astype(bool), pv12, T.decide(pv12, np.full(lab.N_CLASSES, 0.5)))
+        score = m["macro_auprc"] if m["macro_auprc"] is not None else -float(np.mean(losses_))
+        row = [epoch + 1, float(np.mean(losses_)), m["macro_auprc"], m["macro_auroc"], m["challenge_metric"], time.time() - t0]
+        history.append(row)
+        with open(log_path, "a") as f:
+            f.write("\t".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row) + "\n")  # None → "None"
+        print("epoch", *[f"{v:.4f}" if isinstance(v, float) else v for v in row], flush=True)  # None → "None"
+        if score > best:
+            best = score
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    config = {k: v for k, v in vars(args).items()}
+    torch.save({"state": best_state, "config": config}, os.path.join(args.out, "model.pt"))
+    pv, pt = predict(model, va), predict(model, te)
+    per_set = pv.keys() if isinstance(pv, dict) else [args.leads]
+    pv = pv if isinstance(pv, dict) else {args.leads: pv}
+    pt = pt if isinstance(pt, dict) else {args.leads: pt}
+    results = {"config": config, "command": "/usr/bin/python3 -m tools.train.train " + " ".join(sys.argv[1:]),
+               "n_train": len(tr), "n_val": len(va), "n_test": len(te), "val_fold": val_fold, "test_fold": args.fold,
+               "params": M.count_params(model), "history": history, "lead_sets": {}}
+    for ls in per_set:
+        thr, val_score = T.fit_thresholds(pv[ls], va.y, seed=args.seed, maxiter=args.de_iter)
+        test = evaluate(pt[ls], te.y, thr)
+        test["challenge_metric_at_0.5"] = metric.challenge_metric(te.y.astype(bool), T.decide(pt[ls], np.full(lab.N_CLASSES, 0.5)))
+        results["lead_sets"][ls] = {"thresholds": thr.tolist(), "val_challenge_metric": val_score, "test": test}
+        print(f"lead set {ls}: test", {k: (None if test[k] is None else round(test[k], 4)) for k in
+                                        ("challenge_metric", "challenge_metric_at_0.5", "macro_f1", "macro_auroc", "macro_auprc")},
+              flush=True)
+    results["seconds"] = time.time() - t0
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    if args.export:
+        main_set = "12" if args.model == "leadwise" else args.leads
+        r = results["lead_sets"][main_set]
+        lead_sets = None
+        if args.model == "leadwise":
+            lead_sets = [{"name": ls, "leads": D.LEAD_SETS[ls], "output": f"logits_{ls}",
+                          "thresholds": results["lead_sets"][ls]["thresholds"]} for ls in model.lead_sets]
+        E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, INPUT_LEN,
+                       r["thresholds"], training={"data": f"{args.data}: {len(tr)} train / {len(va)} val records",
+                                                  "folds": f"test fold {args.fold}, validation fold {val_fold} (tools/train/folds.json)",
+                                                  "command": results["command"]},
+                       metrics={ls: {k: results["lead_sets"][ls]["test"][k] for k in
+                                     ("challenge_metric", "macro_f1", "macro_auroc", "macro_auprc")} for ls in per_set},
+                       lead_sets=lead_sets)
+    return results
+
+
+def main(argv=None) -> None:
+    train(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
