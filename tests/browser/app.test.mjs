@@ -1,0 +1,84 @@
+// The served app in real Chromium: screen the built-in sample, check the displayed heart rate against
+// an independent computation, save a screenshot, and fail on any request that leaves the origin.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { foreignRequests, openApp } from './helpers.mjs';
+
+const SAMPLE_DAT = fileURLToPath(new URL('../fixtures/wfdb/00003_hr.dat', import.meta.url));
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../build/browser/', import.meta.url));
+
+// Heart rate of the sample computed without the core: lead II (2nd of 12 interleaved int16 leads,
+// 500 Hz), absolute first difference summed over 50 ms, peaks above half the maximum at least 300 ms
+// apart, 60 / median RR.
+function independentHeartRate() {
+  const bytes = readFileSync(SAMPLE_DAT);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fs = 500;
+  const n = bytes.byteLength / 24;
+  const lead = Array.from({ length: n }, (_, i) => view.getInt16((i * 12 + 1) * 2, true));
+  const slope = lead.map((v, i) => (i ? Math.abs(v - lead[i - 1]) : 0));
+  const width = fs * 0.05;
+  const energy = slope.map((_, i) => slope.slice(Math.max(0, i - width / 2), i + width / 2).reduce((a, b) => a + b, 0));
+  const threshold = 0.5 * Math.max(...energy);
+  const peaks = [];
+  for (let i = 1; i < n - 1; i++) {
+    if (energy[i] > threshold && energy[i] >= energy[i - 1] && energy[i] > energy[i + 1]) {
+      if (peaks.length && i - peaks.at(-1) < 0.3 * fs) {
+        if (energy[i] > energy[peaks.at(-1)]) peaks[peaks.length - 1] = i;
+      } else {
+        peaks.push(i);
+      }
+    }
+  }
+  const rr = peaks.slice(1).map((p, k) => p - peaks[k]).sort((a, b) => a - b);
+  const median = rr.length % 2 ? rr[rr.length >> 1] : (rr[rr.length / 2 - 1] + rr[rr.length / 2]) / 2;
+  return { bpm: (60 * fs) / median, beats: peaks.length };
+}
+
+let app;
+before(async () => { app = await openApp(); });
+after(async () => { await app?.close(); });
+
+test('the served page screens the built-in sample and shows its heart rate and 12 traces', async () => {
+  const { page, server, requests, errors } = app;
+  await page.goto(server.url);
+  await page.waitForSelector('#screen-sample:not([disabled])', { timeout: 30_000 });
+  await page.click('#screen-sample');
+  await page.waitForFunction(() => /\d+ bpm/.test(document.getElementById('heart-rate').textContent), null, { timeout: 30_000 });
+
+  const shown = Number((await page.textContent('#heart-rate')).match(/(\d+) bpm/)[1]);
+  const expected = independentHeartRate();
+  assert.equal(expected.beats, 11, 'independent detector should find the 11 beats of the sample');
+  assert.ok(Math.abs(shown - expected.bpm) <= 1, `page shows ${shown} bpm, independent computation ${expected.bpm.toFixed(1)} bpm`);
+  assert.equal(await page.textContent('#beat-count'), String(expected.beats));
+  assert.equal(await page.textContent('#leads'), 'I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6');
+
+  // The canvas holds drawn traces: many dark pixels, not just grid paper.
+  const dark = await page.evaluate(() => {
+    const canvas = document.getElementById('ecg-plot');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] < 80 && data[i + 1] < 80 && data[i + 2] < 80) count++;
+    return count;
+  });
+  assert.ok(dark > 5000, `expected drawn traces on the canvas, found ${dark} dark pixels`);
+
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}app-sample.png`, fullPage: true });
+
+  assert.deepEqual(errors, [], 'the page logged errors');
+  assert.ok(requests.length > 0, 'requests were recorded');
+  assert.deepEqual(foreignRequests(requests, server.url), [], 'requests left the page origin');
+});
+
+test('a bad file gives a clear message on the page', async () => {
+  const { page, server } = app;
+  await page.goto(server.url);
+  await page.waitForSelector('#file-input:not([disabled])', { timeout: 30_000 });
+  await page.setInputFiles('#file-input', [{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') }]);
+  await page.waitForSelector('#status.error', { timeout: 30_000 });
+  assert.match(await page.textContent('#status'), /could not recognise the record format of: notes\.txt/);
+});

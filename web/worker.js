@@ -1,0 +1,23 @@
+// The Web Worker that owns the WebAssembly core, so reading and screening never block the page.
+// Messages in:  {id, type: 'screen', files: [{name, bytes}], patient: {age, sex}}
+// Messages out: {type: 'ready', version} | {type: 'ready', error}
+//               {id, ok: true, info, samples, findings} | {id, ok: false, error}
+import { loadEcgScreen } from './lib/ecg-screen.js';
+
+const ready = loadEcgScreen();
+ready.then(
+  (ecg) => self.postMessage({ type: 'ready', version: ecg.version }),
+  (error) => self.postMessage({ type: 'ready', error: String(error?.message ?? error) }));
+
+self.onmessage = async ({ data }) => {
+  const { id, type } = data;
+  try {
+    const ecg = await ready;
+    if (type !== 'screen') throw new Error(`worker: unknown request '${type}'`);
+    const record = ecg.readRecord(data.files);
+    const findings = ecg.screen(record, data.patient);
+    self.postMessage({ id, ok: true, info: record.info, samples: record.samples, findings }, [record.samples.buffer]);
+  } catch (error) {
+    self.postMessage({ id, ok: false, error: String(error?.message ?? error) });
+  }
+};
