@@ -15,4 +15,5 @@ for preset in "${presets[@]}"; do
   fi
   echo "build: $preset"
   cmake --build --preset "$preset"
+  if [ "$preset" = wasm ]; then node tools/gen-sw-manifest.mjs; fi
 done

@@ -87,3 +87,10 @@ $('screen-sample').addEventListener('click', async () => {
     setStatus(error.message, true);
   }
 });
+
+// Offline use: the service worker caches every asset on the first visit (not available from file://).
+if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
+  navigator.serviceWorker.register(new URL('../sw.js', import.meta.url)).catch((error) => {
+    console.warn(`offline cache unavailable: ${error.message}`);
+  });
+}

@@ -82,3 +82,22 @@ test('a bad file gives a clear message on the page', async () => {
   await page.waitForSelector('#status.error', { timeout: 30_000 });
   assert.match(await page.textContent('#status'), /could not recognise the record format of: notes\.txt/);
 });
+
+test('after the first visit the app works offline: reload without network and screen the sample', async () => {
+  const { page, context, server, requests } = app;
+  await page.goto(server.url);
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.reload();  // now controlled by the service worker
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForSelector('#screen-sample:not([disabled])', { timeout: 30_000 });
+    await page.click('#screen-sample');
+    await page.waitForFunction(() => /\d+ bpm/.test(document.getElementById('heart-rate').textContent), null, { timeout: 30_000 });
+    assert.match(await page.textContent('#heart-rate'), /^6[34] bpm$/);
+  } finally {
+    await context.setOffline(false);
+  }
+  assert.deepEqual(foreignRequests(requests, server.url), [], 'requests left the page origin');
+});
