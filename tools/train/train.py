@@ -31,7 +31,7 @@ from . import preprocess as P
 from . import thresholds as T
 
 FS = 257
-INPUT_LEN = 4096
+INPUT_LEN = 4096  # LRH-Net's 4096 samples ≈ 15.9 s; --input-len 2560 (≈ 10 s) is what our CPU runs use
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CACHE = os.path.expanduser(os.environ.get("ECG_TRAIN_CACHE", "~/.cache/ecg-screen-train"))
 
@@ -116,13 +116,13 @@ def load_checkpoint(path: str) -> tuple[torch.nn.Module, dict]:
     return m, cfg
 
 
-def predict(model, arr: Arrays, batch: int = 32) -> dict[str, np.ndarray] | np.ndarray:
-    """Runtime-style inference: windows of INPUT_LEN every 2048 samples, mean of sigmoid probabilities."""
+def predict(model, arr: Arrays, input_len: int = INPUT_LEN) -> dict[str, np.ndarray] | np.ndarray:
+    """Runtime-style inference: windows of input_len every window_stride samples, mean of sigmoid probabilities."""
     model.eval()
     outs: dict[str, list] = {}
     with torch.no_grad():
         for i, x in enumerate(arr.x):
-            w = P.windows(x, INPUT_LEN, P.DEFAULT_PREPROCESS["window_stride"])
+            w = P.windows(x, input_len, min(P.DEFAULT_PREPROCESS["window_stride"], input_len))
             d = np.repeat(arr.demo[i][None], len(w), 0)
             o = model(torch.from_numpy(w), torch.from_numpy(d))
             o = o if isinstance(o, dict) else {"": o}
@@ -153,6 +153,7 @@ def parse_args(argv=None):
     ap.add_argument("--width", type=float, default=0.25, help="SE-ResNet channel multiplier (1.0 = Zhao's 64..512)")
     ap.add_argument("--fold", type=int, default=0, help="test fold 0-4; validation fold = (fold + 1) % 5")
     ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--input-len", type=int, default=INPUT_LEN, help="samples per window at 257 Hz (training crops and export)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
@@ -210,7 +211,7 @@ def train(args) -> dict:
                 break
             idx = order[s:s + args.batch]
             src = full if teachers else tr
-            crops = np.stack([random_clip(src.x[i], INPUT_LEN, rng) for i in idx])
+            crops = np.stack([random_clip(src.x[i], args.input_len, rng) for i in idx])
             xs = torch.from_numpy(crops[:, lead_idx] if teachers else crops)
             ds, ys = torch.from_numpy(tr.demo[idx]), torch.from_numpy(tr.y[idx])
             out = model(xs, ds)
@@ -230,7 +231,7 @@ def train(args) -> dict:
             opt.step()
             losses_.append(float(loss))
         sched.step()
-        pv = predict(model, va)
+        pv = predict(model, va, args.input_len)
         pv12 = pv["12"] if isinstance(pv, dict) else pv
         m = metric.all_metrics(va.y.astype(bool), pv12, T.decide(pv12, np.full(lab.N_CLASSES, 0.5)))
         score = m["macro_auprc"] if m["macro_auprc"] is not None else -float(np.mean(losses_))
@@ -245,7 +246,7 @@ def train(args) -> dict:
     model.load_state_dict(best_state)
     config = {k: v for k, v in vars(args).items()}
     torch.save({"state": best_state, "config": config}, os.path.join(args.out, "model.pt"))
-    pv, pt = predict(model, va), predict(model, te)
+    pv, pt = predict(model, va, args.input_len), predict(model, te, args.input_len)
     per_set = pv.keys() if isinstance(pv, dict) else [args.leads]
     pv = pv if isinstance(pv, dict) else {args.leads: pv}
     pt = pt if isinstance(pt, dict) else {args.leads: pt}
@@ -270,8 +271,8 @@ def train(args) -> dict:
         if args.model == "leadwise":
             lead_sets = [{"name": ls, "leads": D.LEAD_SETS[ls], "output": f"logits_{ls}",
                           "thresholds": results["lead_sets"][ls]["thresholds"]} for ls in model.lead_sets]
-        E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, INPUT_LEN,
-                       r["thresholds"], training={"data": f"{args.data}: {len(tr)} train / {len(va)} val records",
+        E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, args.input_len,
+                       r["thresholds"], preprocess={"window_stride": min(P.DEFAULT_PREPROCESS["window_stride"], args.input_len)}, training={"data": f"{args.data}: {len(tr)} train / {len(va)} val records",
                                                   "folds": f"test fold {args.fold}, validation fold {val_fold} (tools/train/folds.json)",
                                                   "command": results["command"]},
                        metrics={ls: {k: results["lead_sets"][ls]["test"][k] for k in

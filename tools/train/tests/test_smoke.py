@@ -18,7 +18,7 @@ class TestSmoke(unittest.TestCase):
             os.environ["ECG_TRAIN_CACHE"] = os.path.join(d, "cache")
             train.CACHE = os.environ["ECG_TRAIN_CACHE"]
             args = train.parse_args(["--data", "fixtures", "--model", "lrhnet", "--leads", "12", "--fold", "0",
-                                     "--epochs", "6", "--batch", "3", "--lr", "0.003", "--de-iter", "2",
+                                     "--epochs", "6", "--batch", "3", "--lr", "0.003", "--de-iter", "2", "--input-len", "1024",
                                      "--out", d, "--export", "smoke-lrhnet"])
             res = train.train(args)
             losses = [h[1] for h in res["history"]]
@@ -29,7 +29,7 @@ class TestSmoke(unittest.TestCase):
                 self.assertIn("12", json.load(f)["lead_sets"])
             doc, tensors = E.load_model_file(os.path.join(d, "smoke-lrhnet.safetensors"))
             model, _ = train.load_checkpoint(os.path.join(d, "model.pt"))
-            ecg = np.random.default_rng(1).standard_normal((12, train.INPUT_LEN)).astype(np.float32)
+            ecg = np.random.default_rng(1).standard_normal((12, doc["input_len"])).astype(np.float32)
             demo = np.array([0.4, 1, 0, 1, 1], np.float32)
             got = E.run_graph(doc, tensors, {"ecg": ecg, "demographics": demo})["logits"]
             np.testing.assert_allclose(got, E.torch_outputs(model, ecg, demo)["logits"], atol=2e-4, rtol=1e-4)
