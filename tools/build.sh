@@ -15,5 +15,8 @@ for preset in "${presets[@]}"; do
   fi
   echo "build: $preset"
   cmake --build --preset "$preset"
-  if [ "$preset" = wasm ]; then node tools/gen-sw-manifest.mjs; fi
+  if [ "$preset" = wasm ]; then
+    node tools/gen-sw-manifest.mjs   # offline file list for sw.js
+    node tools/build-single.mjs      # dist/ecg-screen.html for use from disk
+  fi
 done

@@ -1,4 +1,5 @@
 // The page: opens files or the built-in sample, hands them to the worker, shows traces and findings.
+import { canUseServiceWorker, createEngineWorker, loadSampleFiles } from './platform.js';
 import { drawTraces } from './plot.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,7 +11,7 @@ function setStatus(text, isError = false) {
 }
 
 // One request at a time to the worker; each gets its answer by id.
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const worker = createEngineWorker();
 const pending = new Map();
 let nextId = 1;
 worker.addEventListener('message', ({ data }) => {
@@ -76,20 +77,14 @@ $('file-input').addEventListener('change', async (event) => {
 
 $('screen-sample').addEventListener('click', async () => {
   try {
-    const names = ['00003_hr.hea', '00003_hr.dat'];
-    const files = await Promise.all(names.map(async (name) => {
-      const response = await fetch(new URL(`./gen/sample/${name}`, import.meta.url));
-      if (!response.ok) throw new Error(`could not load the built-in sample ${name}: HTTP ${response.status}`);
-      return { name, bytes: new Uint8Array(await response.arrayBuffer()) };
-    }));
-    await screenFiles(files);
+    await screenFiles(await loadSampleFiles());
   } catch (error) {
     setStatus(error.message, true);
   }
 });
 
 // Offline use: the service worker caches every asset on the first visit (not available from file://).
-if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
+if (canUseServiceWorker) {
   navigator.serviceWorker.register(new URL('../sw.js', import.meta.url)).catch((error) => {
     console.warn(`offline cache unavailable: ${error.message}`);
   });

@@ -2,9 +2,10 @@
 // Messages in:  {id, type: 'screen', files: [{name, bytes}], patient: {age, sex}}
 // Messages out: {type: 'ready', version} | {type: 'ready', error}
 //               {id, ok: true, info, samples, findings} | {id, ok: false, error}
+import { engineOptions } from './engine-options.js';
 import { loadEcgScreen } from './lib/ecg-screen.js';
 
-const ready = loadEcgScreen();
+const ready = loadEcgScreen(engineOptions);
 ready.then(
   (ecg) => self.postMessage({ type: 'ready', version: ecg.version }),
   (error) => self.postMessage({ type: 'ready', error: String(error?.message ?? error) }));
