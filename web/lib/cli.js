@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// ecg-screen for Node (the npm package's `bin`): the same commands as the native tool, on the
+// WebAssembly core, with several records screened in parallel on worker threads.
+import { availableParallelism } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+import { loadEcgScreen } from './ecg-screen.js';
+import { readRecordFromPath } from './node.js';
+
+const USAGE = `usage: ecg-screen <command> [options] <record|folder>...
+
+commands:
+  info <record>...     print a JSON summary of each record (one JSON object per line)
+  screen <record>...   screen each record and print its findings as JSON (one object per line)
+  --version            print the version
+
+A <record> is a WFDB header (path/to/00003_hr.hea) or its path without extension; the signal files
+it names are read from the same folder. A folder stands for every .hea file inside it (recursively).
+
+options:
+  --jobs N       worker threads (default: the number of cores)
+  --age YEARS, --sex female|male   patient details for 'screen' (override the record's own)
+  --progress     report progress on stderr (default when stderr is a terminal and there are many records)
+
+Exit status: 0 success, 1 some record could not be read or screened (named on stderr), 2 bad usage.
+`;
+
+/** One record's work: returns the line to print or throws an Error naming the record. */
+async function processRecord(ecg, command, path, patient) {
+  const record = await readRecordFromPath(ecg, path);
+  const out = command === 'info' ? record.info : ecg.screen(record, patient);
+  return JSON.stringify(out);
+}
+
+async function expand(paths) {
+  const records = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (info?.isDirectory()) {
+      const entries = await readdir(path, { recursive: true });
+      records.push(...entries.filter((e) => e.endsWith('.hea')).sort().map((e) => join(path, e)));
+    } else {
+      records.push(path);
+    }
+  }
+  return records;
+}
+
+function parseArgs(argv) {
+  const options = { command: argv[0], paths: [], jobs: availableParallelism(), patient: {}, progress: null };
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      return argv[++i];
+    };
+    if (arg === '--jobs') options.jobs = Number(value());
+    else if (arg === '--age') options.patient.age = Number(value());
+    else if (arg === '--sex') options.patient.sex = value();
+    else if (arg === '--progress') options.progress = true;
+    else if (arg.startsWith('--')) throw new UsageError(`unknown option '${arg}'`);
+    else options.paths.push(arg);
+  }
+  if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new UsageError('--jobs expects a whole number of at least 1');
+  return options;
+}
+
+class UsageError extends Error {}
+
+async function main(argv) {
+  if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help') {
+    (argv.length ? process.stdout : process.stderr).write(USAGE);
+    return argv.length ? 0 : 2;
+  }
+  if (argv[0] === '--version') {
+    console.log(`ecg-screen ${(await loadEcgScreen()).version}`);
+    return 0;
+  }
+  let options;
+  try {
+    options = parseArgs(argv);
+    if (!['info', 'screen'].includes(options.command)) throw new UsageError(`unknown command '${options.command}'`);
+    if (options.paths.length === 0) throw new UsageError(`'${options.command}' needs at least one record`);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`ecg-screen: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+  const records = await expand(options.paths);
+  if (records.length === 0) {
+    process.stderr.write(`ecg-screen: no WFDB header (.hea) found in ${options.paths.join(', ')}\n`);
+    return 1;
+  }
+  const showProgress = options.progress ?? (process.stderr.isTTY && records.length >= 20);
+  const results = new Array(records.length);
+  let done = 0;
+  let next = 0;  // results print in input order as soon as every earlier record is done
+  let failed = 0;
+  const report = (index, result) => {
+    results[index] = result;
+    done++;
+    while (next < records.length && results[next] !== undefined) {
+      const r = results[next];
+      if (r.ok) process.stdout.write(`${r.line}\n`);
+      else { failed++; process.stderr.write(`ecg-screen: ${records[next]}: ${r.error}\n`); }
+      results[next++] = null;
+    }
+    if (showProgress) process.stderr.write(`\r${options.command}: ${done}/${records.length} records`);
+  };
+  const jobs = Math.min(options.jobs, records.length);
+  if (jobs === 1) {
+    const ecg = await loadEcgScreen();
+    for (let i = 0; i < records.length; i++) {
+      try {
+        report(i, { ok: true, line: await processRecord(ecg, options.command, records[i], options.patient) });
+      } catch (error) {
+        report(i, { ok: false, error: error.message });
+      }
+    }
+  } else {
+    await runOnWorkers(jobs, records, options, report);
+  }
+  if (showProgress) process.stderr.write('\n');
+  return failed ? 1 : 0;
+}
+
+// Each worker thread loads its own core and takes the next record when it is free.
+function runOnWorkers(jobs, records, options, report) {
+  return new Promise((resolve, reject) => {
+    let handedOut = 0;
+    let finished = 0;
+    const give = (worker) => {
+      if (handedOut >= records.length) return worker.terminate();
+      const index = handedOut++;
+      worker.postMessage({ index, path: records[index] });
+    };
+    for (let j = 0; j < jobs; j++) {
+      const worker = new Worker(new URL(import.meta.url), { workerData: { command: options.command, patient: options.patient } });
+      worker.on('message', ({ index, ok, line, error }) => {
+        report(index, { ok, line, error });
+        if (++finished === records.length) resolve();
+        give(worker);
+      });
+      worker.on('error', reject);
+      worker.once('online', () => give(worker));
+    }
+  });
+}
+
+if (isMainThread) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error) => {
+    process.stderr.write(`ecg-screen: internal error: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  });
+} else {
+  const ecg = await loadEcgScreen();
+  parentPort.on('message', async ({ index, path }) => {
+    try {
+      parentPort.postMessage({ index, ok: true, line: await processRecord(ecg, workerData.command, path, workerData.patient) });
+    } catch (error) {
+      parentPort.postMessage({ index, ok: false, error: error.message });
+    }
+  });
+}
