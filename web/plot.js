@@ -1,52 +1,76 @@
-// Draws ECG traces on grid paper: 25 mm/s and 10 mm/mV, one row per lead.
-const MM_PER_S = 25;
-const MM_PER_MV = 10;
+// Draws an ECG on grid paper at a true paper scale (default 25 mm/s, 10 mm/mV). A standard 12-lead
+// record gets the 3×4 layout (2.5 s per column: I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6) plus a
+// 10 s lead II rhythm strip; any other lead set gets one row per lead.
+const PAPER_MM = 250;  // paper width: 10 s at 25 mm/s
+const ROW_MM = 30;
+const LAYOUT_3X4 = [['I', 'aVR', 'V1', 'V4'], ['II', 'aVL', 'V2', 'V5'], ['III', 'aVF', 'V3', 'V6']];
 
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {{fs_hz: number, leads: string[], n_samples: number}} info
  * @param {Float32Array} samples  lead-major, mV
- * @param {number[]} rpeaks  sample indices to mark
+ * @param {number[]} rpeaks  sample indices to mark on the rhythm strip
+ * @param {{startS?: number, mmPerS?: number, mmPerMv?: number}} [view]  window start and scale (zoom)
+ * @returns {{layout: string, startS: number, seconds: number}} what was drawn
  */
-export function drawTraces(canvas, info, samples, rpeaks = []) {
+export function drawTraces(canvas, info, samples, rpeaks = [], view = {}) {
+  const mmPerS = view.mmPerS ?? 25;
+  const mmPerMv = view.mmPerMv ?? 10;
+  const seconds = PAPER_MM / mmPerS;
+  const startS = Math.max(0, Math.min(view.startS ?? 0, Math.max(0, info.n_samples / info.fs_hz - seconds)));
+  const twelveLead = LAYOUT_3X4.flat().every((lead) => info.leads.includes(lead));
+  const rows = twelveLead ? 4 : info.leads.length;
+  const pxPerMm = canvas.width / PAPER_MM;
+  canvas.height = Math.round(rows * ROW_MM * pxPerMm);
   const ctx = canvas.getContext('2d');
-  const { width, height } = canvas;
-  const seconds = info.n_samples / info.fs_hz;
-  const pxPerMm = width / (seconds * MM_PER_S);
-  drawGrid(ctx, width, height, pxPerMm);
-  const rowHeight = height / info.leads.length;
-  const pxPerSample = width / info.n_samples;
-  ctx.lineWidth = 1.2;
-  ctx.font = `${Math.max(10, Math.round(pxPerMm * 2.5))}px system-ui, sans-serif`;
-  info.leads.forEach((lead, row) => {
-    const trace = samples.subarray(row * info.n_samples, (row + 1) * info.n_samples);
-    const mid = (row + 0.5) * rowHeight;
-    const baseline = median(trace);
+  drawGrid(ctx, canvas.width, canvas.height, pxPerMm);
+  const trace = (lead, row, fromS, toS, x0Mm) => {
+    const index = info.leads.indexOf(lead);
+    const data = samples.subarray(index * info.n_samples, (index + 1) * info.n_samples);
+    const first = Math.max(0, Math.floor(fromS * info.fs_hz));
+    const last = Math.min(info.n_samples, Math.ceil(toS * info.fs_hz));
+    const baseline = median(data.subarray(first, last));
+    const midPx = (row + 0.55) * ROW_MM * pxPerMm;
     ctx.save();
     ctx.beginPath();
-    ctx.rect(0, row * rowHeight, width, rowHeight);
-    ctx.clip();  // a tall QRS stays in its own row
+    ctx.rect(x0Mm * pxPerMm, row * ROW_MM * pxPerMm, (toS - fromS) * mmPerS * pxPerMm, ROW_MM * pxPerMm);
+    ctx.clip();  // a tall QRS stays in its own cell
     ctx.strokeStyle = '#111';
+    ctx.lineWidth = 1.2;
     ctx.beginPath();
-    for (let i = 0; i < trace.length; i++) {
-      const x = i * pxPerSample;
-      const y = mid - (trace[i] - baseline) * MM_PER_MV * pxPerMm;
-      i === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y);
+    for (let i = first; i < last; i++) {
+      const x = (x0Mm + (i / info.fs_hz - fromS) * mmPerS) * pxPerMm;
+      const y = midPx - (data[i] - baseline) * mmPerMv * pxPerMm;
+      i === first ? ctx.moveTo(x, y) : ctx.lineTo(x, y);
     }
     ctx.stroke();
     ctx.restore();
     ctx.fillStyle = '#111';
-    ctx.fillText(lead, 4, row * rowHeight + 14);
-  });
-  ctx.fillStyle = '#1565c0';
-  for (const peak of rpeaks) ctx.fillRect(peak * pxPerSample - 1, 0, 2, 6);
+    ctx.font = `${Math.round(3.5 * pxPerMm)}px system-ui, sans-serif`;
+    ctx.fillText(lead, (x0Mm + 1) * pxPerMm, (row * ROW_MM + 5) * pxPerMm);
+  };
+  if (twelveLead) {
+    const columnS = seconds / 4;
+    LAYOUT_3X4.forEach((leads, row) => leads.forEach((lead, column) => {
+      trace(lead, row, startS + column * columnS, startS + (column + 1) * columnS, column * columnS * mmPerS);
+    }));
+    trace('II', 3, startS, startS + seconds, 0);
+    ctx.fillStyle = '#1565c0';
+    for (const peak of rpeaks) {
+      const xMm = (peak / info.fs_hz - startS) * mmPerS;
+      if (xMm >= 0 && xMm <= PAPER_MM) ctx.fillRect(xMm * pxPerMm - 1, 3 * ROW_MM * pxPerMm, 2, 1.5 * pxPerMm);
+    }
+  } else {
+    info.leads.forEach((lead, row) => trace(lead, row, startS, startS + seconds, 0));
+  }
+  return { layout: twelveLead ? '3x4+II' : 'rows', startS, seconds };
 }
 
 function drawGrid(ctx, width, height, pxPerMm) {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
-  for (let mm = 0, x = 0; x <= width; mm++, x = mm * pxPerMm) line(ctx, x, 0, x, height, mm % 5 ? '#f6d5d5' : '#e49b9b');
-  for (let mm = 0, y = 0; y <= height; mm++, y = mm * pxPerMm) line(ctx, 0, y, width, y, mm % 5 ? '#f6d5d5' : '#e49b9b');
+  for (let mm = 0; mm * pxPerMm <= width; mm++) line(ctx, mm * pxPerMm, 0, mm * pxPerMm, height, mm % 5 ? '#f6d5d5' : '#e49b9b');
+  for (let mm = 0; mm * pxPerMm <= height; mm++) line(ctx, 0, mm * pxPerMm, width, mm * pxPerMm, mm % 5 ? '#f6d5d5' : '#e49b9b');
 }
 
 function line(ctx, x0, y0, x1, y1, color) {

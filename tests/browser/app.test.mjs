@@ -101,3 +101,25 @@ test('after the first visit the app works offline: reload without network and sc
   }
   assert.deepEqual(foreignRequests(requests, server.url), [], 'requests left the page origin');
 });
+
+test('several records opened at once are each screened and listed; stray files are reported', async () => {
+  const { page, server } = app;
+  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+  await page.goto(server.url);
+  await page.waitForSelector('#file-input:not([disabled])', { timeout: 30_000 });
+  await page.setInputFiles('#file-input', [
+    `${fixtures}wfdb/00003_hr.hea`, `${fixtures}wfdb/00003_hr.dat`,
+    `${fixtures}train/ptbxl/00001_hr.hea`, `${fixtures}train/ptbxl/00001_hr.dat`, `${fixtures}ATTRIBUTION.md`]);
+  await page.waitForFunction(() => /Screened 2 of 2 records/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  assert.match(await page.textContent('#status'), /Not part of any record.*ATTRIBUTION\.md/);
+  const items = await page.$$eval('#record-list li', (lis) => lis.map((li) => li.textContent));
+  assert.equal(items.length, 2);
+  assert.match(items[0], /^00003_hr — 64 bpm$/);
+  assert.match(items[1], /^00001_hr — \d+ bpm$/);
+  // Back to the first record, then zoom to 50 mm/s: 5 s of the 10 s record fit on the paper.
+  await page.click('#record-list li:first-child button');
+  assert.equal(await page.textContent('#record-name'), '— 00003_hr');
+  await page.selectOption('#speed', '50');
+  assert.match(await page.textContent('#scale'), /^50 mm\/s, 10 mm\/mV; .*showing 0\.0–5\.0 s/);
+  assert.equal(await page.$eval('#start', (el) => el.max), '5');
+});
