@@ -83,6 +83,7 @@ function renderList() {
 
 function clearFindings() {
   shown = null;
+  $('print-report').disabled = true;
   for (const id of ['record-name', 'warnings']) $(id).replaceChildren();
   for (const id of ['heart-rate', 'beat-count', 'leads']) $(id).textContent = '–';
   const canvas = $('ecg-plot');
@@ -97,6 +98,10 @@ function show(entry) {
   $('beat-count').textContent = String(findings.rpeaks.length);
   $('leads').textContent = findings.leads.join(', ');
   $('warnings').replaceChildren(...findings.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+  const who = [findings.age == null ? null : `age ${findings.age}`, findings.sex === 'unknown' ? null : findings.sex].filter(Boolean).join(', ');
+  $('report-meta').textContent = `Record ${findings.record}${who ? ` (${who})` : ''}; ${info.leads.length} leads, ` +
+    `${info.duration_s.toFixed(1)} s at ${info.fs_hz} Hz; screened ${new Date().toLocaleString()} by ecg-screen on this device.`;
+  $('print-report').disabled = false;
   $('start').value = '0';
   $('start').max = String(Math.max(0, info.duration_s - 250 / Number($('speed').value)));
   $('start').disabled = Number($('start').max) === 0;
@@ -126,6 +131,8 @@ for (const id of ['file-input', 'folder-input']) {
     if (files.length) await screenFiles(files);
   });
 }
+
+$('print-report').addEventListener('click', () => window.print());
 
 $('screen-sample').addEventListener('click', async () => {
   try {

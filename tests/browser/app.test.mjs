@@ -123,3 +123,24 @@ test('several records opened at once are each screened and listed; stray files a
   assert.match(await page.textContent('#scale'), /^50 mm\/s, 10 mm\/mV; .*showing 0\.0–5\.0 s/);
   assert.equal(await page.$eval('#start', (el) => el.max), '5');
 });
+
+test('the printed report fits on one page and carries the findings and the disclaimer', async () => {
+  const { page, server } = app;
+  await page.goto(server.url);
+  await page.waitForSelector('#screen-sample:not([disabled])', { timeout: 30_000 });
+  await page.click('#screen-sample');
+  await page.waitForSelector('#print-report:not([disabled])', { timeout: 30_000 });
+  const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(`${SCREENSHOT_DIR}report.pdf`, pdf);
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.equal(pages, 1, `the report should print on one page, got ${pages}`);
+  await page.emulateMedia({ media: 'print' });
+  assert.match(await page.textContent('#report-meta'), /^Record 00003_hr; 12 leads, 10\.0 s at 500 Hz; screened .* on this device\.$/);
+  assert.ok(await page.isVisible('#disclaimer'));
+  assert.ok(await page.isVisible('#heart-rate'));
+  assert.ok(!(await page.isVisible('#screen-sample')), 'controls are not printed');
+  assert.ok(!(await page.isVisible('#speed')), 'view controls are not printed');
+  await page.emulateMedia({ media: 'screen' });
+});
