@@ -30,11 +30,27 @@ def summarize(run_dirs: list[str]) -> dict:
     return out
 
 
+def markdown_row(label: str, s: dict, lead_set: str) -> str:
+    """`| label | folds | challenge | macro F1 | AUROC | AUPRC |` with mean ± sd over folds."""
+    m = s["lead_sets"].get(lead_set)
+    if not m:
+        return f"| {label} | 0 | – | – | – | – |"
+    cells = []
+    for k in KEYS:
+        sd = m[k]["sd"]
+        cells.append(f"{m[k]['mean']:.3f}" + (f" ± {sd:.3f}" if sd is not None else ""))
+    return f"| {label} | {len(m[KEYS[0]]['values'])} | " + " | ".join(cells) + " |"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+")
+    ap.add_argument("--row", nargs=2, metavar=("LABEL", "LEAD_SET"), help="print one markdown table row")
     a = ap.parse_args()
     s = summarize(a.runs)
+    if a.row:
+        print(markdown_row(a.row[0], s, a.row[1]))
+        return
     print("folds:", s["folds"])
     for ls, m in s["lead_sets"].items():
         cells = []
