@@ -25,8 +25,11 @@ def summarize(run_dirs: list[str]) -> dict:
                 per_set.setdefault(ls, {}).setdefault(k, []).append(v["test"][k])
     out = {"folds": folds, "lead_sets": {}}
     for ls, m in per_set.items():
-        out["lead_sets"][ls] = {k: {"mean": float(np.mean(v)), "sd": float(np.std(v, ddof=1)) if len(v) > 1 else None,
-                                    "values": v} for k, v in m.items()}
+        out["lead_sets"][ls] = {}
+        for k, v in m.items():
+            f = [x for x in v if x is not None]
+            out["lead_sets"][ls][k] = {"mean": float(np.mean(f)) if f else None,
+                                       "sd": float(np.std(f, ddof=1)) if len(f) > 1 else None, "values": v}
     return out
 
 
@@ -37,26 +40,63 @@ def markdown_row(label: str, s: dict, lead_set: str) -> str:
         return f"| {label} | 0 | – | – | – | – |"
     cells = []
     for k in KEYS:
-        sd = m[k]["sd"]
-        cells.append(f"{m[k]['mean']:.3f}" + (f" ± {sd:.3f}" if sd is not None else ""))
+        mean, sd = m[k]["mean"], m[k]["sd"]
+        cells.append("–" if mean is None else f"{mean:.3f}" + (f" ± {sd:.3f}" if sd is not None else ""))
     return f"| {label} | {len(m[KEYS[0]]['values'])} | " + " | ".join(cells) + " |"
+
+
+def model_card(name: str, model_file: str, runs: list[str], shipped_run: str) -> str:
+    """Markdown model card from the fold runs' results.json and the shipped file's metadata."""
+    from .export import load_model_file
+
+    doc, tensors = load_model_file(model_file)
+    s = summarize(runs)
+    with open(os.path.join(shipped_run, "results.json")) as f:
+        shipped = json.load(f)
+    n_params = sum(int(v.size) for v in tensors.values())
+    lines = [f"# Model card: {name}", "",
+             f"- File: `models/{name}.safetensors` ({os.path.getsize(model_file):,} bytes, {n_params:,} stored floats "
+             f"after batch-norm folding), schema `ecg-screen-model/1`, architecture `{doc['architecture']}`.",
+             f"- Leads: {', '.join(doc['leads'])}; {doc['fs_hz']} Hz; windows of {doc['input_len']} samples every "
+             f"{doc['preprocess']['window_stride']}; preprocessing {json.dumps(doc['preprocess'])}.",
+             f"- Outputs: the 26 scored CinC 2021 classes (docs/labels.md); decision `threshold_or_argmax` with per-class "
+             f"thresholds fit by differential evolution on validation fold {shipped['val_fold']}.",
+             f"- Produced by: `{shipped['command']}` (the shipped file is the fold-{shipped['test_fold']} model; "
+             f"{shipped['n_train']} training / {shipped['n_val']} validation / {shipped['n_test']} test records).",
+             "- Data: the de-duplicated 12-lead pool of docs/results.md (cinc, ptbxl, ptbxl-processed, ludb; 1,274 records), "
+             "patient-level folds in tools/train/folds.json.", "",
+             "## Test-fold metrics (thresholds from the validation fold)", "",
+             "| lead set | folds | challenge metric | macro F1 | macro AUROC | macro AUPRC |", "|---|---|---|---|---|---|"]
+    for ls in s["lead_sets"]:
+        lines.append(markdown_row(ls, s, ls).replace(f"| {ls} | ", f"| {ls} | ", 1))
+    lines += ["", f"Folds summarised: {sorted(s['folds'])} (`/usr/bin/python3 -m tools.train.summarize "
+              + " ".join(runs) + "`).", "",
+              "## Intended use and limits", "",
+              "- A research screening aid inside ecg-screen, not a diagnostic device: every finding needs a clinician.",
+              "- Trained on ~760 records (35–70× less than the published models); rare classes (BBB, PRWP, Brady, LQT, RAD, "
+              "PVC, LQRSV, PR, TInv: < 16 positives in all our data) are essentially unlearned and their outputs should "
+              "not be trusted.",
+              "- Evaluated only by cross-validation on the same sources (mostly PTB-XL); expect lower scores on other "
+              "hospitals and devices (the 2021 challenge saw large drops on unseen databases).", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--row", nargs=2, metavar=("LABEL", "LEAD_SET"), help="print one markdown table row")
+    ap.add_argument("--card", nargs=3, metavar=("NAME", "MODEL_FILE", "SHIPPED_RUN"), help="print a model card")
     a = ap.parse_args()
+    if a.card:
+        print(model_card(a.card[0], a.card[1], a.runs, a.card[2]), end="")
+        return
     s = summarize(a.runs)
     if a.row:
         print(markdown_row(a.row[0], s, a.row[1]))
         return
     print("folds:", s["folds"])
     for ls, m in s["lead_sets"].items():
-        cells = []
-        for k in KEYS:
-            sd = m[k]["sd"]
-            cells.append(f"{k} {m[k]['mean']:.3f}" + (f" ± {sd:.3f}" if sd is not None else ""))
+        cells = [f"{k} {m[k]['mean']}" + (f" ± {m[k]['sd']:.3f}" if m[k]["sd"] is not None else "") for k in KEYS]
         print(f"lead set {ls}: " + "; ".join(cells))
     print(json.dumps(s))
 
