@@ -34,7 +34,22 @@ std::string record_info_json(const Record& record) {
   j["sex"] = to_string(record.sex);
   j["labels"] = record.labels;
   j["warnings"] = record.warnings;
-  return j.dump();
+  // Source metadata: how each lead was stored (label as written, units, gain, baseline) and which
+  // leads were derived rather than recorded.
+  nlohmann::json details = nlohmann::json::array();
+  std::vector<std::string> derived;
+  for (std::size_t i = 0; i < record.lead_info.size() && i < record.leads.size(); ++i) {
+    const LeadInfo& info = record.lead_info[i];
+    details.push_back({{"lead", record.leads[i]}, {"label", info.label}, {"units", info.units}, {"gain", info.gain},
+                       {"baseline", info.baseline}, {"derived", info.derived}});
+    if (info.derived) derived.push_back(record.leads[i]);
+  }
+  j["derived_leads"] = derived;
+  j["lead_details"] = std::move(details);
+  j["files"] = record.files;
+  j["comments"] = record.comments;
+  // Header text is untrusted bytes: replace invalid UTF-8 instead of throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Record record_from_info_json(std::string_view info_json, std::span<const float> samples_mv) {
@@ -52,6 +67,19 @@ Record record_from_info_json(std::string_view info_json, std::span<const float> 
     r.sex = sex == "female" ? Sex::female : sex == "male" ? Sex::male : Sex::unknown;
     r.labels = j.value("labels", std::vector<std::string>{});
     r.warnings = j.value("warnings", std::vector<std::string>{});
+    r.files = j.value("files", std::vector<std::string>{});
+    r.comments = j.value("comments", std::vector<std::string>{});
+    if (j.contains("lead_details") && j["lead_details"].is_array() && j["lead_details"].size() == r.leads.size()) {
+      for (const auto& d : j["lead_details"]) {
+        LeadInfo info;
+        info.label = d.value("label", "");
+        info.units = d.value("units", "");
+        info.gain = d.value("gain", 1.0);
+        info.baseline = d.value("baseline", 0.0);
+        info.derived = d.value("derived", false);
+        r.lead_info.push_back(info);
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("record metadata: ") + e.what());
   }

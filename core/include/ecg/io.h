@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,16 +19,44 @@ struct NamedBuffer {
   std::span<const std::uint8_t> bytes;
 };
 
-// Reads one record from a set of files (e.g. a .hea with its .dat). The format is chosen from the
-// file names; errors name the file, the field, what was expected and what was found.
+// What the caller knows that a file may not say, and what the reader should add.
+struct ReadOptions {
+  // CSV: sampling rate when the file has no time column (ignored by formats that state it).
+  std::optional<double> fs_hz;
+  // CSV: units of the values ("mV" or "uV"/"µV") when the header row does not state them.
+  std::string units;
+  // Add the limb leads a record lacks but can be computed from I and II (III, aVR, aVL, aVF),
+  // marked LeadInfo::derived.
+  bool derive_limb_leads = false;
+  // Keep the stored integers in Record::digital (WFDB, EDF), e.g. for bit-exact comparisons.
+  bool keep_digital = false;
+};
+
+// Limits every reader enforces before allocating (a header's claims are never trusted).
+inline constexpr double kMaxFsHz = 20000.0;
+// At most this many samples over all leads: 2^27 floats = 512 MiB (a 24-h 2-lead Holter at 500 Hz
+// is 86.4 M samples).
+inline constexpr std::uint64_t kMaxTotalSamples = std::uint64_t{1} << 27;
+inline constexpr std::size_t kMaxSignals = 256;
+
+// Reads one record from a set of files (a .hea with its .dat/.mat; a .csv; an .edf). The format is
+// chosen from the file names; errors name the file, the field, what was expected and what was found.
+// Annotation files given alongside (e.g. .atr) are ignored here: read them with read_wfdb_annotations.
+Record read_record(std::span<const NamedBuffer> files, const ReadOptions& options);
 Record read_record(std::span<const NamedBuffer> files);
 
 // WFDB: the names of the signal files a header refers to, so path-aware callers (CLI, Node) know
 // which companions to load. Throws ecg::Error when the header cannot be parsed.
 std::vector<std::string> wfdb_companion_files(const NamedBuffer& header);
 
-// Canonical lead name for a label found in a file ("AVR" -> "aVR", "MLII" -> "II", " v1 " -> "V1");
-// labels that are not ECG leads are returned trimmed but otherwise unchanged.
+// Canonical lead name for a label found in a file ("AVR" -> "aVR", "MLII" -> "II", " v1 " -> "V1",
+// "ECG II" -> "II", "C3" -> "V3"); labels that are not ECG leads are returned trimmed but otherwise
+// unchanged.
 std::string canonical_lead_name(std::string_view label);
+
+// Appends the limb leads (III, aVR, aVL, aVF) the record lacks, computed from I and II (Einthoven and
+// Goldberger: III = II - I, aVR = -(I + II)/2, aVL = I - II/2, aVF = II - I/2), marked derived.
+// Returns how many leads were added; does nothing when I or II is missing.
+std::size_t derive_limb_leads(Record& record);
 
 }  // namespace ecg::io

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +12,16 @@
 namespace ecg {
 
 enum class Sex { unknown, female, male };
+
+// How one lead was stored in its file, so callers can go back to the stored integers and know which
+// leads were computed rather than recorded.
+struct LeadInfo {
+  std::string label;      // the label as the file gives it (before canonicalisation)
+  std::string units;      // physical units the file states ("mV", "uV", ...); samples_mv are always mV
+  double gain = 1.0;      // stored units per physical unit (WFDB adc_gain; EDF from its min/max)
+  double baseline = 0.0;  // stored value that means 0 physical units
+  bool derived = false;   // computed from other leads (e.g. III = II - I), not recorded
+};
 
 std::string_view to_string(Sex sex);
 
@@ -25,6 +36,13 @@ struct Record {
   Sex sex = Sex::unknown;
   std::vector<std::string> labels;   // diagnosis codes as the file states them (e.g. SNOMED CT)
   std::vector<std::string> warnings; // things the reader noticed but could live with
+  // Source metadata (readers fill these; code that builds a Record by hand may leave them empty).
+  std::vector<LeadInfo> lead_info;    // parallel to `leads` when filled
+  std::vector<std::string> files;     // names of the files the record was read from
+  std::vector<std::string> comments;  // free-text header comments (e.g. WFDB '#' lines not parsed above)
+  // Stored integers, lead-major like samples_mv; only filled when ReadOptions::keep_digital is set and
+  // the format stores integers (WFDB, EDF). Derived leads have none: digital covers the stored leads.
+  std::vector<std::int32_t> digital;
 
   std::size_t n_leads() const { return leads.size(); }
   double duration_s() const { return fs_hz > 0 ? static_cast<double>(n_samples) / fs_hz : 0.0; }
