@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "ecg/annotations.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/record.h"
@@ -20,12 +23,21 @@ constexpr const char* kUsage =
     "usage: ecg-screen <command> [options] <record>...\n"
     "\n"
     "commands:\n"
-    "  info <record>...     print a JSON summary of each record (one JSON object per line)\n"
-    "  screen <record>...   screen each record and print its findings as JSON (one object per line)\n"
-    "  --version            print the version\n"
+    "  info <record>...          print a JSON summary of each record (one JSON object per line)\n"
+    "  screen <record>...        screen each record and print its findings as JSON (one object per line)\n"
+    "  dump <record>...          print each record's stored integers as JSON, one object per line:\n"
+    "                            {record, format, fs_hz, n_samples, leads, labels, units, gain, baseline,\n"
+    "                            digital: [[lead 0 samples], ...]} (WFDB and EDF; used by tools/check_readers.py)\n"
+    "  annotations <file>...     print a WFDB annotation file (.atr, LUDB .i/.ii/...) as JSON, one per line\n"
+    "  --version                 print the version\n"
     "\n"
-    "A <record> is a WFDB header (path/to/00003_hr.hea) or its path without extension;\n"
-    "the signal files it names are read from the same folder.\n"
+    "options (info, screen, dump):\n"
+    "  --fs HZ                   sampling rate of a CSV file without a time column\n"
+    "  --units mV|uV             units of a CSV file whose header does not state them\n"
+    "  --derive-limb-leads       add III, aVR, aVL, aVF computed from I and II when missing\n"
+    "\n"
+    "A <record> is a WFDB header (path/to/00003_hr.hea), its path without extension, a .mat with its\n"
+    ".hea beside it, a .csv or an .edf file; a WFDB header's signal files are read from its folder.\n"
     "Exit status: 0 success, 1 a record could not be read or screened, 2 bad usage.\n";
 
 struct LoadedFile {
@@ -42,7 +54,17 @@ LoadedFile load_file(const fs::path& path) {
 
 std::vector<LoadedFile> load_record_files(const std::string& arg) {
   fs::path path(arg);
-  if (path.extension() != ".hea" && fs::exists(fs::path(arg + ".hea"))) path = arg + ".hea";
+  if (path.extension() == ".mat" || path.extension() == ".dat") {
+    // A signal file: its header sits beside it.
+    path.replace_extension(".hea");
+  } else if (!fs::exists(path)) {
+    for (const char* ext : {".hea", ".edf", ".csv"}) {
+      if (fs::exists(fs::path(arg + ext))) {
+        path = arg + ext;
+        break;
+      }
+    }
+  }
   std::vector<LoadedFile> files;
   files.push_back(load_file(path));
   if (path.extension() == ".hea") {
@@ -54,11 +76,41 @@ std::vector<LoadedFile> load_record_files(const std::string& arg) {
   return files;
 }
 
-ecg::Record read(const std::string& arg) {
+ecg::Record read(const std::string& arg, const ecg::io::ReadOptions& options) {
   std::vector<LoadedFile> files = load_record_files(arg);
   std::vector<ecg::io::NamedBuffer> buffers;
   for (const auto& f : files) buffers.push_back({f.name, f.bytes});
-  return ecg::io::read_record(buffers);
+  return ecg::io::read_record(buffers, options);
+}
+
+// The stored integers of a record, for bit-exact comparison with an independent decoder.
+std::string dump_json(const ecg::Record& record) {
+  if (record.digital.size() != record.samples_mv.size()) {
+    throw ecg::Error(record.name + ": dump: this format (" + record.source_format + ") stores no integers; use info");
+  }
+  nlohmann::json j;
+  j["record"] = record.name;
+  j["format"] = record.source_format;
+  j["fs_hz"] = record.fs_hz;
+  j["n_samples"] = record.n_samples;
+  j["leads"] = record.leads;
+  nlohmann::json labels = nlohmann::json::array(), units = nlohmann::json::array(), gain = nlohmann::json::array(),
+                 baseline = nlohmann::json::array(), digital = nlohmann::json::array();
+  for (std::size_t i = 0; i < record.n_leads(); ++i) {
+    labels.push_back(record.lead_info[i].label);
+    units.push_back(record.lead_info[i].units);
+    gain.push_back(record.lead_info[i].gain);
+    baseline.push_back(record.lead_info[i].baseline);
+    digital.push_back(std::vector<std::int32_t>(record.digital.begin() + static_cast<std::ptrdiff_t>(i * record.n_samples),
+                                                record.digital.begin() + static_cast<std::ptrdiff_t>((i + 1) * record.n_samples)));
+  }
+  j["labels"] = labels;
+  j["units"] = units;
+  j["gain"] = gain;
+  j["baseline"] = baseline;
+  j["warnings"] = record.warnings;
+  j["digital"] = digital;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -74,21 +126,55 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string command = args[0];
-  std::vector<std::string> records(args.begin() + 1, args.end());
-  if ((command != "info" && command != "screen") || records.empty()) {
-    std::fprintf(stderr, "ecg-screen: %s\n%s",
-                 records.empty() && (command == "info" || command == "screen")
-                     ? ("'" + command + "' needs at least one record").c_str()
-                     : ("unknown command '" + command + "'").c_str(),
-                 kUsage);
+  const bool known = command == "info" || command == "screen" || command == "dump" || command == "annotations";
+  if (!known) {
+    std::fprintf(stderr, "ecg-screen: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
   }
+  ecg::io::ReadOptions options;
+  std::vector<std::string> records;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "--fs" || a == "--units") && i + 1 < args.size()) {
+      const std::string value = args[++i];
+      if (a == "--units") {
+        options.units = value;
+        continue;
+      }
+      char* end = nullptr;
+      const double fs = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0' || !(fs > 0)) {
+        std::fprintf(stderr, "ecg-screen: --fs: expected a sampling rate in Hz above 0, found '%s'\n", value.c_str());
+        return 2;
+      }
+      options.fs_hz = fs;
+    } else if (a == "--derive-limb-leads") {
+      options.derive_limb_leads = true;
+    } else if (a.rfind("--", 0) == 0) {
+      std::fprintf(stderr, "ecg-screen: unknown or incomplete option '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    } else {
+      records.push_back(a);
+    }
+  }
+  if (records.empty()) {
+    std::fprintf(stderr, "ecg-screen: '%s' needs at least one %s\n%s", command.c_str(), command == "annotations" ? "file" : "record", kUsage);
+    return 2;
+  }
+  options.keep_digital = command == "dump";
   int status = 0;
   for (const std::string& arg : records) {
     try {
-      ecg::Record record = read(arg);
+      if (command == "annotations") {
+        LoadedFile f = load_file(arg);
+        std::cout << ecg::io::annotations_json(ecg::io::read_wfdb_annotations({f.name, f.bytes})) << '\n';
+        continue;
+      }
+      ecg::Record record = read(arg, options);
       if (command == "info") {
         std::cout << ecg::record_info_json(record) << '\n';
+      } else if (command == "dump") {
+        std::cout << dump_json(record) << '\n';
       } else {
         std::cout << ecg::screen::to_json(ecg::screen::screen(record, {})) << '\n';
       }
