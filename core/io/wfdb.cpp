@@ -382,6 +382,10 @@ Record read_wfdb(std::span<const NamedBuffer> files, const NamedBuffer& header_f
         g.offset = m.data_offset;
       }
       if (g.max_skew != 0) throw Error(at + ": expected no skew for the MATLAB file '" + g.file + "', found " + std::to_string(g.max_skew));
+      if (!n_known) {
+        n = m.cols;  // the matrix states its size; a short file is then reported as truncated below
+        n_known = n > 0;
+      }
     }
     if (g.offset > g.data->bytes.size()) {
       throw Error(g.file + ": the header places the samples at byte " + std::to_string(g.offset) + ", but the file has only " +

@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "ecg/annotations.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/record.h"
@@ -46,16 +49,40 @@ class FileSet {
   std::vector<std::pair<std::string, std::string>> files_;
 };
 
-// readRecord(files) -> { info: string (JSON), samples: Float32Array (lead-major, mV) }
-val read_record(const FileSet& files) {
+// Reader options as JSON ({"fsHz": 500, "units": "uV", "deriveLimbLeads": true}; all optional).
+ecg::io::ReadOptions read_options_from_json(const std::string& json) {
+  ecg::io::ReadOptions options;
+  if (json.empty()) return options;
+  const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) throw ecg::Error("readRecord options: expected a JSON object, found " + json.substr(0, 40));
+  try {
+    if (j.contains("fsHz") && !j["fsHz"].is_null()) options.fs_hz = j["fsHz"].get<double>();
+    if (j.contains("units") && !j["units"].is_null()) options.units = j["units"].get<std::string>();
+    if (j.contains("deriveLimbLeads")) options.derive_limb_leads = j["deriveLimbLeads"].get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ecg::Error(std::string("readRecord options: ") + e.what());
+  }
+  return options;
+}
+
+// readRecord(files, optionsJson) -> { info: string (JSON), samples: Float32Array (lead-major, mV) }
+val read_record(const FileSet& files, const std::string& options_json) {
   return guarded([&] {
     auto buffers = files.buffers();
-    ecg::Record record = ecg::io::read_record(buffers);
+    ecg::Record record = ecg::io::read_record(buffers, read_options_from_json(options_json));
     val out = val::object();
     out.set("info", ecg::record_info_json(record));
     val view(emscripten::typed_memory_view(record.samples_mv.size(), record.samples_mv.data()));
     out.set("samples", view.call<val>("slice"));  // copy out before `record` is freed
     return out;
+  });
+}
+
+// readAnnotations(name, bytes) -> JSON {file, extension, annotations: [...]}
+std::string read_annotations(const std::string& name, const std::string& bytes) {
+  return guarded([&] {
+    ecg::io::NamedBuffer file{name, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}};
+    return ecg::io::annotations_json(ecg::io::read_wfdb_annotations(file));
   });
 }
 
@@ -84,6 +111,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::class_<FileSet>("FileSet").constructor<>().function("add", &FileSet::add).function("size", &FileSet::size);
   emscripten::function("readRecord", &read_record);
   emscripten::function("wfdbCompanions", &wfdb_companions);
+  emscripten::function("readAnnotations", &read_annotations);
   emscripten::function("screen", &screen);
   emscripten::function("version", &version);
 }

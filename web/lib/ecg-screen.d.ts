@@ -18,6 +18,55 @@ export interface RecordInfo {
   sex: 'female' | 'male' | 'unknown';
   labels: string[];
   warnings: string[];
+  /** Leads computed from others (ReadOptions.deriveLimbLeads), not recorded. */
+  derived_leads: string[];
+  /** How each lead was stored: label as the file writes it, units, gain (stored units per unit), baseline. */
+  lead_details: LeadDetails[];
+  /** Names of the files the record was read from. */
+  files: string[];
+  /** Free-text header comments the reader did not interpret. */
+  comments: string[];
+}
+
+export interface LeadDetails {
+  lead: string;
+  label: string;
+  units: string;
+  gain: number;
+  baseline: number;
+  derived: boolean;
+}
+
+/** What the caller knows that a file may not say. */
+export interface ReadOptions {
+  /** Sampling rate of a CSV file without a time column. */
+  fsHz?: number;
+  /** Units of a CSV file whose header does not state them. */
+  units?: 'mV' | 'uV' | 'µV';
+  /** Add III, aVR, aVL, aVF computed from I and II when the record lacks them. */
+  deriveLimbLeads?: boolean;
+}
+
+/** One WFDB annotation (wfdb-python's fields). */
+export interface Annotation {
+  /** Sample index from the start of the record. */
+  sample: number;
+  /** MIT symbol: 'N', 'V', 'A', '+', '(', ')', 'p', 't', ...; '[n]' for codes without one. */
+  symbol: string;
+  /** MIT annotation code (1 = normal beat, ...). */
+  code: number;
+  subtype: number;
+  channel: number;
+  num: number;
+  /** Aux note, e.g. '(AFIB' for a rhythm change. */
+  aux: string;
+}
+
+export interface AnnotationSet {
+  file: string;
+  /** The annotator: 'atr', 'i', 'v6', ... */
+  extension: string;
+  annotations: Annotation[];
 }
 
 export interface Patient {
@@ -56,6 +105,10 @@ export class EcgRecord {
   readonly nSamples: number;
   readonly durationS: number;
   readonly warnings: string[];
+  readonly labels: string[];
+  readonly age: number | null;
+  readonly sex: 'female' | 'male' | 'unknown';
+  readonly derivedLeads: string[];
   /** One lead's samples (a view into `samples`). Throws if the record lacks the lead. */
   lead(lead: string | number): Float32Array;
 }
@@ -63,7 +116,14 @@ export class EcgRecord {
 export class EcgScreen {
   readonly version: string;
   /** Reads one record; throws an Error naming the file, field, expected and found values. */
-  readRecord(files: NamedBytes[]): EcgRecord;
+  /**
+   * Reads one record (WFDB .hea + .dat/.mat, .csv, .edf); throws an Error naming the file, field,
+   * expected and found values.
+   * @example ecg.readRecord([{ name: 'a.csv', bytes }], { fsHz: 500, units: 'uV' })
+   */
+  readRecord(files: NamedBytes[], options?: ReadOptions): EcgRecord;
+  /** Reads a WFDB annotation file (.atr, LUDB .i ... .v6). */
+  readAnnotations(file: NamedBytes): AnnotationSet;
   /** Signal files a WFDB header names. */
   wfdbCompanions(header: NamedBytes): string[];
   screen(record: EcgRecord, patient?: Patient): Findings;

@@ -8,6 +8,13 @@ const isNode = typeof process === 'object' && !!process.versions?.node;
  * @typedef {{ name: string, bytes: Uint8Array | ArrayBuffer }} NamedBytes
  */
 
+/**
+ * @typedef {object} ReadOptions
+ * @property {number} [fsHz]  sampling rate of a CSV file without a time column
+ * @property {'mV' | 'uV' | 'µV'} [units]  units of a CSV file whose header does not state them
+ * @property {boolean} [deriveLimbLeads]  add III, aVR, aVL, aVF computed from I and II when missing
+ */
+
 /** An ECG record: metadata as the core reports it plus lead-major samples in millivolts. */
 export class EcgRecord {
   /**
@@ -24,6 +31,12 @@ export class EcgRecord {
   get nSamples() { return this.info.n_samples; }
   get durationS() { return this.info.duration_s; }
   get warnings() { return this.info.warnings; }
+  /** Diagnosis labels as the file states them (SNOMED CT codes, CPSC abbreviations, LUDB text). */
+  get labels() { return this.info.labels; }
+  get age() { return this.info.age; }
+  get sex() { return this.info.sex; }
+  /** Leads computed from others (readRecord's deriveLimbLeads), not recorded. */
+  get derivedLeads() { return this.info.derived_leads ?? []; }
   /**
    * Samples of one lead (a view, not a copy).
    * @param {string | number} lead  canonical lead name ("II", "aVF", "V1", ...) or index
@@ -76,23 +89,48 @@ export class EcgScreen {
   get version() { return this.module.version(); }
 
   /**
-   * Reads one record from its files (e.g. a WFDB .hea with its .dat).
+   * Reads one record from its files: a WFDB header with its signal files (.dat or .mat), a .csv or
+   * an .edf. Annotation files given alongside are ignored (read them with readAnnotations).
    * @param {NamedBytes[]} files
+   * @param {ReadOptions} [options]
    * @returns {EcgRecord}
    * @throws {Error} with a message naming the file, the field, what was expected and what was found
+   * @example
+   *   const record = ecg.readRecord([{ name: '100.hea', bytes: hea }, { name: '100.dat', bytes: dat }]);
+   *   record.leads;          // ['II', 'V5'] (MLII is lead II)
+   *   record.lead('II');     // Float32Array of millivolts
+   * @example
+   *   // A CSV export with a header row but no units or time column:
+   *   const record = ecg.readRecord([{ name: 'ecg.csv', bytes }], { fsHz: 500, units: 'uV', deriveLimbLeads: true });
+   *   record.derivedLeads;   // e.g. ['III', 'aVR', 'aVL', 'aVF'] when the file has only I and II
    */
-  readRecord(files) {
+  readRecord(files, options = {}) {
     if (!Array.isArray(files) || files.length === 0) {
       throw new Error('readRecord: expected an array of {name, bytes} files, found ' + (Array.isArray(files) ? 'an empty array' : typeof files));
     }
     const set = new this.module.FileSet();
     try {
       for (const file of files) set.add(String(file.name), toBytes(file.bytes, file.name));
-      const { info, samples } = this.module.readRecord(set);
+      const { info, samples } = this.module.readRecord(set, JSON.stringify(options ?? {}));
       return new EcgRecord(JSON.parse(info), samples);
     } finally {
       set.delete();
     }
+  }
+
+  /**
+   * Reads a WFDB annotation file (MIT format): MIT-BIH `.atr` beat labels and rhythm notes, LUDB's
+   * per-lead delineation files (`.i` ... `.v6`), CPSC 2021 AF episodes.
+   * @param {NamedBytes} file
+   * @returns {{ file: string, extension: string, annotations: Annotation[] }}
+   * @throws {Error} naming the file and the byte offset of the damage
+   * @example
+   *   const { annotations } = ecg.readAnnotations({ name: '100.atr', bytes });
+   *   const beats = annotations.filter((a) => 'NLRBAaJSVrFejnE/fQ?'.includes(a.symbol)).map((a) => a.sample);
+   *   const rhythm = annotations.filter((a) => a.aux.startsWith('('));  // e.g. '(AFIB' onsets
+   */
+  readAnnotations(file) {
+    return JSON.parse(this.module.readAnnotations(String(file.name), toBytes(file.bytes, file.name)));
   }
 
   /**

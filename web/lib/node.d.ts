@@ -1,7 +1,9 @@
 // Types of the Node-only helpers (web/lib/node.js).
-import type { EcgRecord, EcgScreen, NamedBytes } from './ecg-screen.js';
+import type { AnnotationSet, EcgRecord, EcgScreen, NamedBytes, ReadOptions } from './ecg-screen.js';
 
-/** Loads a WFDB header (path with or without .hea) and the signal files it names. */
+/** Loads a WFDB header (path with or without .hea, or its .mat/.dat) and the signal files it names; or a .csv/.edf file. */
 export function loadRecordFiles(ecg: EcgScreen, path: string): Promise<NamedBytes[]>;
 /** Reads a record from a path on disk. */
-export function readRecordFromPath(ecg: EcgScreen, path: string): Promise<EcgRecord>;
+export function readRecordFromPath(ecg: EcgScreen, path: string, options?: ReadOptions): Promise<EcgRecord>;
+/** Reads a WFDB annotation file (.atr, LUDB .i ... .v6) from disk. */
+export function readAnnotationsFromPath(ecg: EcgScreen, path: string): Promise<AnnotationSet>;
