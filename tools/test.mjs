@@ -1,6 +1,6 @@
 // Runs every test suite after a build and ends with one summary line of passed/failed counts.
 // usage: node tools/test.mjs [suite...]   suites: native native-debug wasm js browser train (default: all;
-//        native-debug and train only where built / present)
+//        train only where tools/train/tests exists)
 // Each suite's own output streams through; a suite that cannot start counts as failed.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,12 +34,9 @@ const unittest = (out) => {
 
 const SUITES = {
   native: { cmd: 'ctest', args: ['--preset', 'native'], parse: ctest },
-  // The core tests again under AddressSanitizer + UndefinedBehaviorSanitizer, when that build exists
-  // (`bash tools/build.sh native-debug`): every reader test, on real and damaged input.
-  'native-debug': {
-    cmd: 'build/native-debug/ecg_core_tests', args: ['--use-colour', 'no'], parse: catch2,
-    when: () => existsSync(`${ROOT}build/native-debug/ecg_core_tests`),
-  },
+  // The core tests again under AddressSanitizer + UndefinedBehaviorSanitizer (`npm test` builds the
+  // native-debug preset): every reader test, on real and damaged input.
+  'native-debug': { cmd: 'ctest', args: ['--preset', 'native-debug'], parse: ctest },
   wasm: { cmd: 'node', args: ['tools/run-wasm-test.mjs', 'build/wasm/ecg_core_tests.js', '--use-colour', 'no'], parse: catch2 },
   js: { cmd: 'node', args: ['--test', '--test-reporter=tap', 'tests/js/'], parse: nodeTest },
   browser: { cmd: 'node', args: ['--test', '--test-reporter=tap', '--test-concurrency=1', 'tests/browser/'], parse: nodeTest },
