@@ -25,14 +25,15 @@ function patient() {
 }
 
 /**
- * Groups files into records: each WFDB header with the files sharing its name stem. Files that
- * belong to no header are reported instead of being silently dropped.
+ * Groups files into records: each WFDB header with the files sharing its name stem, and each CSV or
+ * EDF file on its own. Files that belong to no record are reported instead of being silently dropped.
  */
 function groupRecords(files) {
   const stem = (name) => name.replace(/\.[^.]*$/, '');
   const headers = files.filter((f) => /\.hea$/i.test(f.name));
-  if (headers.length <= 1) return { records: [files], unused: [] };
-  const records = headers.map((h) => files.filter((f) => stem(f.name) === stem(h.name)));
+  const single = files.filter((f) => /\.(csv|tsv|edf)$/i.test(f.name));
+  if (headers.length + single.length <= 1) return { records: [files], unused: [] };
+  const records = [...headers.map((h) => files.filter((f) => stem(f.name) === stem(h.name) && !single.includes(f))), ...single.map((f) => [f])];
   const used = new Set(records.flat());
   return { records, unused: files.filter((f) => !used.has(f)) };
 }
@@ -57,7 +58,7 @@ async function screenFiles(files) {
     renderList();
   }
   const last = results.at(-1);
-  const skipped = unused.length ? ` Not part of any record (no .hea with the same name): ${unused.map((f) => f.name).join(', ')}.` : '';
+  const skipped = unused.length ? ` Not part of any record (no .hea with the same name, and not a .csv or .edf): ${unused.map((f) => f.name).join(', ')}.` : '';
   if (records.length === 1 && last.error) setStatus(last.error + skipped, true);
   else if (records.length === 1) setStatus(`Screened ${last.name}: ${last.result.info.leads.length} leads, ${last.result.info.duration_s.toFixed(1)} s at ${last.result.info.fs_hz} Hz.${skipped}`, !!skipped);
   else setStatus(`Screened ${records.length - failures} of ${records.length} records${failures ? `; ${failures} could not be read (see the list)` : ''}.${skipped}`, failures > 0 || !!skipped);

@@ -37,7 +37,7 @@ export class EcgScreenElement extends HTMLElement {
     if (this.engine) return;
     this.engine = new EngineClient((state) => {
       if (!state.ready) return this.#fail(`The ECG engine could not start: ${state.error}`);
-      this.#status('Ready. Open ECG files (a .hea with its .dat).');
+      this.#status('Ready. Open ECG files (a .hea with its .dat or .mat, a .csv or an .edf).');
       this.$('.sample').disabled = false;
       this.$('.files').disabled = false;
     });

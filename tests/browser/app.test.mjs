@@ -144,3 +144,15 @@ test('the printed report fits on one page and carries the findings and the discl
   assert.ok(!(await page.isVisible('#speed')), 'view controls are not printed');
   await page.emulateMedia({ media: 'screen' });
 });
+
+test('a CinC .mat record, an EDF+ and a CSV opened together are each read and screened', async () => {
+  const { page, server } = app;
+  const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+  await page.goto(server.url);
+  await page.waitForSelector('#file-input:not([disabled])', { timeout: 30_000 });
+  await page.setInputFiles('#file-input', [
+    `${fixtures}cinc/Q0016.hea`, `${fixtures}cinc/Q0016.mat`, `${fixtures}edf/00003_lr.edf`, `${fixtures}csv/00003_lr.csv`]);
+  await page.waitForFunction(() => /Screened 3 of 3 records/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+  const items = await page.$$eval('#record-list li', (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(items.map((t) => t.split(' — ')[0]), ['Q0016', '00003_lr', '00003_lr']);
+});
