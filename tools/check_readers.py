@@ -204,6 +204,8 @@ def main() -> int:
                 if n_bad != n_warn:
                     problems.append(f"{n_bad} checksum mismatches, reader warned {n_warn}")
                 stats["checksum_warnings"] += n_warn
+                stats["initial_value_warnings"] += sum("initial value" in w for w in got["warnings"])
+                stats["other_warnings"] += sum("checksum mismatch" not in w and "initial value" not in w for w in got["warnings"])
                 stats["samples"] += int(want.size)
                 if problems:
                     failures.append(f"{ds}/{name}: " + "; ".join(problems))
@@ -228,7 +230,8 @@ def main() -> int:
                         stats["annotation_mismatches"] += 1
         summary[ds] = dict(stats)
         print(f"{ds:9s} records {stats['records']:5d}  sample mismatches {stats['mismatches']:3d}  read errors {stats['errors']:3d}  "
-              f"samples {stats['samples']:11d}  checksum warnings {stats['checksum_warnings']:5d}  "
+              f"samples {stats['samples']:11d}  warnings: checksum {stats['checksum_warnings']}, initial value {stats['initial_value_warnings']}, "
+              f"other {stats['other_warnings']}  "
               f"annotation files {stats['annotation_files']:5d} ({stats['annotations']} annotations, {stats['annotation_mismatches']} mismatches)",
               flush=True)
     for f in failures[:50]:
