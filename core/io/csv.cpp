@@ -68,7 +68,7 @@ struct Column {
   double time_to_s = 1.0;   // time column: factor to seconds
 };
 
-Column parse_column(std::string_view name, std::size_t index) {
+Column parse_column(std::string_view name) {
   Column c;
   std::string_view label = name;
   if (!label.empty() && (label.back() == ')' || label.back() == ']')) {
@@ -85,7 +85,8 @@ Column parse_column(std::string_view name, std::size_t index) {
     const std::string u = text::lower(c.units);
     c.time_to_s = (u == "ms" || l == "time_ms") ? 1e-3 : 1.0;
     if (!u.empty() && u != "s" && u != "ms" && u != "sec") throw Error("time column '" + c.label + "': expected units s or ms, found " + quote(c.units));
-  } else if (l == "sample" || l == "samples" || l == "index" || l == "idx" || (l.empty() && index == 0)) {
+  } else if (l == "sample" || l == "samples" || l == "index" || l == "idx" || l.empty()) {
+    // An unnamed column is a pandas index (first) or the trace of a trailing delimiter (last).
     c.kind = Column::skip;
   }
   return c;
@@ -124,7 +125,7 @@ Record read_csv(const NamedBuffer& file, const ReadOptions& options) {
   if (has_header) {
     for (std::size_t i = 0; i < first_cells.size(); ++i) {
       try {
-        columns.push_back(parse_column(first_cells[i], i));
+        columns.push_back(parse_column(first_cells[i]));
       } catch (const Error& e) {
         throw Error(fname + ", line " + std::to_string(rows.front().first) + ": " + e.what());
       }

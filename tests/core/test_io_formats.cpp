@@ -157,6 +157,8 @@ TEST_CASE("CSV: header units, caller's units and rate, aliases, and bad cells", 
   CHECK(r.lead(2)[1] == 6.25f);
   CHECK(csv("\"t\",\"II (uV)\"\n0,1000\n0.004,2000\n0.008,3000\n").fs_hz == 250.0);
   CHECK(csv("index\ttime (ms)\tV1 [mV]\n0\t0\t1\n1\t2\t2\n").fs_hz == 500.0);
+  CHECK(csv(",I,II,\n0,1,2,\n1,3,4,\n", mv).leads == std::vector<std::string>{"I", "II"});  // pandas index, trailing ','
+
   CHECK_THROWS_WITH(csv("I,II\n1,2\n"), Contains("x.csv") && Contains("units") && Contains("'I'"));
   CHECK_THROWS_WITH(csv("I,II\n1,2\n3,NaN\n", mv), Contains("x.csv, line 3") && Contains("'II'") && Contains("finite number") && Contains("'NaN'"));
   CHECK_THROWS_WITH(csv("I,II\n1,2\n3,inf\n", mv), Contains("finite number"));
