@@ -1,6 +1,8 @@
-// ecg::dsp: signal processing on Records — R-peak detection and heart rate so far.
+// ecg::dsp: signal processing on leads and Records — filters, resampling, normalisation, windows,
+// R-peak detection and heart rate.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -10,14 +12,114 @@
 
 namespace ecg::dsp {
 
-// R-peak sample indices for one lead sampled at fs_hz.
+// ---- FIR design and zero-phase filtering (core/dsp/filter.cpp) ----------------------------------
+
+// Kaiser-window FIR band-pass. lo_hz / hi_hz are the -6 dB cutoffs (as in scipy firwin); the
+// transition bands are centred on them: the passband (ripple <= ripple_db) runs from
+// lo_hz + low_transition_hz/2 to hi_hz - high_transition_hz/2 and the stopbands (attenuation >=
+// attenuation_db) lie below lo_hz - low_transition_hz/2 and above hi_hz + high_transition_hz/2.
+// lo_hz <= 0 gives a low-pass, hi_hz >= fs/2 (or <= 0) a high-pass.
+struct FirSpec {
+  double lo_hz = 0.5;
+  double hi_hz = 45.0;
+  double low_transition_hz = 0.5;   // 0.25..0.75 Hz for the default 0.5 Hz edge
+  double high_transition_hz = 10.0; // 40..50 Hz for the default 45 Hz edge: mains at 50/60 Hz >= 60 dB down
+  double attenuation_db = 60.0;
+  double ripple_db = 0.1;
+};
+
+// Odd-length linear-phase (type I) taps meeting `spec` at fs_hz. Throws ecg::Error on a spec that
+// cannot be met (cutoffs outside (0, fs/2), a transition wider than its band, more than 2^20 taps).
+std::vector<double> design_fir(const FirSpec& spec, double fs_hz);
+
+// scipy.signal.firwin(taps, [lo, hi], pass_zero=False, window="hamming", fs=fs_hz): the band-pass
+// the models were trained with (tools/train/preprocess.py, docs/model-format.md). taps must be odd.
+std::vector<double> design_bandpass_hamming(double lo_hz, double hi_hz, int taps, double fs_hz);
+
+// Applies odd-length linear-phase taps with the group delay removed (zero phase): 'same'
+// convolution with the lead extended by odd reflection (x[-i] = 2 x[0] - x[i]) for up to (taps-1)/2
+// samples each side, zeros beyond (exactly tools/train/preprocess.py bandpass()).
+std::vector<float> fir_zero_phase(std::span<const float> x, std::span<const double> taps);
+
+// Zero-phase band-pass with the Kaiser design above (default 0.5-45 Hz).
+std::vector<float> bandpass(std::span<const float> x, double fs_hz, const FirSpec& spec = {});
+
+// Zero-phase high-pass: cutoff_hz is the -6 dB point, transition_hz centred on it.
+std::vector<float> highpass(std::span<const float> x, double fs_hz, double cutoff_hz = 0.5,
+                            double transition_hz = 0.5);
+
+// Baseline-wander removal: subtracts the baseline estimated by a 200 ms then a 600 ms running median
+// (it follows P/QRS/T-free segments and is zero-phase; de Chazal et al. 2004).
+std::vector<float> remove_baseline(std::span<const float> x, double fs_hz);
+
+// Running median over a centred window of `width` samples (odd; shrunk at the edges).
+std::vector<float> running_median(std::span<const float> x, std::size_t width);
+
+// Frequency response magnitude |H(f)| of linear-phase taps (for tests and docs).
+double fir_gain(std::span<const double> taps, double f_hz, double fs_hz);
+
+// ---- Resampling (core/dsp/resample.cpp) ---------------------------------------------------------
+
+enum class ResampleQuality {
+  // Exactly scipy.signal.resample_poly defaults (Kaiser beta 5, 2*10*max(up,down)+1 taps, cutoff at
+  // the lower Nyquist): what the models were trained with. About 54 dB of alias rejection.
+  scipy,
+  // Kaiser beta 8 (>= 75 dB), cutoff at 0.9 x the lower Nyquist so the transition ends before it:
+  // nothing aliases into the band; passband to about 0.83 x the lower Nyquist.
+  high,
+};
+
+// The rational ratio up/down used for fs_in -> fs_out: exact for integer rates, else the closest
+// fraction with up, down <= 1000 (continued fractions).
+struct Ratio {
+  std::int64_t up = 1;
+  std::int64_t down = 1;
+};
+Ratio resample_ratio(double fs_in_hz, double fs_out_hz);
+
+// Polyphase anti-aliased resampling; output length ceil(n * up / down).
+std::vector<float> resample(std::span<const float> x, double fs_in_hz, double fs_out_hz,
+                            ResampleQuality quality = ResampleQuality::scipy);
+
+// Every lead of a record; fs_hz becomes ratio.up/ratio.down * fs_in (== fs_out_hz for integer rates).
+Record resample(const Record& record, double fs_out_hz, ResampleQuality quality = ResampleQuality::scipy);
+
+// ---- Normalisation and windows (core/dsp/normalize.cpp) -----------------------------------------
+
+// (x - mean) / (std + epsilon), population std: a flat lead becomes zeros, never NaN/inf.
+void zscore(std::span<float> x, double epsilon = 1e-6);
+// Per lead, in place.
+void zscore_per_lead(Record& record, double epsilon = 1e-6);
+// One mean and std over all leads, in place.
+void zscore_all_leads(Record& record, double epsilon = 1e-6);
+
+// Samples [start, start + length) of every lead, clipped to the record (never out of bounds).
+Record crop(const Record& record, std::size_t start, std::size_t length);
+// Zero-pads (or truncates) every lead on the right to `length` samples.
+Record pad_right(const Record& record, std::size_t length);
+// Window start indices: one window at 0 if n <= length; else 0, stride, 2 stride, ... while they fit,
+// plus one ending at the last sample if the tail is not covered (tools/train/preprocess.py).
+std::vector<std::size_t> window_starts(std::size_t n, std::size_t length, std::size_t stride);
+
+// ---- R-peaks (core/dsp/rpeaks.cpp) --------------------------------------------------------------
+
+// R-peak sample indices for one lead sampled at fs_hz (any rate from 100 to 1000 Hz, any lead).
+// Long leads are processed in overlapping windows of about a minute, so memory stays bounded.
 std::vector<std::int64_t> detect_rpeaks(std::span<const float> lead_mv, double fs_hz);
 
-// R-peak sample indices fused across all leads of a record (each lead's QRS energy is scaled to a
-// common level and summed before peak picking, so one noisy lead cannot dominate).
+// R-peak sample indices fused across all leads of a record: leads are detected one by one and a
+// beat is kept where enough usable leads agree within 100 ms (flat or saturated leads are skipped).
 std::vector<std::int64_t> detect_rpeaks(const Record& record);
 
 // Heart rate in beats per minute from the median RR interval; nullopt with fewer than two peaks.
 std::optional<double> heart_rate_bpm(std::span<const std::int64_t> rpeaks, double fs_hz);
+
+// Per-lead signal quality, judged on the raw lead in mV.
+struct LeadQuality {
+  bool flat = false;       // peak-to-peak (1st..99th percentile) below 0.02 mV
+  bool saturated = false;  // >= 2 % of samples stuck at the lead's extreme values (clipping)
+  bool usable() const { return !flat && !saturated; }
+};
+LeadQuality lead_quality(std::span<const float> lead_mv);
 
 }  // namespace ecg::dsp

@@ -1,0 +1,50 @@
+// Path-aware record loading for the native tools (the core itself only ever sees bytes).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "ecg/error.h"
+#include "ecg/io.h"
+#include "ecg/record.h"
+
+namespace ecg::cli {
+
+struct LoadedFile {
+  std::string name;
+  std::vector<std::uint8_t> bytes;
+};
+
+inline LoadedFile load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ecg::Error(path.string() + ": cannot open the file (does it exist and is it readable?)");
+  return {path.string(), std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {})};
+}
+
+// A WFDB header (path/to/x.hea) or its path without extension, plus the signal files it names.
+inline std::vector<LoadedFile> load_record_files(const std::string& arg) {
+  std::filesystem::path path(arg);
+  if (path.extension() != ".hea" && std::filesystem::exists(std::filesystem::path(arg + ".hea"))) path = arg + ".hea";
+  std::vector<LoadedFile> files;
+  files.push_back(load_file(path));
+  if (path.extension() == ".hea") {
+    ecg::io::NamedBuffer header{files[0].name, files[0].bytes};
+    for (const std::string& companion : ecg::io::wfdb_companion_files(header)) {
+      files.push_back(load_file(path.parent_path() / companion));
+    }
+  }
+  return files;
+}
+
+inline ecg::Record read_record_at(const std::string& arg) {
+  std::vector<LoadedFile> files = load_record_files(arg);
+  std::vector<ecg::io::NamedBuffer> buffers;
+  for (const auto& f : files) buffers.push_back({f.name, f.bytes});
+  return ecg::io::read_record(buffers);
+}
+
+}  // namespace ecg::cli

@@ -1,0 +1,78 @@
+// Normalisation (z-score with epsilon), crop, pad and sliding-window starts.
+#include <algorithm>
+#include <cmath>
+
+#include "ecg/dsp.h"
+
+namespace ecg::dsp {
+namespace {
+
+struct Moments {
+  double mean = 0.0;
+  double sd = 0.0;
+};
+
+Moments moments(std::span<const float> x) {
+  if (x.empty()) return {};
+  double sum = 0.0;
+  for (float v : x) sum += v;
+  const double mean = sum / static_cast<double>(x.size());
+  double ss = 0.0;
+  for (float v : x) ss += (v - mean) * (v - mean);
+  return {mean, std::sqrt(ss / static_cast<double>(x.size()))};
+}
+
+void apply(std::span<float> x, Moments m, double epsilon) {
+  const double scale = 1.0 / (m.sd + epsilon);
+  for (float& v : x) v = static_cast<float>((v - m.mean) * scale);
+}
+
+}  // namespace
+
+void zscore(std::span<float> x, double epsilon) { apply(x, moments(x), epsilon); }
+
+void zscore_per_lead(Record& record, double epsilon) {
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) zscore(record.lead(lead), epsilon);
+}
+
+void zscore_all_leads(Record& record, double epsilon) {
+  std::span<float> all(record.samples_mv.data(), record.samples_mv.size());
+  apply(all, moments(all), epsilon);
+}
+
+Record crop(const Record& record, std::size_t start, std::size_t length) {
+  Record out = record;
+  const std::size_t begin = std::min(start, record.n_samples);
+  const std::size_t end = begin + std::min(length, record.n_samples - begin);
+  out.n_samples = end - begin;
+  out.samples_mv.clear();
+  out.samples_mv.reserve(out.n_samples * record.n_leads());
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
+    auto x = record.lead(lead);
+    out.samples_mv.insert(out.samples_mv.end(), x.begin() + static_cast<std::ptrdiff_t>(begin), x.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  return out;
+}
+
+Record pad_right(const Record& record, std::size_t length) {
+  Record out = record;
+  out.n_samples = length;
+  out.samples_mv.assign(length * record.n_leads(), 0.0f);
+  const std::size_t keep = std::min(length, record.n_samples);
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
+    auto x = record.lead(lead);
+    std::copy(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(keep), out.samples_mv.begin() + static_cast<std::ptrdiff_t>(lead * length));
+  }
+  return out;
+}
+
+std::vector<std::size_t> window_starts(std::size_t n, std::size_t length, std::size_t stride) {
+  if (n <= length || length == 0) return {0};
+  stride = std::max<std::size_t>(stride, 1);
+  std::vector<std::size_t> starts;
+  for (std::size_t s = 0; s + length <= n; s += stride) starts.push_back(s);
+  if (starts.back() + length < n) starts.push_back(n - length);
+  return starts;
+}
+
+}  // namespace ecg::dsp

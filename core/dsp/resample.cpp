@@ -1,0 +1,115 @@
+// Polyphase anti-aliased resampling by a rational ratio (scipy resample_poly-compatible by default).
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <string>
+
+#include "ecg/dsp.h"
+#include "ecg/error.h"
+
+namespace ecg::dsp {
+namespace {
+
+double bessel_i0(double x) {
+  double sum = 1.0, term = 1.0;
+  const double q = x * x / 4.0;
+  for (int k = 1; k < 300; ++k) {
+    term *= q / (static_cast<double>(k) * k);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return sum;
+}
+
+double sinc(double x) { return x == 0.0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x); }
+
+// Low-pass prototype at the upsampled rate; returns taps and their half length.
+std::vector<double> prototype(std::int64_t up, std::int64_t down, ResampleQuality quality, std::int64_t& half) {
+  const std::int64_t m = std::max(up, down);
+  const double beta = quality == ResampleQuality::scipy ? 5.0 : 8.0;
+  half = (quality == ResampleQuality::scipy ? 10 : 40) * m;
+  const double cutoff = quality == ResampleQuality::scipy ? 1.0 : 0.9;  // x the lower Nyquist
+  const auto n = static_cast<std::size_t>(2 * half + 1);
+  std::vector<double> h(n);
+  const double i0_beta = bessel_i0(beta);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(static_cast<std::int64_t>(i) - half);
+    const double r = t / static_cast<double>(half);
+    const double w = bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / i0_beta;
+    h[i] = w * sinc(cutoff * t / static_cast<double>(m));
+    sum += h[i];
+  }
+  for (double& v : h) v *= static_cast<double>(up) / sum;  // unit DC gain after zero-stuffing
+  return h;
+}
+
+}  // namespace
+
+Ratio resample_ratio(double fs_in_hz, double fs_out_hz) {
+  if (!(fs_in_hz > 0) || !(fs_out_hz > 0) || !std::isfinite(fs_in_hz) || !std::isfinite(fs_out_hz)) {
+    throw Error("resample: expected sampling rates > 0 Hz, found " + std::to_string(fs_in_hz) + " -> " + std::to_string(fs_out_hz));
+  }
+  if (fs_in_hz == std::floor(fs_in_hz) && fs_out_hz == std::floor(fs_out_hz) && fs_in_hz < 1e9 && fs_out_hz < 1e9) {
+    const auto a = static_cast<std::int64_t>(fs_in_hz), b = static_cast<std::int64_t>(fs_out_hz);
+    const std::int64_t g = std::gcd(a, b);
+    return {b / g, a / g};
+  }
+  // Best rational approximation of fs_out / fs_in with numerator and denominator <= 1000.
+  const double target = fs_out_hz / fs_in_hz;
+  Ratio best{static_cast<std::int64_t>(std::max(1.0, std::round(target))), 1};
+  double best_err = std::fabs(static_cast<double>(best.up) - target);
+  std::int64_t p0 = 0, q0 = 1, p1 = 1, q1 = 0;
+  double v = target;
+  for (int it = 0; it < 40; ++it) {
+    const double a = std::floor(v);
+    const std::int64_t p2 = static_cast<std::int64_t>(a) * p1 + p0, q2 = static_cast<std::int64_t>(a) * q1 + q0;
+    if (p2 > 1000 || q2 > 1000 || p2 <= 0) break;
+    const double err = std::fabs(static_cast<double>(p2) / static_cast<double>(q2) - target);
+    if (err < best_err) best = {p2, q2}, best_err = err;
+    p0 = p1, q0 = q1, p1 = p2, q1 = q2;
+    if (v - a < 1e-12) break;
+    v = 1.0 / (v - a);
+  }
+  return best;
+}
+
+std::vector<float> resample(std::span<const float> x, double fs_in_hz, double fs_out_hz, ResampleQuality quality) {
+  const Ratio r = resample_ratio(fs_in_hz, fs_out_hz);
+  if (r.up == r.down) return {x.begin(), x.end()};
+  if (r.up > 1000 || r.down > 1000) {
+    // Integer rates with a large reduced ratio (e.g. 999 -> 1000): the polyphase filter would be huge.
+    throw Error("resample: ratio " + std::to_string(r.up) + "/" + std::to_string(r.down) + " for " +
+                std::to_string(fs_in_hz) + " -> " + std::to_string(fs_out_hz) + " Hz is too fine (up and down must be <= 1000)");
+  }
+  std::int64_t half = 0;
+  const std::vector<double> h = prototype(r.up, r.down, quality, half);
+  const auto n_in = static_cast<std::int64_t>(x.size());
+  const std::int64_t n_out = (n_in * r.up + r.down - 1) / r.down;
+  const auto n_h = static_cast<std::int64_t>(h.size());
+  std::vector<float> y(static_cast<std::size_t>(n_out));
+  for (std::int64_t m = 0; m < n_out; ++m) {
+    const std::int64_t pos = half + m * r.down;  // position in the zero-stuffed, filtered domain
+    std::int64_t k = std::min(pos / r.up, n_in - 1);
+    double acc = 0.0;
+    for (std::int64_t tap = pos - k * r.up; k >= 0 && tap < n_h; --k, tap += r.up) acc += x[static_cast<std::size_t>(k)] * h[static_cast<std::size_t>(tap)];
+    y[static_cast<std::size_t>(m)] = static_cast<float>(acc);
+  }
+  return y;
+}
+
+Record resample(const Record& record, double fs_out_hz, ResampleQuality quality) {
+  const Ratio r = resample_ratio(record.fs_hz, fs_out_hz);
+  Record out = record;
+  out.samples_mv.clear();
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
+    std::vector<float> y = resample(record.lead(lead), record.fs_hz, fs_out_hz, quality);
+    out.n_samples = y.size();
+    out.samples_mv.insert(out.samples_mv.end(), y.begin(), y.end());
+  }
+  if (record.n_leads() == 0) out.n_samples = static_cast<std::size_t>((static_cast<std::int64_t>(record.n_samples) * r.up + r.down - 1) / r.down);
+  out.fs_hz = record.fs_hz * static_cast<double>(r.up) / static_cast<double>(r.down);
+  return out;
+}
+
+}  // namespace ecg::dsp
