@@ -128,6 +128,115 @@ int bench_rpeaks(const std::vector<std::string>& args) {
   return status;
 }
 
+// ---- delineation against LUDB-style per-lead annotations ------------------------------------------
+
+struct Wave {
+  std::int64_t on = -1, peak = -1, off = -1;
+};
+struct RefBeat {
+  Wave p, qrs, t;
+};
+
+// LUDB annotation triplets '(' peak ')' with peak symbols p, N, t; waves attach to the QRS they
+// precede (P) or follow (T).
+std::vector<RefBeat> read_ludb(const std::string& path, std::int64_t& first, std::int64_t& last) {
+  std::ifstream in(path);
+  if (!in) throw ecg::Error(path + ": cannot open the reference annotations");
+  std::vector<std::pair<std::int64_t, std::string>> ann;
+  std::int64_t t = 0;
+  std::string sym;
+  while (in >> t >> sym) ann.emplace_back(t, sym);
+  std::vector<RefBeat> beats;
+  Wave pending_p;
+  first = ann.empty() ? 0 : ann.front().first;
+  last = ann.empty() ? 0 : ann.back().first;
+  for (std::size_t i = 0; i < ann.size(); ++i) {
+    if (ann[i].second != "p" && ann[i].second != "N" && ann[i].second != "t") continue;
+    Wave w;
+    w.peak = ann[i].first;
+    if (i > 0 && ann[i - 1].second == "(") w.on = ann[i - 1].first;
+    if (i + 1 < ann.size() && ann[i + 1].second == ")") w.off = ann[i + 1].first;
+    if (ann[i].second == "p") pending_p = w;
+    else if (ann[i].second == "N") {
+      RefBeat b;
+      b.qrs = w;
+      if (pending_p.peak >= 0 && pending_p.peak < w.peak) b.p = pending_p;
+      pending_p = Wave{};
+      beats.push_back(b);
+    } else if (!beats.empty() && beats.back().t.peak < 0 && w.peak > beats.back().qrs.peak) {
+      beats.back().t = w;
+    }
+  }
+  return beats;
+}
+
+struct ErrStats {
+  std::size_t ref = 0, found = 0;
+  double sum = 0, sum2 = 0;
+  void add(double e) { ++found, sum += e, sum2 += e * e; }
+  double mean() const { return found ? sum / static_cast<double>(found) : 0; }
+  double sd() const { return found > 1 ? std::sqrt(std::max(0.0, (sum2 - sum * sum / static_cast<double>(found)) / static_cast<double>(found - 1))) : 0; }
+};
+
+int bench_delineation(const std::vector<std::string>& args) {
+  std::string lead = "II", ext = "ii", ref_dir;
+  std::vector<std::string> records;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--lead" && i + 1 < args.size()) lead = args[++i];
+    else if (args[i] == "--ext" && i + 1 < args.size()) ext = args[++i];
+    else if (args[i] == "--ref-dir" && i + 1 < args.size()) ref_dir = args[++i];
+    else records.push_back(args[i]);
+  }
+  const char* names[] = {"P onset", "P offset", "QRS onset", "QRS offset", "T offset"};
+  ErrStats stats[5];
+  Score rp;
+  int status = 0;
+  for (const auto& arg : records) {
+    try {
+      ecg::Record record = ecg::cli::read_record_at(arg);
+      const std::size_t li = pick_lead(record, lead);
+      std::int64_t first = 0, last = 0;
+      const fs::path ref_path = (ref_dir.empty() ? fs::path(arg).parent_path() : fs::path(ref_dir)) / (fs::path(arg).stem().string() + "." + ext + ".txt");
+      auto ref = read_ludb(ref_path.string(), first, last);
+      auto peaks = ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz);
+      std::vector<std::int64_t> in_range, ref_r;
+      for (auto p : peaks) if (p >= first && p <= last) in_range.push_back(p);
+      for (auto& b : ref) ref_r.push_back(b.qrs.peak);
+      Score s = match(ref_r, in_range, static_cast<std::int64_t>(std::lround(0.15 * record.fs_hz)));
+      rp.tp += s.tp, rp.fn += s.fn, rp.fp += s.fp;
+      auto beats = ecg::dsp::delineate(record.lead(li), record.fs_hz, peaks);
+      const double to_ms = 1000.0 / record.fs_hz;
+      for (const auto& rb : ref) {
+        const ecg::dsp::Beat* best = nullptr;
+        for (const auto& b : beats) {
+          if (std::llabs(b.r - rb.qrs.peak) <= std::lround(0.15 * record.fs_hz) && (!best || std::llabs(b.r - rb.qrs.peak) < std::llabs(best->r - rb.qrs.peak))) best = &b;
+        }
+        auto score = [&](int k, std::int64_t ref_at, const std::optional<std::int64_t>& got) {
+          if (ref_at < 0) return;
+          ++stats[k].ref;
+          if (best && got) stats[k].add(static_cast<double>(*got - ref_at) * to_ms);
+        };
+        score(0, rb.p.on, best ? best->p_on : std::nullopt);
+        score(1, rb.p.off, best ? best->p_off : std::nullopt);
+        score(2, rb.qrs.on, best ? best->qrs_on : std::nullopt);
+        score(3, rb.qrs.off, best ? best->qrs_off : std::nullopt);
+        score(4, rb.t.off, best ? best->t_off : std::nullopt);
+      }
+    } catch (const ecg::Error& e) {
+      std::fprintf(stderr, "ecg-bench: %s: %s\n", arg.c_str(), e.what());
+      status = 1;
+    }
+  }
+  std::printf("R-peaks (lead %s, annotated span only, 150 ms window): TP %zu, FN %zu, FP %zu, Se %.2f %%, +P %.2f %%\n\n", lead.c_str(),
+              rp.tp, rp.fn, rp.fp, rp.se(), rp.ppv());
+  std::printf("| boundary | reference | found | found (%%) | error mean (ms) | error sd (ms) |\n|---|---|---|---|---|---|\n");
+  for (int k = 0; k < 5; ++k) {
+    std::printf("| %s | %zu | %zu | %.1f | %+.1f | %.1f |\n", names[k], stats[k].ref, stats[k].found,
+                stats[k].ref ? 100.0 * static_cast<double>(stats[k].found) / static_cast<double>(stats[k].ref) : 0.0, stats[k].mean(), stats[k].sd());
+  }
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,6 +248,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "rpeaks") return bench_rpeaks(args);
+  if (command == "delineation") return bench_delineation(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -122,4 +122,24 @@ struct LeadQuality {
 };
 LeadQuality lead_quality(std::span<const float> lead_mv);
 
+// ---- Delineation (core/dsp/delineate.cpp) -------------------------------------------------------
+
+// Wave boundaries of one beat, as sample indices; nullopt where the wave was not found.
+struct Beat {
+  std::int64_t r = 0;
+  std::optional<std::int64_t> qrs_on, qrs_off;
+  std::optional<std::int64_t> p_on, p_peak, p_off;
+  std::optional<std::int64_t> t_peak, t_off;
+};
+
+// Single-lead delineation around given R-peaks (baseline removed by running medians, 40 Hz
+// low-pass): QRS onset/offset from where the slope leaves/returns below 10 % of the QRS's steepest
+// slope, P wave as the largest deflection 40-300 ms before the QRS with its slope-based onset and
+// offset, T wave as the largest deflection after the QRS with its offset by the tangent method.
+std::vector<Beat> delineate(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks);
+
+// Multi-lead delineation: each usable lead is delineated alone and each boundary is the median over
+// the leads that found it (a wave must be found in at least half of them).
+std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks);
+
 }  // namespace ecg::dsp

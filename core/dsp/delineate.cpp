@@ -1,0 +1,177 @@
+// Rule-based ECG delineation (QRS, P and T boundaries) around known R-peaks, single- and multi-lead.
+#include <algorithm>
+#include <cmath>
+
+#include "ecg/dsp.h"
+
+namespace ecg::dsp {
+namespace {
+
+std::int64_t ms(double milliseconds, double fs_hz) { return std::max<std::int64_t>(1, std::llround(milliseconds * 1e-3 * fs_hz)); }
+
+struct Prepared {
+  std::vector<float> y;      // baseline-free, low-passed lead (mV)
+  std::vector<float> slope;  // |dy/dt| smoothed over ~10 ms (mV/s)
+  std::vector<float> dy;     // dy/dt (mV/s), signed
+};
+
+Prepared prepare(std::span<const float> x, double fs_hz) {
+  Prepared p;
+  std::vector<float> base = remove_baseline(x, fs_hz);
+  if (fs_hz > 95.0) {
+    FirSpec spec;
+    spec.lo_hz = 0.0;
+    spec.hi_hz = std::min(40.0, 0.5 * fs_hz - 5.0);
+    spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
+    spec.attenuation_db = 40.0;
+    spec.ripple_db = 0.2;
+    p.y = bandpass(base, fs_hz, spec);
+  } else {
+    p.y = std::move(base);
+  }
+  const std::size_t n = p.y.size();
+  p.dy.assign(n, 0.0f);
+  for (std::size_t i = 1; i + 1 < n; ++i) p.dy[i] = 0.5f * (p.y[i + 1] - p.y[i - 1]) * static_cast<float>(fs_hz);
+  // Smooth |dy| over ~10 ms so the zero slope at the tip of Q, R and S does not split the QRS.
+  const std::size_t half = static_cast<std::size_t>(ms(5.0, fs_hz));
+  p.slope.assign(n, 0.0f);
+  std::vector<double> prefix(n + 1, 0.0);
+  for (std::size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + std::fabs(p.dy[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t lo = i >= half ? i - half : 0, hi = std::min(n, i + half + 1);
+    p.slope[i] = static_cast<float>((prefix[hi] - prefix[lo]) / static_cast<double>(hi - lo));
+  }
+  return p;
+}
+
+std::int64_t argmax(const std::vector<float>& v, std::int64_t lo, std::int64_t hi, float (*f)(float)) {
+  std::int64_t best = lo;
+  for (std::int64_t i = lo; i <= hi; ++i) if (f(v[i]) > f(v[best])) best = i;
+  return best;
+}
+float identity(float v) { return v; }
+float magnitude(float v) { return std::fabs(v); }
+
+// Walks from `from` in direction `dir` while the slope stays above `thr`, tolerating dips shorter
+// than `gap` samples; returns the last sample above the threshold.
+std::int64_t walk(const std::vector<float>& slope, std::int64_t from, int dir, float thr, std::int64_t gap, std::int64_t limit) {
+  std::int64_t last = from, below = 0;
+  for (std::int64_t i = from; dir > 0 ? i <= limit : i >= limit; i += dir) {
+    if (slope[i] > thr) last = i, below = 0;
+    else if (++below > gap) break;
+  }
+  return last;
+}
+
+}  // namespace
+
+std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
+  std::vector<Beat> beats;
+  const auto n = static_cast<std::int64_t>(x.size());
+  if (n < 3 || !(fs_hz > 0)) return beats;
+  const Prepared p = prepare(x, fs_hz);
+  // Median RR for the beats at the edges.
+  std::vector<std::int64_t> rr;
+  for (std::size_t i = 1; i < rpeaks.size(); ++i) rr.push_back(rpeaks[i] - rpeaks[i - 1]);
+  std::int64_t rr_median = ms(800, fs_hz);
+  if (!rr.empty()) {
+    std::nth_element(rr.begin(), rr.begin() + static_cast<std::ptrdiff_t>(rr.size() / 2), rr.end());
+    rr_median = rr[rr.size() / 2];
+  }
+  for (std::size_t k = 0; k < rpeaks.size(); ++k) {
+    Beat b;
+    b.r = rpeaks[k];
+    const std::int64_t r = b.r;
+    if (r < 0 || r >= n) continue;
+    const std::int64_t prev = k > 0 ? rpeaks[k - 1] : r - rr_median;
+    const std::int64_t next = k + 1 < rpeaks.size() ? rpeaks[k + 1] : r + rr_median;
+    // ---- QRS
+    const std::int64_t lo = std::max<std::int64_t>(1, r - ms(150, fs_hz)), hi = std::min(n - 2, r + ms(200, fs_hz));
+    const std::int64_t core_lo = std::max<std::int64_t>(lo, r - ms(60, fs_hz)), core_hi = std::min(hi, r + ms(60, fs_hz));
+    if (core_lo >= core_hi) { beats.push_back(b); continue; }
+    const std::int64_t up = argmax(p.slope, core_lo, r, identity);
+    const std::int64_t down = argmax(p.slope, r, core_hi, identity);
+    const float peak_slope = std::max(p.slope[up], p.slope[down]);
+    if (!(peak_slope > 0)) { beats.push_back(b); continue; }
+    const float thr = 0.10f * peak_slope;
+    const std::int64_t on = walk(p.slope, up, -1, thr, ms(16, fs_hz), lo);
+    const std::int64_t off = walk(p.slope, down, +1, thr, ms(24, fs_hz), hi);
+    b.qrs_on = on;
+    b.qrs_off = off;
+    const float iso = p.y[on];
+    // ---- P wave: largest deflection from the isoelectric level 40-300 ms before QRS onset, after
+    // the previous beat's T wave region.
+    const std::int64_t p_lo = std::max({std::int64_t{1}, on - ms(300, fs_hz), prev + (r - prev) / 2});
+    const std::int64_t p_hi = on - ms(30, fs_hz);
+    if (p_hi - p_lo > ms(40, fs_hz)) {
+      std::int64_t pk = p_lo;
+      for (std::int64_t i = p_lo; i <= p_hi; ++i) if (std::fabs(p.y[i] - iso) > std::fabs(p.y[pk] - iso)) pk = i;
+      const float amp = std::fabs(p.y[pk] - iso);
+      const bool interior = pk > p_lo + ms(10, fs_hz) && pk < p_hi;
+      // Noise level: the slope just before the P search window's quietest stretch.
+      if (amp >= 0.03f && interior) {
+        const std::int64_t s_lo = std::max<std::int64_t>(1, pk - ms(80, fs_hz)), s_hi = std::min(on, pk + ms(80, fs_hz));
+        const std::int64_t pu = argmax(p.slope, s_lo, pk, identity), pd = argmax(p.slope, pk, s_hi, identity);
+        const float pthr = 0.25f * std::max(p.slope[pu], p.slope[pd]);
+        b.p_peak = pk;
+        b.p_on = walk(p.slope, pu, -1, pthr, ms(6, fs_hz), std::max<std::int64_t>(1, pk - ms(120, fs_hz)));
+        b.p_off = std::min(walk(p.slope, pd, +1, pthr, ms(6, fs_hz), std::min(on, pk + ms(120, fs_hz))), on);
+      }
+    }
+    // ---- T wave: largest deflection between QRS offset + 60 ms and 70 % of the way to the next R.
+    const std::int64_t t_lo = off + ms(60, fs_hz);
+    const std::int64_t t_hi = std::min({n - 2, r + (next - r) * 7 / 10, off + ms(550, fs_hz)});
+    if (t_hi - t_lo > ms(60, fs_hz)) {
+      const float t_iso = p.y[off] * 0.5f + iso * 0.5f;
+      std::int64_t tp = t_lo;
+      for (std::int64_t i = t_lo; i <= t_hi; ++i) if (std::fabs(p.y[i] - t_iso) > std::fabs(p.y[tp] - t_iso)) tp = i;
+      const float t_amp = std::fabs(p.y[tp] - t_iso);
+      if (t_amp >= 0.05f && tp > t_lo && tp < t_hi) {
+        b.t_peak = tp;
+        // Tangent at the steepest descent after the peak, extended to the isoelectric level.
+        const std::int64_t s_hi = std::min(n - 2, tp + ms(150, fs_hz));
+        const std::int64_t steep = argmax(p.dy, tp, s_hi, magnitude);
+        const double d = p.dy[steep] / fs_hz;  // mV per sample
+        std::int64_t end = s_hi;
+        if (std::fabs(d) > 1e-9) {
+          const double cross = static_cast<double>(steep) + (iso - p.y[steep]) / d;
+          if (std::isfinite(cross)) end = std::clamp<std::int64_t>(std::llround(cross), steep, std::min(n - 2, tp + ms(250, fs_hz)));
+        }
+        b.t_off = end;
+      }
+    }
+    beats.push_back(b);
+  }
+  return beats;
+}
+
+std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks) {
+  std::vector<std::vector<Beat>> per_lead;
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
+    if (!lead_quality(record.lead(lead)).usable()) continue;
+    per_lead.push_back(delineate(record.lead(lead), record.fs_hz, rpeaks));
+  }
+  std::vector<Beat> out;
+  for (std::size_t k = 0; k < rpeaks.size(); ++k) {
+    Beat b;
+    b.r = rpeaks[k];
+    auto fuse = [&](std::optional<std::int64_t> Beat::*field) -> std::optional<std::int64_t> {
+      std::vector<std::int64_t> v;
+      for (const auto& lead : per_lead) if (k < lead.size() && lead[k].*field) v.push_back(*(lead[k].*field));
+      if (v.empty() || v.size() * 2 < per_lead.size()) return std::nullopt;
+      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+      return v[v.size() / 2];
+    };
+    b.qrs_on = fuse(&Beat::qrs_on);
+    b.qrs_off = fuse(&Beat::qrs_off);
+    b.p_on = fuse(&Beat::p_on);
+    b.p_peak = fuse(&Beat::p_peak);
+    b.p_off = fuse(&Beat::p_off);
+    b.t_peak = fuse(&Beat::t_peak);
+    b.t_off = fuse(&Beat::t_off);
+    out.push_back(b);
+  }
+  return out;
+}
+
+}  // namespace ecg::dsp
