@@ -63,9 +63,7 @@ std::int64_t walk(const std::vector<float>& slope, std::int64_t from, int dir, f
   return last;
 }
 
-}  // namespace
-
-std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
+std::vector<Beat> delineate_chunk(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
   std::vector<Beat> beats;
   const auto n = static_cast<std::int64_t>(x.size());
   if (n < 3 || !(fs_hz > 0)) return beats;
@@ -82,7 +80,7 @@ std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<co
     Beat b;
     b.r = rpeaks[k];
     const std::int64_t r = b.r;
-    if (r < 0 || r >= n) continue;
+    if (r < 0 || r >= n) { beats.push_back(b); continue; }
     const std::int64_t prev = k > 0 ? rpeaks[k - 1] : r - rr_median;
     const std::int64_t next = k + 1 < rpeaks.size() ? rpeaks[k + 1] : r + rr_median;
     // ---- QRS
@@ -145,6 +143,40 @@ std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<co
   return beats;
 }
 
+}  // namespace
+
+std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
+  // 60 s chunks with 3 s margins each side, so memory is bounded by the chunk for hours-long leads.
+  std::vector<Beat> out;
+  if (!(fs_hz > 0) || x.empty()) return out;
+  const auto n = static_cast<std::int64_t>(x.size());
+  const std::int64_t core = ms(60000, fs_hz), margin = ms(3000, fs_hz);
+  std::size_t k = 0;
+  for (std::int64_t start = 0; start < n; start += core) {
+    const std::int64_t end = std::min(n, start + core), lo = std::max<std::int64_t>(0, start - margin), hi = std::min(n, end + margin);
+    std::vector<std::int64_t> local;
+    std::size_t first = k;
+    while (first < rpeaks.size() && rpeaks[first] < start) ++first;
+    std::size_t k_end = first;
+    while (k_end < rpeaks.size() && rpeaks[k_end] < end) ++k_end;
+    // Neighbouring beats (inside the margins) give the RR context of the chunk's first and last beats.
+    std::size_t from = first, to = k_end;
+    while (from > 0 && rpeaks[from - 1] >= lo) --from;
+    while (to < rpeaks.size() && rpeaks[to] < hi) ++to;
+    for (std::size_t i = from; i < to; ++i) local.push_back(rpeaks[i] - lo);
+    auto beats = delineate_chunk(x.subspan(static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo)), fs_hz, local);
+    auto shift = [&](std::optional<std::int64_t>& v) { if (v) *v += lo; };
+    for (auto& b : beats) {
+      b.r += lo;
+      if (b.r < start || b.r >= end) continue;
+      shift(b.qrs_on), shift(b.qrs_off), shift(b.p_on), shift(b.p_peak), shift(b.p_off), shift(b.t_peak), shift(b.t_off);
+      out.push_back(b);
+    }
+    k = k_end;
+  }
+  return out;
+}
+
 std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks) {
   std::vector<std::vector<Beat>> per_lead;
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
@@ -157,7 +189,10 @@ std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> 
     b.r = rpeaks[k];
     auto fuse = [&](std::optional<std::int64_t> Beat::*field) -> std::optional<std::int64_t> {
       std::vector<std::int64_t> v;
-      for (const auto& lead : per_lead) if (k < lead.size() && lead[k].*field) v.push_back(*(lead[k].*field));
+      for (const auto& lead : per_lead) {
+        auto it = std::lower_bound(lead.begin(), lead.end(), b.r, [](const Beat& x, std::int64_t r) { return x.r < r; });
+        if (it != lead.end() && it->r == b.r && (*it).*field) v.push_back(*((*it).*field));
+      }
       if (v.empty() || v.size() * 2 < per_lead.size()) return std::nullopt;
       std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
       return v[v.size() / 2];

@@ -1,0 +1,414 @@
+// Clinical-rule detectors: rate (Brady/SB/STach), frontal axis (LAD/RAD), low QRS voltage, pacing,
+// PR (IAVB), QTc (LQT), QRS width and RR irregularity — each decision with its evidence.
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "ecg/rules.h"
+
+namespace ecg::rules {
+namespace {
+
+constexpr const char* kLimb[] = {"I", "II", "III", "aVR", "aVL", "aVF"};
+constexpr const char* kPrecordial[] = {"V1", "V2", "V3", "V4", "V5", "V6"};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return std::nan("");
+  const std::size_t m = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m), v.end());
+  const double hi = v[m];
+  if (v.size() % 2) return hi;
+  return 0.5 * (hi + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m)));
+}
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return std::nan("");
+  const auto at = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), v.end());
+  return v[at];
+}
+
+RuleResult make(std::string id, std::string snomed, std::string name, std::string criterion) {
+  RuleResult r;
+  r.id = std::move(id);
+  r.snomed = std::move(snomed);
+  r.name = std::move(name);
+  r.criterion = std::move(criterion);
+  return r;
+}
+
+struct Context {
+  const Record& record;
+  double fs = 0;
+  std::span<const std::int64_t> rpeaks;
+  std::span<const dsp::Beat> beats;
+  std::vector<bool> usable;  // per lead
+  std::optional<std::size_t> lead(std::string_view name) const {
+    auto i = record.lead_index(name);
+    if (i && usable[*i]) return i;
+    return std::nullopt;
+  }
+};
+
+// ---- rhythm measurements ---------------------------------------------------------------------
+struct Rhythm {
+  std::optional<double> hr_bpm;    // from the median RR
+  std::optional<double> rr_mean_ms;
+  std::optional<double> nrmssd;    // RMSSD / mean RR
+  double p_share = 0;              // share of beats with a P wave before the QRS
+  std::optional<double> pr_ms;     // median P onset -> QRS onset
+  std::optional<double> pr_sd_ms;
+  std::optional<bool> sinus;       // nullopt: cannot tell
+};
+
+Rhythm rhythm(const Context& c) {
+  Rhythm r;
+  r.hr_bpm = dsp::heart_rate_bpm(c.rpeaks, c.fs);
+  std::vector<double> rr;
+  for (std::size_t i = 1; i < c.rpeaks.size(); ++i) rr.push_back(static_cast<double>(c.rpeaks[i] - c.rpeaks[i - 1]) * 1000.0 / c.fs);
+  if (!rr.empty()) r.rr_mean_ms = std::accumulate(rr.begin(), rr.end(), 0.0) / static_cast<double>(rr.size());
+  if (rr.size() >= 7) {
+    double ss = 0;
+    for (std::size_t i = 1; i < rr.size(); ++i) ss += (rr[i] - rr[i - 1]) * (rr[i] - rr[i - 1]);
+    r.nrmssd = std::sqrt(ss / static_cast<double>(rr.size() - 1)) / *r.rr_mean_ms;
+  }
+  std::vector<double> pr;
+  std::size_t with_p = 0, counted = 0;
+  for (const auto& b : c.beats) {
+    if (!b.qrs_on) continue;
+    ++counted;
+    if (b.p_on && b.p_peak) {
+      ++with_p;
+      pr.push_back(static_cast<double>(*b.qrs_on - *b.p_on) * 1000.0 / c.fs);
+    }
+  }
+  r.p_share = counted ? static_cast<double>(with_p) / static_cast<double>(counted) : 0.0;
+  if (pr.size() >= 2) {
+    r.pr_ms = median(pr);
+    const double mean = std::accumulate(pr.begin(), pr.end(), 0.0) / static_cast<double>(pr.size());
+    double ss = 0;
+    for (double v : pr) ss += (v - mean) * (v - mean);
+    r.pr_sd_ms = std::sqrt(ss / static_cast<double>(pr.size() - 1));
+  }
+  if (counted >= 3) {
+    if (r.p_share >= 0.7 && r.pr_sd_ms && *r.pr_sd_ms <= 40.0) r.sinus = true;
+    else if (r.p_share < 0.3) r.sinus = false;
+  }
+  return r;
+}
+
+void add(RuleResult& r, std::string name, double value, std::string unit, std::string lead = {}) {
+  r.evidence.push_back({std::move(name), value, std::move(unit), std::move(lead)});
+}
+
+void rate_rules(const Rhythm& rh, Report& out) {
+  const std::string sinus_text = !rh.sinus ? "undetermined" : *rh.sinus ? "sinus" : "non-sinus";
+  auto base = [&](RuleResult& r) {
+    if (!rh.hr_bpm) {
+      r.note = "fewer than two beats found";
+      return false;
+    }
+    add(r, "heart_rate_bpm", *rh.hr_bpm, "bpm");
+    add(r, "p_wave_share", rh.p_share, "share");
+    if (rh.pr_sd_ms) add(r, "pr_sd_ms", *rh.pr_sd_ms, "ms");
+    return true;
+  };
+  RuleResult brady = make("Brady", "426627000", "bradycardia", "heart rate (60 / median RR) < 60 bpm, any rhythm");
+  if (base(brady)) brady.decision = *rh.hr_bpm < 60.0 ? Decision::positive : Decision::negative;
+  RuleResult sb = make("SB", "426177001", "sinus bradycardia",
+                       "heart rate < 60 bpm and the rhythm not shown non-sinus (sinus: P wave before >= 70 % of QRS with PR sd <= 40 ms; non-sinus: P before < 30 %)");
+  if (base(sb)) {
+    sb.decision = *rh.hr_bpm < 60.0 && rh.sinus != false ? Decision::positive : Decision::negative;
+    sb.note = "rhythm " + sinus_text;
+  }
+  RuleResult st = make("STach", "427084000", "sinus tachycardia",
+                       "heart rate > 100 bpm and the rhythm not shown non-sinus (as for SB)");
+  if (base(st)) {
+    st.decision = *rh.hr_bpm > 100.0 && rh.sinus != false ? Decision::positive : Decision::negative;
+    st.note = "rhythm " + sinus_text;
+  }
+  out.rules.push_back(brady);
+  out.rules.push_back(sb);
+  out.rules.push_back(st);
+}
+
+// Baseline-free lead for amplitude and area measurements.
+std::vector<float> clean(const Context& c, std::size_t lead) { return dsp::remove_baseline(c.record.lead(lead), c.fs); }
+
+// Per-beat QRS window: delineated boundaries, else R -/+ 60 ms.
+std::pair<std::int64_t, std::int64_t> qrs_window(const Context& c, const dsp::Beat& b) {
+  const auto w = static_cast<std::int64_t>(std::lround(0.06 * c.fs));
+  std::int64_t on = b.qrs_on.value_or(b.r - w), off = b.qrs_off.value_or(b.r + w);
+  const auto n = static_cast<std::int64_t>(c.record.n_samples);
+  return {std::clamp<std::int64_t>(on, 0, n - 1), std::clamp<std::int64_t>(off, 0, n - 1)};
+}
+
+void axis_rules(const Context& c, Report& out) {
+  RuleResult lad = make("LAD", "39732003", "left axis deviation", "frontal QRS axis (net QRS area, atan2(2 aVF / sqrt 3, I)) in [-90, -30) degrees");
+  RuleResult rad = make("RAD", "47665007", "right axis deviation", "frontal QRS axis in (+90, +180] degrees");
+  auto i_lead = c.lead("I");
+  auto avf = c.lead("aVF");
+  auto ii = c.lead("II");
+  const bool ok = i_lead && (avf || ii) && c.beats.size() >= 2;
+  if (!ok) {
+    const std::string why = !i_lead ? "needs lead I (usable)" : !(avf || ii) ? "needs lead aVF or II (usable)" : "fewer than two beats";
+    lad.note = rad.note = why;
+    out.rules.push_back(lad);
+    out.rules.push_back(rad);
+    return;
+  }
+  // Net QRS area (mV*ms) per beat, relative to the level at QRS onset; the median over beats.
+  auto area = [&](std::size_t lead) {
+    std::vector<float> y = clean(c, lead);
+    std::vector<double> areas;
+    for (const auto& b : c.beats) {
+      auto [on, off] = qrs_window(c, b);
+      if (off <= on) continue;
+      double a = 0;
+      for (std::int64_t i = on; i <= off; ++i) a += y[static_cast<std::size_t>(i)] - y[static_cast<std::size_t>(on)];
+      areas.push_back(a * 1000.0 / c.fs);
+    }
+    return median(areas);
+  };
+  const double a_i = area(*i_lead);
+  double a_vf = 0;
+  std::string vf_source;
+  if (avf) a_vf = area(*avf), vf_source = "aVF";
+  else a_vf = area(*ii) - a_i / 2.0, vf_source = "II - I/2";
+  const double axis = std::atan2(2.0 * a_vf / std::sqrt(3.0), a_i) * 180.0 / std::numbers::pi;
+  for (RuleResult* r : {&lad, &rad}) {
+    add(*r, "qrs_axis_deg", axis, "deg");
+    add(*r, "net_qrs_area_mv_ms", a_i, "mV*ms", "I");
+    add(*r, "net_qrs_area_mv_ms", a_vf, "mV*ms", vf_source);
+    if (axis < -90.0) r->note = "extreme axis (-180 to -90 degrees): neither LAD nor RAD";
+  }
+  if (!std::isfinite(axis)) {
+    lad.note = rad.note = "no QRS area could be measured";
+  } else {
+    lad.decision = axis >= -90.0 && axis < -30.0 ? Decision::positive : Decision::negative;
+    rad.decision = axis > 90.0 ? Decision::positive : Decision::negative;
+  }
+  out.rules.push_back(lad);
+  out.rules.push_back(rad);
+}
+
+void voltage_rule(const Context& c, Report& out) {
+  RuleResult r = make("LQRSV", "251146004", "low QRS voltages",
+                      "median over beats of the QRS peak-to-peak amplitude (QRS onset to offset) <= 0.5 mV in every one of the "
+                      "six limb leads (I, II, III, aVR, aVL, aVF), or <= 1.0 mV in every one of the six precordial leads (V1-V6)");
+  auto group = [&](const char* const* names, double limit, std::optional<bool>& low) {
+    bool all_present = true, all_low = true;
+    for (int k = 0; k < 6; ++k) {
+      auto li = c.lead(names[k]);
+      if (!li) {
+        all_present = false;
+        continue;
+      }
+      auto x = c.record.lead(*li);
+      std::vector<double> p2p;
+      for (const auto& b : c.beats) {
+        auto [on, off] = qrs_window(c, b);
+        if (off <= on) continue;
+        auto [mn, mx] = std::minmax_element(x.begin() + on, x.begin() + off + 1);
+        p2p.push_back(*mx - *mn);
+      }
+      const double v = median(p2p);
+      if (!std::isfinite(v)) {
+        all_present = false;
+        continue;
+      }
+      add(r, "qrs_peak_to_peak_mv", v, "mV", names[k]);
+      all_low = all_low && v <= limit;
+    }
+    if (all_present) low = all_low;
+  };
+  std::optional<bool> limb_low, prec_low;
+  if (!c.beats.empty()) {
+    group(kLimb, 0.5, limb_low);
+    group(kPrecordial, 1.0, prec_low);
+  }
+  if (limb_low == true || prec_low == true) r.decision = Decision::positive;
+  else if (limb_low == false && prec_low == false) r.decision = Decision::negative;
+  else {
+    r.note = c.beats.empty() ? "no beats found"
+                             : std::string("needs all six ") + (!limb_low ? "limb" : "") + (!limb_low && !prec_low ? " and all six " : "") +
+                                   (!prec_low ? "precordial" : "") + " leads (usable) to rule out";
+  }
+  out.rules.push_back(r);
+}
+
+void pacing_rule(const Context& c, Report& out) {
+  RuleResult r = make("PR", "10370003", "pacing rhythm",
+                      "pacing spikes (|second difference| >= max(0.25 mV, 5 x its 98th percentile), local maxima >= 10 ms apart) within 300 ms "
+                      "before the R peak of >= 50 % of beats, in >= 1/4 of the usable leads (at least one); valid at fs >= 500 Hz");
+  if (c.fs < kPacingMinFsHz) {
+    r.note = "sampling rate " + std::to_string(static_cast<int>(c.fs)) + " Hz is below 500 Hz: pacing spikes (0.1-2 ms) are not reliably sampled";
+    out.rules.push_back(r);
+    return;
+  }
+  if (c.rpeaks.size() < 2) {
+    r.note = "fewer than two beats found";
+    out.rules.push_back(r);
+    return;
+  }
+  std::size_t usable = 0, paced_leads = 0;
+  double best_share = 0;
+  const auto before = static_cast<std::int64_t>(std::lround(0.3 * c.fs));
+  const auto sep = static_cast<std::int64_t>(std::lround(0.01 * c.fs));
+  for (std::size_t lead = 0; lead < c.record.n_leads(); ++lead) {
+    if (!c.usable[lead]) continue;
+    ++usable;
+    auto x = c.record.lead(lead);
+    const auto n = static_cast<std::int64_t>(x.size());
+    std::vector<double> d2(x.size(), 0.0);
+    for (std::int64_t i = 1; i + 1 < n; ++i) d2[i] = std::fabs(static_cast<double>(x[i + 1]) - 2.0 * x[i] + x[i - 1]);
+    const double thr = std::max(0.25, 5.0 * quantile(d2, 0.98));
+    std::vector<std::int64_t> spikes;
+    for (std::int64_t i = 1; i + 1 < n; ++i) {
+      if (d2[i] >= thr && d2[i] >= d2[i - 1] && d2[i] >= d2[i + 1]) {
+        if (!spikes.empty() && i - spikes.back() < sep) continue;
+        spikes.push_back(i);
+      }
+    }
+    std::size_t paced = 0;
+    for (auto rp : c.rpeaks) {
+      auto it = std::lower_bound(spikes.begin(), spikes.end(), rp - before);
+      if (it != spikes.end() && *it <= rp) ++paced;
+    }
+    const double share = static_cast<double>(paced) / static_cast<double>(c.rpeaks.size());
+    best_share = std::max(best_share, share);
+    if (share >= 0.5) {
+      ++paced_leads;
+      add(r, "paced_beat_share", share, "share", c.record.leads[lead]);
+    }
+  }
+  add(r, "leads_with_paced_beats", static_cast<double>(paced_leads), "leads");
+  add(r, "usable_leads", static_cast<double>(usable), "leads");
+  add(r, "max_paced_beat_share", best_share, "share");
+  if (usable == 0) r.note = "no usable lead";
+  else r.decision = paced_leads >= std::max<std::size_t>(1, (usable + 3) / 4) ? Decision::positive : Decision::negative;
+  out.rules.push_back(r);
+}
+
+void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
+  // PR / IAVB
+  RuleResult iavb = make("IAVB", "270492004", "1st degree AV block",
+                         "median PR interval (P onset to QRS onset) > 200 ms, with a P wave before >= 70 % of QRS complexes");
+  if (rh.pr_ms) add(iavb, "pr_ms", *rh.pr_ms, "ms");
+  add(iavb, "p_wave_share", rh.p_share, "share");
+  if (!rh.pr_ms || rh.p_share < 0.7) iavb.note = "P waves not found before enough QRS complexes";
+  else iavb.decision = *rh.pr_ms > 200.0 ? Decision::positive : Decision::negative;
+  out.rules.push_back(iavb);
+  // QRS width
+  std::vector<double> qrs, qt;
+  for (const auto& b : c.beats) {
+    if (b.qrs_on && b.qrs_off) qrs.push_back(static_cast<double>(*b.qrs_off - *b.qrs_on) * 1000.0 / c.fs);
+    if (b.qrs_on && b.t_off) qt.push_back(static_cast<double>(*b.t_off - *b.qrs_on) * 1000.0 / c.fs);
+  }
+  RuleResult wide = make("QRS120", "6374002", "QRS >= 120 ms (bundle-branch block hint)", "median QRS duration (onset to offset) >= 120 ms");
+  if (qrs.size() >= 2) {
+    const double q = median(qrs);
+    add(wide, "qrs_ms", q, "ms");
+    wide.decision = q >= 120.0 ? Decision::positive : Decision::negative;
+  } else {
+    wide.note = "fewer than two delineated QRS complexes";
+  }
+  out.rules.push_back(wide);
+  // QT / QTc
+  const double limit = sex == Sex::female ? 460.0 : 450.0;
+  RuleResult lqt = make("LQT", "111975006", "prolonged QT interval",
+                        "Bazett QTc (median QT / sqrt(mean RR in s)) > " + std::to_string(static_cast<int>(limit)) +
+                            " ms (450 ms men or sex unknown, 460 ms women); Fridericia QTc (QT / RR^(1/3)) reported beside it");
+  if (qt.size() >= 3 && qt.size() * 2 >= c.beats.size() && rh.rr_mean_ms) {
+    const double q = median(qt), rr_s = *rh.rr_mean_ms / 1000.0;
+    const double bazett = q / std::sqrt(rr_s), fridericia = q / std::cbrt(rr_s);
+    add(lqt, "qt_ms", q, "ms");
+    add(lqt, "rr_mean_ms", *rh.rr_mean_ms, "ms");
+    add(lqt, "qtc_bazett_ms", bazett, "ms");
+    add(lqt, "qtc_fridericia_ms", fridericia, "ms");
+    add(lqt, "qtc_limit_ms", limit, "ms");
+    lqt.decision = bazett > limit ? Decision::positive : Decision::negative;
+  } else {
+    lqt.note = "T-wave end found in fewer than half of the beats (or fewer than three)";
+  }
+  out.rules.push_back(lqt);
+  // RR irregularity
+  RuleResult irr = make("IrregularRR", "164889003", "irregular RR (atrial fibrillation suspicion)",
+                        "normalised RMSSD of RR intervals (RMSSD / mean RR) > 0.10 over >= 8 beats; works on a single lead");
+  if (rh.nrmssd) {
+    add(irr, "rr_nrmssd", *rh.nrmssd, "ratio");
+    add(irr, "p_wave_share", rh.p_share, "share");
+    irr.decision = *rh.nrmssd > 0.10 ? Decision::positive : Decision::negative;
+  } else {
+    irr.note = "fewer than eight beats";
+  }
+  out.rules.push_back(irr);
+}
+
+}  // namespace
+
+std::string_view to_string(Decision d) {
+  switch (d) {
+    case Decision::positive: return "positive";
+    case Decision::negative: return "negative";
+    default: return "not_assessable";
+  }
+}
+
+const RuleResult* Report::find(std::string_view id) const {
+  for (const auto& r : rules) if (r.id == id) return &r;
+  return nullptr;
+}
+
+Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats) {
+  Context c{record, record.fs_hz, rpeaks, beats, {}};
+  Report out;
+  out.n_beats = rpeaks.size();
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
+    const auto q = dsp::lead_quality(record.lead(lead));
+    c.usable.push_back(q.usable() && record.n_samples > 0);
+    if (q.flat) out.quality.push_back("lead " + record.leads[lead] + " flat");
+    if (q.saturated) out.quality.push_back("lead " + record.leads[lead] + " saturated or clipped");
+    if (c.usable.back()) out.leads_used.push_back(record.leads[lead]);
+  }
+  if (record.duration_s() < 2.0) out.quality.push_back("record shorter than 2 s: rhythm rules rest on too few beats");
+  if (out.leads_used.empty()) out.quality.push_back("no usable lead");
+  const Rhythm rh = rhythm(c);
+  rate_rules(rh, out);
+  axis_rules(c, out);
+  voltage_rule(c, out);
+  pacing_rule(c, out);
+  interval_rules(c, rh, sex, out);
+  return out;
+}
+
+Report evaluate(const Record& record, Sex sex) {
+  const std::vector<std::int64_t> rpeaks = dsp::detect_rpeaks(record);
+  const std::vector<dsp::Beat> beats = dsp::delineate(record, rpeaks);
+  return evaluate(record, sex, rpeaks, beats);
+}
+
+std::string to_json(const Report& report) {
+  nlohmann::json j;
+  j["n_beats"] = report.n_beats;
+  j["quality"] = report.quality;
+  j["leads_used"] = report.leads_used;
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : report.rules) {
+    nlohmann::json e = nlohmann::json::array();
+    for (const auto& ev : r.evidence) {
+      nlohmann::json x{{"name", ev.name}, {"value", std::isfinite(ev.value) ? nlohmann::json(ev.value) : nlohmann::json(nullptr)}, {"unit", ev.unit}};
+      if (!ev.lead.empty()) x["lead"] = ev.lead;
+      e.push_back(x);
+    }
+    rules.push_back({{"id", r.id}, {"snomed", r.snomed}, {"name", r.name}, {"decision", to_string(r.decision)},
+                     {"criterion", r.criterion}, {"evidence", e}, {"note", r.note}});
+  }
+  j["rules"] = rules;
+  return j.dump();
+}
+
+}  // namespace ecg::rules
