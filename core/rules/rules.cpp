@@ -46,6 +46,7 @@ struct Context {
   std::span<const std::int64_t> rpeaks;
   std::span<const dsp::Beat> beats;
   std::vector<bool> usable;  // per lead
+  bool amplitude_normalised = false;  // every lead spans the same range: not physical millivolts
   std::optional<std::size_t> lead(std::string_view name) const {
     auto i = record.lead_index(name);
     if (i && usable[*i]) return i;
@@ -152,9 +153,10 @@ void axis_rules(const Context& c, Report& out) {
   auto i_lead = c.lead("I");
   auto avf = c.lead("aVF");
   auto ii = c.lead("II");
-  const bool ok = i_lead && (avf || ii) && c.beats.size() >= 2;
+  const bool ok = i_lead && (avf || ii) && c.beats.size() >= 2 && !c.amplitude_normalised;
   if (!ok) {
-    const std::string why = !i_lead ? "needs lead I (usable)" : !(avf || ii) ? "needs lead aVF or II (usable)" : "fewer than two beats";
+    const std::string why = c.amplitude_normalised ? "lead amplitudes are normalised per lead (not millivolts): areas cannot be compared"
+                            : !i_lead ? "needs lead I (usable)" : !(avf || ii) ? "needs lead aVF or II (usable)" : "fewer than two beats";
     lad.note = rad.note = why;
     out.rules.push_back(lad);
     out.rules.push_back(rad);
@@ -226,6 +228,11 @@ void voltage_rule(const Context& c, Report& out) {
     if (all_present) low = all_low;
   };
   std::optional<bool> limb_low, prec_low;
+  if (c.amplitude_normalised) {
+    r.note = "lead amplitudes are normalised per lead (not millivolts)";
+    out.rules.push_back(r);
+    return;
+  }
   if (!c.beats.empty()) {
     group(kLimb, 0.5, limb_low);
     group(kPrecordial, 1.0, prec_low);
@@ -364,7 +371,7 @@ const RuleResult* Report::find(std::string_view id) const {
 }
 
 Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats) {
-  Context c{record, record.fs_hz, rpeaks, beats, {}};
+  Context c{record, record.fs_hz, rpeaks, beats, {}, false};
   Report out;
   out.n_beats = rpeaks.size();
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
@@ -373,6 +380,22 @@ Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpe
     if (q.flat) out.quality.push_back("lead " + record.leads[lead] + " flat");
     if (q.saturated) out.quality.push_back("lead " + record.leads[lead] + " saturated or clipped");
     if (c.usable.back()) out.leads_used.push_back(record.leads[lead]);
+  }
+  // A file whose leads all span exactly the same range was rescaled per lead (e.g. LUDB's copy here:
+  // header gains = each lead's range): voltages and between-lead ratios are then meaningless.
+  std::vector<double> ranges;
+  for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
+    if (!c.usable[lead]) continue;
+    auto x = record.lead(lead);
+    auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+    ranges.push_back(static_cast<double>(*mx) - *mn);
+  }
+  if (ranges.size() >= 3) {
+    auto [lo, hi] = std::minmax_element(ranges.begin(), ranges.end());
+    if (*hi - *lo <= 0.005 * *hi) {
+      c.amplitude_normalised = true;
+      out.quality.push_back("every lead spans the same range: amplitudes normalised per lead, voltage and axis rules not assessable");
+    }
   }
   if (record.duration_s() < 2.0) out.quality.push_back("record shorter than 2 s: rhythm rules rest on too few beats");
   if (out.leads_used.empty()) out.quality.push_back("no usable lead");

@@ -43,6 +43,11 @@ Findings screen(const Record& record, const Patient& patient) {
   f.heart_rate_bpm = dsp::heart_rate_bpm(f.rpeaks, record.fs_hz);
   if (!f.heart_rate_bpm) f.warnings.push_back("fewer than two heartbeats found: heart rate not assessable");
   clock.lap("rpeaks");
+  const std::vector<dsp::Beat> beats = dsp::delineate(record, f.rpeaks);
+  clock.lap("delineation");
+  f.rules = rules::evaluate(record, f.sex, f.rpeaks, beats);
+  f.quality = f.rules.quality;
+  clock.lap("rules");
   return f;
 }
 
@@ -57,6 +62,8 @@ std::string to_json(const Findings& f) {
   j["age"] = f.age_years ? nlohmann::json(*f.age_years) : nlohmann::json(nullptr);
   j["sex"] = to_string(f.sex);
   j["warnings"] = f.warnings;
+  j["quality"] = f.quality;
+  j["rules"] = nlohmann::json::parse(rules::to_json(f.rules));
   nlohmann::json timings = nlohmann::json::object();
   for (const auto& t : f.timings) timings[t.stage + "_ms"] = t.ms;
   j["timings"] = timings;

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ecg/annotations.h"
+#include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/record.h"
+#include "ecg/rules.h"
 #include "ecg/screen.h"
 
 using emscripten::val;
@@ -102,6 +104,53 @@ std::string screen(const std::string& info_json, const val& samples, const std::
   });
 }
 
+ecg::Record to_record(const std::string& info_json, const val& samples) {
+  const auto values = emscripten::convertJSArrayToNumberVector<float>(samples);
+  return ecg::record_from_info_json(info_json, values);
+}
+
+val to_float32(const std::vector<float>& v) {
+  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
+}
+
+// detectRpeaks(infoJson, samples, lead) -> JSON {fs_hz, lead, rpeaks, heart_rate_bpm}; lead "" = fused
+std::string detect_rpeaks(const std::string& info_json, const val& samples, const std::string& lead) {
+  return guarded([&] { return ecg::dsp::rpeaks_json(to_record(info_json, samples), lead); });
+}
+
+// delineate(infoJson, samples, lead) -> JSON {beats: [...]}; lead "" = all leads
+std::string delineate(const std::string& info_json, const val& samples, const std::string& lead) {
+  return guarded([&] { return ecg::dsp::delineation_json(to_record(info_json, samples), lead); });
+}
+
+// evaluateRules(infoJson, samples, patientJson) -> JSON rules report
+std::string evaluate_rules(const std::string& info_json, const val& samples, const std::string& patient_json) {
+  return guarded([&] {
+    ecg::Record record = to_record(info_json, samples);
+    auto patient = ecg::screen::patient_from_json(patient_json);
+    return ecg::rules::to_json(ecg::rules::evaluate(record, patient.sex != ecg::Sex::unknown ? patient.sex : record.sex));
+  });
+}
+
+// resample(samples, fsIn, fsOut, highQuality) -> Float32Array
+val resample(const val& samples, double fs_in, double fs_out, bool high_quality) {
+  return guarded([&] {
+    const auto x = emscripten::convertJSArrayToNumberVector<float>(samples);
+    return to_float32(ecg::dsp::resample(x, fs_in, fs_out, high_quality ? ecg::dsp::ResampleQuality::high : ecg::dsp::ResampleQuality::scipy));
+  });
+}
+
+// bandpass(samples, fs, loHz, hiHz) -> Float32Array (zero-phase Kaiser FIR, 60 dB, 0.1 dB ripple)
+val bandpass(const val& samples, double fs, double lo_hz, double hi_hz) {
+  return guarded([&] {
+    const auto x = emscripten::convertJSArrayToNumberVector<float>(samples);
+    ecg::dsp::FirSpec spec;
+    spec.lo_hz = lo_hz;
+    spec.hi_hz = hi_hz;
+    return to_float32(ecg::dsp::bandpass(x, fs, spec));
+  });
+}
+
 std::string version() { return ECG_SCREEN_VERSION; }
 
 }  // namespace
@@ -113,5 +162,10 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::function("wfdbCompanions", &wfdb_companions);
   emscripten::function("readAnnotations", &read_annotations);
   emscripten::function("screen", &screen);
+  emscripten::function("detectRpeaks", &detect_rpeaks);
+  emscripten::function("delineate", &delineate);
+  emscripten::function("evaluateRules", &evaluate_rules);
+  emscripten::function("resample", &resample);
+  emscripten::function("bandpass", &bandpass);
   emscripten::function("version", &version);
 }

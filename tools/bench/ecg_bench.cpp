@@ -12,6 +12,7 @@
 #include "cli/files.h"
 #include "ecg/dsp.h"
 #include "ecg/error.h"
+#include "ecg/rules.h"
 
 namespace fs = std::filesystem;
 
@@ -237,6 +238,113 @@ int bench_delineation(const std::vector<std::string>& args) {
   return status;
 }
 
+
+// ---- rules against labelled 12-lead data -----------------------------------------------------------
+
+struct RuleTarget {
+  const char* rule;
+  const char* label_name;
+  std::vector<std::string> codes;  // a record is positive when it has any of these SNOMED codes
+};
+
+const std::vector<RuleTarget>& rule_targets() {
+  static const std::vector<RuleTarget> targets = {
+      {"Brady", "Brady or SB (426627000, 426177001)", {"426627000", "426177001"}},
+      {"SB", "SB (426177001)", {"426177001"}},
+      {"STach", "STach (427084000)", {"427084000"}},
+      {"LAD", "LAD (39732003)", {"39732003"}},
+      {"RAD", "RAD (47665007)", {"47665007"}},
+      {"LQRSV", "LQRSV (251146004)", {"251146004"}},
+      {"PR", "PR (10370003)", {"10370003"}},
+      {"IAVB", "IAVB (270492004)", {"270492004"}},
+      {"LQT", "LQT (111975006)", {"111975006"}},
+      {"QRS120", "CLBBB, CRBBB, BBB or NSIVCB", {"733534002", "164909002", "713427006", "59118001", "6374002", "698252002"}},
+      {"IrregularRR", "AF (164889003)", {"164889003"}},
+  };
+  return targets;
+}
+
+struct Confusion {
+  std::size_t tp = 0, fp = 0, tn = 0, fn = 0, na_pos = 0, na_neg = 0;
+};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  if (!s.empty() && s.back() == sep) out.emplace_back();
+  return out;
+}
+
+void print_confusion(const std::string& title, const std::vector<Confusion>& m) {
+  std::printf("\n### %s\n\n| class (rule) | label set | label + | TP | FP | TN | FN | Se (%%) | Sp (%%) | not assessable (label + / -) |\n"
+              "|---|---|---|---|---|---|---|---|---|---|\n", title.c_str());
+  const auto& t = rule_targets();
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    const auto& c = m[k];
+    auto pct = [](std::size_t a, std::size_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : std::nan(""); };
+    std::printf("| %s | %s | %zu | %zu | %zu | %zu | %zu | %.1f | %.1f | %zu / %zu |\n", t[k].rule, t[k].label_name, c.tp + c.fn + c.na_pos, c.tp, c.fp,
+                c.tn, c.fn, pct(c.tp, c.tp + c.fn), pct(c.tn, c.tn + c.fp), c.na_pos, c.na_neg);
+  }
+}
+
+int bench_rules(const std::vector<std::string>& args) {
+  std::string labels_path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--labels" && i + 1 < args.size()) labels_path = args[++i];
+  }
+  std::ifstream in(labels_path);
+  if (!in) {
+    std::fprintf(stderr, "ecg-bench rules: cannot open the label list '%s' (make it with tools/bench/rules_labels.py)\n", labels_path.c_str());
+    return 2;
+  }
+  const auto& targets = rule_targets();
+  std::vector<Confusion> all(targets.size());
+  std::vector<std::pair<std::string, std::vector<Confusion>>> per_dataset;
+  std::vector<std::string> unreadable;
+  std::string line;
+  std::getline(in, line);  // header: path,dataset,sex,codes
+  std::size_t n = 0;
+  while (std::getline(in, line)) {
+    auto f = split(line, ',');
+    if (f.size() < 4) continue;
+    const std::string& path = f[0];
+    ecg::Record record;
+    try {
+      record = ecg::cli::read_record_at(path);
+    } catch (const ecg::Error& e) {
+      unreadable.push_back(path + ": " + e.what());
+      continue;
+    }
+    ++n;
+    const ecg::Sex sex = f[2] == "F" || f[2] == "female" ? ecg::Sex::female : f[2] == "M" || f[2] == "male" ? ecg::Sex::male : record.sex;
+    const auto codes = split(f[3], ';');
+    const auto report = ecg::rules::evaluate(record, sex);
+    auto it = std::find_if(per_dataset.begin(), per_dataset.end(), [&](auto& p) { return p.first == f[1]; });
+    if (it == per_dataset.end()) per_dataset.push_back({f[1], std::vector<Confusion>(targets.size())}), it = per_dataset.end() - 1;
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+      const bool label = std::any_of(codes.begin(), codes.end(), [&](const std::string& c) {
+        return std::find(targets[k].codes.begin(), targets[k].codes.end(), c) != targets[k].codes.end();
+      });
+      const auto* r = report.find(targets[k].rule);
+      for (Confusion* c : {&all[k], &it->second[k]}) {
+        if (!r || r->decision == ecg::rules::Decision::not_assessable) (label ? c->na_pos : c->na_neg)++;
+        else if (r->decision == ecg::rules::Decision::positive) (label ? c->tp : c->fp)++;
+        else (label ? c->fn : c->tn)++;
+      }
+    }
+  }
+  std::printf("Records evaluated: %zu; unreadable: %zu\n", n, unreadable.size());
+  print_confusion("All datasets", all);
+  for (const auto& [name, m] : per_dataset) print_confusion(name, m);
+  if (!unreadable.empty()) {
+    std::printf("\nUnreadable records (first 5):\n\n");
+    for (std::size_t i = 0; i < std::min<std::size_t>(5, unreadable.size()); ++i) std::printf("- %s\n", unreadable[i].c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -249,6 +357,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "rpeaks") return bench_rpeaks(args);
   if (command == "delineation") return bench_delineation(args);
+  if (command == "rules") return bench_rules(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -89,9 +89,61 @@ export interface Findings {
   age: number | null;
   sex: 'female' | 'male' | 'unknown';
   warnings: string[];
+  /** Signal-quality flags: flat or saturated leads, short record, normalised amplitudes. */
+  quality: string[];
+  /** Every clinical rule's decision with its criterion and evidence. */
+  rules: RulesReport;
   /** Milliseconds per pipeline stage, keyed `<stage>_ms`. */
   timings: Record<string, number>;
   disclaimer: string;
+}
+
+export interface RuleEvidence {
+  name: string;
+  value: number | null;
+  unit: string;
+  /** Set when the value belongs to one lead. */
+  lead?: string;
+}
+
+export interface RuleResult {
+  /** Brady, SB, STach, LAD, RAD, LQRSV, PR, IAVB, LQT, QRS120, IrregularRR */
+  id: string;
+  snomed: string;
+  name: string;
+  /** A rule that needs leads the record lacks says 'not_assessable', never 'negative'. */
+  decision: 'positive' | 'negative' | 'not_assessable';
+  criterion: string;
+  evidence: RuleEvidence[];
+  /** Why not assessable, or a caveat. */
+  note: string;
+}
+
+export interface RulesReport {
+  n_beats: number;
+  quality: string[];
+  leads_used: string[];
+  rules: RuleResult[];
+}
+
+export interface RpeaksResult {
+  record: string;
+  fs_hz: number;
+  /** 'fused' or the lead asked for. */
+  lead: string;
+  rpeaks: number[];
+  heart_rate_bpm: number | null;
+}
+
+export interface BeatBoundaries {
+  r: number;
+  qrs_on: number | null;
+  qrs_off: number | null;
+  p_on: number | null;
+  p_peak: number | null;
+  p_off: number | null;
+  t_peak: number | null;
+  t_off: number | null;
 }
 
 export class EcgRecord {
@@ -127,6 +179,16 @@ export class EcgScreen {
   /** Signal files a WFDB header names. */
   wfdbCompanions(header: NamedBytes): string[];
   screen(record: EcgRecord, patient?: Patient): Findings;
+  /** R-peaks fused across leads, or on one lead. */
+  detectRpeaks(record: EcgRecord, options?: { lead?: string }): RpeaksResult;
+  /** P, QRS and T boundaries per beat (sample indices). */
+  delineate(record: EcgRecord, options?: { lead?: string }): { record: string; fs_hz: number; lead: string; beats: BeatBoundaries[] };
+  /** Clinical rules with evidence. */
+  evaluateRules(record: EcgRecord, patient?: Patient): RulesReport;
+  /** Anti-aliased polyphase resampling; 'scipy' (default) matches the models' training. */
+  resample(samples: Float32Array, fsIn: number, fsOut: number, options?: { quality?: 'scipy' | 'high' }): Float32Array;
+  /** Zero-phase FIR band-pass (default 0.5-45 Hz). */
+  bandpass(samples: Float32Array, fsHz: number, options?: { loHz?: number; hiHz?: number }): Float32Array;
 }
 
 /** Loads the WebAssembly core (by default web/gen/ecg-core.wasm beside this package). */

@@ -157,6 +157,66 @@ export class EcgScreen {
     if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
     return JSON.parse(this.module.screen(JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})));
   }
+
+  /**
+   * R-peaks fused across leads, or on one lead.
+   * @param {EcgRecord} record
+   * @param {{ lead?: string }} [options]
+   * @returns {{ fs_hz: number, lead: string, rpeaks: number[], heart_rate_bpm: number | null }}
+   * @example const { rpeaks, heart_rate_bpm } = ecg.detectRpeaks(record, { lead: 'II' });
+   */
+  detectRpeaks(record, options = {}) {
+    requireRecord(record, 'detectRpeaks');
+    return JSON.parse(this.module.detectRpeaks(JSON.stringify(record.info), record.samples, String(options.lead ?? '')));
+  }
+
+  /**
+   * P, QRS and T boundaries per beat (sample indices, null where a wave was not found).
+   * @param {EcgRecord} record
+   * @param {{ lead?: string }} [options]  one lead, or all usable leads fused when omitted
+   */
+  delineate(record, options = {}) {
+    requireRecord(record, 'delineate');
+    return JSON.parse(this.module.delineate(JSON.stringify(record.info), record.samples, String(options.lead ?? '')));
+  }
+
+  /**
+   * Clinical rules (Brady, SB, STach, LAD, RAD, LQRSV, PR, IAVB, LQT, QRS120, IrregularRR), each with
+   * decision ('positive' | 'negative' | 'not_assessable'), criterion and evidence.
+   * @param {EcgRecord} record
+   * @param {{ age?: number | null, sex?: 'female' | 'male' | 'unknown' | null }} [patient]
+   */
+  evaluateRules(record, patient = {}) {
+    requireRecord(record, 'evaluateRules');
+    return JSON.parse(this.module.evaluateRules(JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})));
+  }
+
+  /**
+   * Anti-aliased polyphase resampling of one lead.
+   * @param {Float32Array} samples
+   * @param {number} fsIn
+   * @param {number} fsOut
+   * @param {{ quality?: 'scipy' | 'high' }} [options]  'scipy' (default) = what the models were trained with
+   * @returns {Float32Array}
+   */
+  resample(samples, fsIn, fsOut, options = {}) {
+    return this.module.resample(samples, fsIn, fsOut, options.quality === 'high');
+  }
+
+  /**
+   * Zero-phase FIR band-pass of one lead (Kaiser design: passband ripple <= 0.1 dB, stopband >= 60 dB).
+   * @param {Float32Array} samples
+   * @param {number} fsHz
+   * @param {{ loHz?: number, hiHz?: number }} [options]  default 0.5-45 Hz
+   * @returns {Float32Array}
+   */
+  bandpass(samples, fsHz, options = {}) {
+    return this.module.bandpass(samples, fsHz, options.loHz ?? 0.5, options.hiHz ?? 45);
+  }
+}
+
+function requireRecord(record, what) {
+  if (!(record instanceof EcgRecord)) throw new Error(`${what}: expected a record from readRecord(), found ${typeof record}`);
 }
 
 function toBytes(bytes, name) {

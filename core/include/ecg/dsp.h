@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "ecg/record.h"
@@ -141,5 +143,15 @@ std::vector<Beat> delineate(std::span<const float> lead_mv, double fs_hz, std::s
 // Multi-lead delineation: each usable lead is delineated alone and each boundary is the median over
 // the leads that found it (a wave must be found in at least half of them).
 std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks);
+
+// ---- JSON views shared by the CLI and the JS bindings (core/dsp/json.cpp) ------------------------
+
+// {"record", "fs_hz", "lead", "rpeaks": [...], "heart_rate_bpm"}: fused across leads when lead is
+// empty, else on that one lead (canonical or file name). Throws ecg::Error for a missing lead.
+std::string rpeaks_json(const Record& record, std::string_view lead = {});
+
+// {"record", "fs_hz", "lead", "beats": [{"r", "qrs_on", "qrs_off", "p_on", "p_peak", "p_off",
+// "t_peak", "t_off"} (null where not found)]}: multi-lead when lead is empty.
+std::string delineation_json(const Record& record, std::string_view lead = {});
 
 }  // namespace ecg::dsp

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ecg/record.h"
+#include "ecg/rules.h"
 
 namespace ecg::screen {
 
@@ -30,6 +31,8 @@ struct Findings {
   std::optional<double> age_years;
   Sex sex = Sex::unknown;
   std::vector<std::string> warnings;
+  std::vector<std::string> quality;        // signal-quality flags (flat/saturated leads, short record, ...)
+  rules::Report rules;                     // every clinical rule's decision with criterion and evidence
   std::vector<StageTiming> timings;
 };
 
