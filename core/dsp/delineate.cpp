@@ -99,12 +99,19 @@ std::vector<Beat> delineate_chunk(std::span<const float> x, double fs_hz, std::s
     const float iso = p.y[on];
     // ---- P wave: largest deflection from the isoelectric level 40-300 ms before QRS onset, after
     // the previous beat's T wave region.
-    const std::int64_t p_lo = std::max({std::int64_t{1}, on - ms(300, fs_hz), prev + (r - prev) / 2});
+    std::int64_t p_lo = std::max({std::int64_t{1}, on - ms(300, fs_hz), prev + (r - prev) / 2});
+    // Not inside the previous beat's T wave (it can reach past the RR midpoint at fast rates).
+    if (!beats.empty() && beats.back().r == prev && beats.back().t_off) p_lo = std::max(p_lo, *beats.back().t_off);
     const std::int64_t p_hi = on - ms(30, fs_hz);
     if (p_hi - p_lo > ms(40, fs_hz)) {
+      // The P wave stands out of the window's median level (the PR and TP segments dominate it);
+      // the level at the detected QRS onset is not used, as a late onset sits on the QRS upstroke.
+      std::vector<float> level(p.y.begin() + p_lo, p.y.begin() + p_hi + 1);
+      std::nth_element(level.begin(), level.begin() + static_cast<std::ptrdiff_t>(level.size() / 2), level.end());
+      const float p_iso = level[level.size() / 2];
       std::int64_t pk = p_lo;
-      for (std::int64_t i = p_lo; i <= p_hi; ++i) if (std::fabs(p.y[i] - iso) > std::fabs(p.y[pk] - iso)) pk = i;
-      const float amp = std::fabs(p.y[pk] - iso);
+      for (std::int64_t i = p_lo; i <= p_hi; ++i) if (std::fabs(p.y[i] - p_iso) > std::fabs(p.y[pk] - p_iso)) pk = i;
+      const float amp = std::fabs(p.y[pk] - p_iso);
       const bool interior = pk > p_lo + ms(10, fs_hz) && pk < p_hi;
       // Noise level: the slope just before the P search window's quietest stretch.
       if (amp >= 0.03f && interior) {
