@@ -25,10 +25,21 @@ inline LoadedFile load_file(const std::filesystem::path& path) {
   return {path.string(), std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {})};
 }
 
-// A WFDB header (path/to/x.hea) or its path without extension, plus the signal files it names.
+// A WFDB header (path/to/x.hea), its path without extension, a .mat/.dat with its .hea beside it,
+// a .csv or an .edf file; a WFDB header's signal files are read from its folder.
 inline std::vector<LoadedFile> load_record_files(const std::string& arg) {
-  std::filesystem::path path(arg);
-  if (path.extension() != ".hea" && std::filesystem::exists(std::filesystem::path(arg + ".hea"))) path = arg + ".hea";
+  namespace fs = std::filesystem;
+  fs::path path(arg);
+  if (path.extension() == ".mat" || path.extension() == ".dat") {
+    path.replace_extension(".hea");  // a signal file: its header sits beside it
+  } else if (!fs::exists(path)) {
+    for (const char* ext : {".hea", ".edf", ".csv"}) {
+      if (fs::exists(fs::path(arg + ext))) {
+        path = arg + ext;
+        break;
+      }
+    }
+  }
   std::vector<LoadedFile> files;
   files.push_back(load_file(path));
   if (path.extension() == ".hea") {
@@ -40,11 +51,11 @@ inline std::vector<LoadedFile> load_record_files(const std::string& arg) {
   return files;
 }
 
-inline ecg::Record read_record_at(const std::string& arg) {
+inline ecg::Record read_record_at(const std::string& arg, const ecg::io::ReadOptions& options = {}) {
   std::vector<LoadedFile> files = load_record_files(arg);
   std::vector<ecg::io::NamedBuffer> buffers;
   for (const auto& f : files) buffers.push_back({f.name, f.bytes});
-  return ecg::io::read_record(buffers);
+  return ecg::io::read_record(buffers, options);
 }
 
 }  // namespace ecg::cli

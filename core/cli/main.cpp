@@ -9,13 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/files.h"
 #include "ecg/annotations.h"
+#include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/record.h"
+#include "ecg/rules.h"
 #include "ecg/screen.h"
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -29,9 +30,16 @@ constexpr const char* kUsage =
     "                            {record, format, fs_hz, n_samples, leads, labels, units, gain, baseline,\n"
     "                            digital: [[lead 0 samples], ...]} (WFDB and EDF; used by tools/check_readers.py)\n"
     "  annotations <file>...     print a WFDB annotation file (.atr, LUDB .i/.ii/...) as JSON, one per line\n"
+    "  rpeaks [--lead NAME] <record>...\n"
+    "                            R-peaks as JSON {record, fs_hz, lead, rpeaks, heart_rate_bpm}: fused across\n"
+    "                            leads, or on one lead\n"
+    "  delineate [--lead NAME] <record>...\n"
+    "                            P, QRS and T boundaries per beat as JSON (all leads fused, or one lead)\n"
+    "  rules [--sex female|male] <record>...\n"
+    "                            every clinical rule's decision, criterion and evidence as JSON\n"
     "  --version                 print the version\n"
     "\n"
-    "options (info, screen, dump):\n"
+    "options (info, screen, dump, rpeaks, delineate, rules):\n"
     "  --fs HZ                   sampling rate of a CSV file without a time column\n"
     "  --units mV|uV             units of a CSV file whose header does not state them\n"
     "  --derive-limb-leads       add III, aVR, aVL, aVF computed from I and II when missing\n"
@@ -40,48 +48,10 @@ constexpr const char* kUsage =
     ".hea beside it, a .csv or an .edf file; a WFDB header's signal files are read from its folder.\n"
     "Exit status: 0 success, 1 a record could not be read or screened, 2 bad usage.\n";
 
-struct LoadedFile {
-  std::string name;
-  std::vector<std::uint8_t> bytes;
-};
+using ecg::cli::LoadedFile;
+using ecg::cli::load_file;
 
-LoadedFile load_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ecg::Error(path.string() + ": cannot open the file (does it exist and is it readable?)");
-  LoadedFile f{path.string(), std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {})};
-  return f;
-}
-
-std::vector<LoadedFile> load_record_files(const std::string& arg) {
-  fs::path path(arg);
-  if (path.extension() == ".mat" || path.extension() == ".dat") {
-    // A signal file: its header sits beside it.
-    path.replace_extension(".hea");
-  } else if (!fs::exists(path)) {
-    for (const char* ext : {".hea", ".edf", ".csv"}) {
-      if (fs::exists(fs::path(arg + ext))) {
-        path = arg + ext;
-        break;
-      }
-    }
-  }
-  std::vector<LoadedFile> files;
-  files.push_back(load_file(path));
-  if (path.extension() == ".hea") {
-    ecg::io::NamedBuffer header{files[0].name, files[0].bytes};
-    for (const std::string& companion : ecg::io::wfdb_companion_files(header)) {
-      files.push_back(load_file(path.parent_path() / companion));
-    }
-  }
-  return files;
-}
-
-ecg::Record read(const std::string& arg, const ecg::io::ReadOptions& options) {
-  std::vector<LoadedFile> files = load_record_files(arg);
-  std::vector<ecg::io::NamedBuffer> buffers;
-  for (const auto& f : files) buffers.push_back({f.name, f.bytes});
-  return ecg::io::read_record(buffers, options);
-}
+ecg::Record read(const std::string& arg, const ecg::io::ReadOptions& options) { return ecg::cli::read_record_at(arg, options); }
 
 // The stored integers of a record, for bit-exact comparison with an independent decoder.
 std::string dump_json(const ecg::Record& record) {
@@ -126,13 +96,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string command = args[0];
-  const bool known = command == "info" || command == "screen" || command == "dump" || command == "annotations";
+  const bool known = command == "info" || command == "screen" || command == "dump" || command == "annotations" ||
+                     command == "rpeaks" || command == "delineate" || command == "rules";
   if (!known) {
     std::fprintf(stderr, "ecg-screen: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
   }
   ecg::io::ReadOptions options;
   std::vector<std::string> records;
+  std::string lead, sex;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if ((a == "--fs" || a == "--units") && i + 1 < args.size()) {
@@ -148,6 +120,8 @@ int main(int argc, char** argv) {
         return 2;
       }
       options.fs_hz = fs;
+    } else if ((a == "--lead" || a == "--sex") && i + 1 < args.size()) {
+      (a == "--lead" ? lead : sex) = args[++i];
     } else if (a == "--derive-limb-leads") {
       options.derive_limb_leads = true;
     } else if (a.rfind("--", 0) == 0) {
@@ -175,6 +149,13 @@ int main(int argc, char** argv) {
         std::cout << ecg::record_info_json(record) << '\n';
       } else if (command == "dump") {
         std::cout << dump_json(record) << '\n';
+      } else if (command == "rpeaks") {
+        std::cout << ecg::dsp::rpeaks_json(record, lead) << '\n';
+      } else if (command == "delineate") {
+        std::cout << ecg::dsp::delineation_json(record, lead) << '\n';
+      } else if (command == "rules") {
+        const ecg::screen::Patient p = ecg::screen::patient_from_json(sex.empty() ? "" : nlohmann::json{{"sex", sex}}.dump());
+        std::cout << ecg::rules::to_json(ecg::rules::evaluate(record, p.sex != ecg::Sex::unknown ? p.sex : record.sex)) << '\n';
       } else {
         std::cout << ecg::screen::to_json(ecg::screen::screen(record, {})) << '\n';
       }

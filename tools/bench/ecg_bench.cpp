@@ -11,6 +11,7 @@
 
 #include "cli/files.h"
 #include "ecg/dsp.h"
+#include "ecg/annotations.h"
 #include "ecg/error.h"
 #include "ecg/rules.h"
 
@@ -19,29 +20,46 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: ecg-bench rpeaks [--lead NAME|INDEX] [--window-ms 150] <record>...\n"
+    "usage: ecg-bench rpeaks [--lead NAME|INDEX] [--window-ms 150] [--ann atr] <record>...\n"
+    "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
+    "       ecg-bench rules --labels LIST.csv\n"
     "\n"
-    "  rpeaks   R-peak sensitivity (Se) and positive predictivity (+P) per record and gross, against\n"
-    "           the record's reference beats (<record>.ref: 'sample B' per beat, '[' / ']' marking\n"
-    "           ventricular flutter episodes, which are not scored). Prints a Markdown table.\n";
+    "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
+    "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
+    "               ventricular flutter episodes between '[' and ']' are not scored), one-to-one matching\n"
+    "               within the window. Detection on the lead given (default: the first). Markdown table.\n"
+    "  delineation  R-peaks and P/QRS/T boundary errors (mean, sd in ms) of one lead against LUDB-style\n"
+    "               per-lead annotations <record>.<ext> ('(' onset, p/N/t peak, ')' offset).\n"
+    "  rules        confusion matrix of every rule against SNOMED labels (tools/bench/rules_labels.py).\n";
 
 struct Reference {
   std::vector<std::int64_t> beats;
   std::vector<std::pair<std::int64_t, std::int64_t>> excluded;  // [start, end] sample ranges
 };
 
-Reference read_reference(const std::string& record_arg) {
-  std::string base = record_arg;
+std::string strip_hea(std::string base) {
   if (base.size() > 4 && base.substr(base.size() - 4) == ".hea") base.resize(base.size() - 4);
-  std::ifstream in(base + ".ref");
-  if (!in) throw ecg::Error(base + ".ref: cannot open the reference annotations");
+  return base;
+}
+
+ecg::io::AnnotationSet read_annotations(const std::string& path) {
+  ecg::cli::LoadedFile f = ecg::cli::load_file(path);
+  return ecg::io::read_wfdb_annotations({f.name, f.bytes});
+}
+
+// MIT annotation codes of beats (wfdb-python's is_qrs: N L R a V F J A S E j / Q B ? e n f r).
+bool is_beat(int code) {
+  static const int beats[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 25, 30, 34, 35, 38, 41};
+  return std::find(std::begin(beats), std::end(beats), code) != std::end(beats);
+}
+
+Reference read_reference(const std::string& record_arg, const std::string& ext) {
   Reference ref;
-  std::int64_t t = 0, open = -1;
-  std::string kind;
-  while (in >> t >> kind) {
-    if (kind == "B") ref.beats.push_back(t);
-    else if (kind == "[") open = t;
-    else if (kind == "]" && open >= 0) ref.excluded.emplace_back(open, t), open = -1;
+  std::int64_t open = -1;
+  for (const auto& a : read_annotations(strip_hea(record_arg) + "." + ext).annotations) {
+    if (is_beat(a.code)) ref.beats.push_back(a.sample);
+    else if (a.code == 32) open = a.sample;                                            // '[' VF onset
+    else if (a.code == 33 && open >= 0) ref.excluded.emplace_back(open, a.sample), open = -1;  // ']'
   }
   if (open >= 0) ref.excluded.emplace_back(open, INT64_MAX);
   return ref;
@@ -92,12 +110,13 @@ std::size_t pick_lead(const ecg::Record& record, const std::string& lead) {
 }
 
 int bench_rpeaks(const std::vector<std::string>& args) {
-  std::string lead;
+  std::string lead, ext = "atr";
   double window_ms = 150.0;
   std::vector<std::string> records;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--lead" && i + 1 < args.size()) lead = args[++i];
     else if (args[i] == "--window-ms" && i + 1 < args.size()) window_ms = std::stod(args[++i]);
+    else if (args[i] == "--ann" && i + 1 < args.size()) ext = args[++i];
     else records.push_back(args[i]);
   }
   if (records.empty()) {
@@ -111,7 +130,7 @@ int bench_rpeaks(const std::vector<std::string>& args) {
     try {
       ecg::Record record = ecg::cli::read_record_at(arg);
       const std::size_t li = pick_lead(record, lead);
-      Reference ref = read_reference(arg);
+      Reference ref = read_reference(arg, ext);
       auto det = outside(ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz), ref);
       auto beats = outside(ref.beats, ref);
       Score s = match(beats, det, static_cast<std::int64_t>(std::lround(window_ms * 1e-3 * record.fs_hz)));
@@ -141,12 +160,8 @@ struct RefBeat {
 // LUDB annotation triplets '(' peak ')' with peak symbols p, N, t; waves attach to the QRS they
 // precede (P) or follow (T).
 std::vector<RefBeat> read_ludb(const std::string& path, std::int64_t& first, std::int64_t& last) {
-  std::ifstream in(path);
-  if (!in) throw ecg::Error(path + ": cannot open the reference annotations");
   std::vector<std::pair<std::int64_t, std::string>> ann;
-  std::int64_t t = 0;
-  std::string sym;
-  while (in >> t >> sym) ann.emplace_back(t, sym);
+  for (const auto& a : read_annotations(path).annotations) ann.emplace_back(a.sample, a.symbol);
   std::vector<RefBeat> beats;
   Wave pending_p;
   first = ann.empty() ? 0 : ann.front().first;
@@ -180,12 +195,11 @@ struct ErrStats {
 };
 
 int bench_delineation(const std::vector<std::string>& args) {
-  std::string lead = "II", ext = "ii", ref_dir;
+  std::string lead = "II", ext = "ii";
   std::vector<std::string> records;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--lead" && i + 1 < args.size()) lead = args[++i];
     else if (args[i] == "--ext" && i + 1 < args.size()) ext = args[++i];
-    else if (args[i] == "--ref-dir" && i + 1 < args.size()) ref_dir = args[++i];
     else records.push_back(args[i]);
   }
   const char* names[] = {"P onset", "P offset", "QRS onset", "QRS offset", "T offset"};
@@ -197,8 +211,7 @@ int bench_delineation(const std::vector<std::string>& args) {
       ecg::Record record = ecg::cli::read_record_at(arg);
       const std::size_t li = pick_lead(record, lead);
       std::int64_t first = 0, last = 0;
-      const fs::path ref_path = (ref_dir.empty() ? fs::path(arg).parent_path() : fs::path(ref_dir)) / (fs::path(arg).stem().string() + "." + ext + ".txt");
-      auto ref = read_ludb(ref_path.string(), first, last);
+      auto ref = read_ludb(strip_hea(arg) + "." + ext, first, last);
       auto peaks = ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz);
       std::vector<std::int64_t> in_range, ref_r;
       for (auto p : peaks) if (p >= first && p <= last) in_range.push_back(p);
