@@ -1,0 +1,159 @@
+// ecg::nn: the inference engine — a model file (safetensors, schema ecg-screen-model/1) in, logits out.
+//
+// Model file layout (docs/model-format.md is the reference; tools/train/export.py is the writer):
+//   u64 little-endian N | N bytes of UTF-8 JSON header | tensor bytes (little-endian float32).
+//   Header: {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
+//            "__metadata__": {"format": "ecg-screen-model/1", "ecg_screen": "<JSON document>"}}
+//   Offsets are relative to the first tensor byte; tensors are contiguous, in offset order, no gap.
+//   The ecg_screen document: name, architecture, leads, fs_hz, input_len, preprocess, demographics,
+//   classes [{snomed, abbr, name}], decision {rule, thresholds}, graph {inputs [{name, shape}],
+//   outputs [names], nodes [{op, inputs, output, weights {role: tensor}, attrs}]}, training, metrics,
+//   optional lead_sets. Shapes exclude the batch dimension.
+// Model::load validates every field, tensor and graph reference and throws ecg::Error with
+// "got … expected …". Lifecycle (as XNNPACK's subgraph API): load → Session (build and pack weights
+// once) → reshape(batch, input_len) (plans memory; again only when the length changes) → fill
+// inputs → run() (no allocation) → read outputs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ecg::nn {
+
+enum class OpType {
+  conv1d, batchnorm, groupnorm, relu, mish, sigmoid, add, mul_channel, global_avg_pool,
+  global_max_pool, max_pool1d, avg_pool1d, linear, concat, flatten
+};
+const char* op_name(OpType op);
+
+// A value's shape without the batch dimension: [c] (rank 1) or [c, l] (rank 2).
+struct Shape {
+  int rank = 2;
+  std::int64_t c = 0;
+  std::int64_t l = 1;
+  std::int64_t numel() const { return rank == 2 ? c * l : c; }
+  bool operator==(const Shape&) const = default;
+};
+std::string to_string(const Shape& s);
+
+struct Tensor {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  std::vector<float> data;
+};
+
+struct Node {
+  OpType op = OpType::relu;
+  std::vector<int> inputs;  // value ids
+  int output = -1;          // value id
+  // weights: tensor ids, -1 when absent
+  int weight = -1, bias = -1, mean = -1, var = -1;
+  // attributes (those the op does not use keep their defaults)
+  int stride = 1, dilation = 1, groups = 1, kernel = 1, pad_left = 0, pad_right = 0, axis = 0;
+  float eps = 1e-5f;
+};
+
+struct GraphInput {
+  std::string name;
+  Shape shape;           // at the model's input_len
+  bool has_length = true;  // rank 2 inputs scale with the input length
+};
+
+struct ClassInfo {
+  std::string snomed, abbr, name;
+};
+
+struct LeadSet {
+  std::string name;
+  std::vector<std::string> leads;
+  std::string output;
+  std::vector<double> thresholds;
+};
+
+struct Preprocess {
+  std::string resample = "polyphase";
+  std::optional<std::pair<double, double>> bandpass_hz;
+  std::string normalize = "zscore_per_lead";
+  double epsilon = 1e-6;
+  std::int64_t window_stride = 0;
+  std::string aggregate = "mean";
+  std::optional<std::int64_t> fir_taps;
+  std::string fir_window;
+};
+
+struct ModelInfo {
+  std::string name, architecture;
+  std::vector<std::string> leads;
+  double fs_hz = 0;
+  std::int64_t input_len = 0;
+  Preprocess preprocess;
+  std::string demographics;  // "" (none) or "lrhnet5"
+  std::vector<ClassInfo> classes;
+  std::string decision_rule;
+  std::vector<double> thresholds;
+  std::vector<LeadSet> lead_sets;
+  std::string training_json, metrics_json;  // free-form, for model cards
+};
+
+class Model {
+ public:
+  // Parses and validates a model file held in memory; throws ecg::Error naming the bad field.
+  static Model load(std::span<const std::uint8_t> bytes);
+
+  ModelInfo info;
+  std::vector<Tensor> tensors;
+  std::vector<std::string> value_names;  // value id → name (graph inputs first)
+  std::vector<GraphInput> inputs;        // value ids 0 … inputs.size()-1
+  std::vector<int> outputs;              // value ids
+  std::vector<Node> nodes;               // topologically ordered
+
+  // Shapes of every value for a given input length (throws ecg::Error when the length is too short
+  // for the graph or changes a length the graph fixes, e.g. linear after flatten).
+  std::vector<Shape> infer_shapes(std::int64_t input_len) const;
+  int output_index(const std::string& name) const;  // -1 when absent
+  std::int64_t parameter_count() const;
+  // Multiply-accumulate count ×2 of the convolutions and linear layers for one window.
+  double flops(std::int64_t input_len) const;
+};
+
+enum class Backend { reference, simd, xnnpack };
+const char* backend_name(Backend b);
+std::optional<Backend> backend_from_name(const std::string& name);
+std::vector<Backend> available_backends();  // xnnpack only in builds with ECG_NN_XNNPACK
+
+class Executor;  // internal
+
+class Session {
+ public:
+  Session(std::shared_ptr<const Model> model, Backend backend);
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  // Plans memory for `batch` windows of `input_len` samples; a no-op when nothing changed.
+  void reshape(std::size_t batch, std::int64_t input_len);
+  // Input i (graph input order) as batch × shape floats, window-major; valid until the next reshape.
+  std::span<float> input(std::size_t i);
+  void run();
+  std::span<const float> output(std::size_t i) const;
+  Shape output_shape(std::size_t i) const;
+  std::size_t batch() const;
+  std::int64_t input_len() const;
+  Backend backend() const;
+  const Model& model() const;
+  std::size_t arena_bytes() const;  // activation + scratch memory planned by the last reshape
+
+ private:
+  std::shared_ptr<const Model> model_;
+  std::unique_ptr<Executor> exec_;
+  Backend backend_;
+  std::size_t batch_ = 0;
+  std::int64_t input_len_ = 0;
+};
+
+}  // namespace ecg::nn

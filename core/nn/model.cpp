@@ -1,0 +1,570 @@
+// Model file loader: safetensors parsing and field-by-field validation of schema ecg-screen-model/1.
+// The layout and schema are repeated at the top of core/include/ecg/nn.h (docs/model-format.md).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "ecg/error.h"
+#include "ecg/nn.h"
+
+namespace ecg::nn {
+
+using json = nlohmann::json;
+
+const char* op_name(OpType op) {
+  switch (op) {
+    case OpType::conv1d: return "conv1d";
+    case OpType::batchnorm: return "batchnorm";
+    case OpType::groupnorm: return "groupnorm";
+    case OpType::relu: return "relu";
+    case OpType::mish: return "mish";
+    case OpType::sigmoid: return "sigmoid";
+    case OpType::add: return "add";
+    case OpType::mul_channel: return "mul_channel";
+    case OpType::global_avg_pool: return "global_avg_pool";
+    case OpType::global_max_pool: return "global_max_pool";
+    case OpType::max_pool1d: return "max_pool1d";
+    case OpType::avg_pool1d: return "avg_pool1d";
+    case OpType::linear: return "linear";
+    case OpType::concat: return "concat";
+    case OpType::flatten: return "flatten";
+  }
+  return "?";
+}
+
+std::string to_string(const Shape& s) {
+  return s.rank == 2 ? "[" + std::to_string(s.c) + ", " + std::to_string(s.l) + "]" : "[" + std::to_string(s.c) + "]";
+}
+
+namespace {
+
+constexpr const char* kFormat = "ecg-screen-model/1";
+constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
+constexpr std::int64_t kMaxDim = std::int64_t{1} << 31;
+
+struct OpSpec {
+  OpType op;
+  int min_inputs, max_inputs;
+  std::vector<std::string> required_weights, optional_weights;
+  std::vector<std::string> attrs;
+};
+
+const std::vector<OpSpec>& op_specs() {
+  static const std::vector<OpSpec> specs = {
+      {OpType::conv1d, 1, 1, {"weight"}, {"bias"}, {"stride", "pad", "dilation", "groups"}},
+      {OpType::batchnorm, 1, 1, {"weight", "bias", "mean", "var"}, {}, {"eps"}},
+      {OpType::groupnorm, 1, 1, {"weight", "bias"}, {}, {"groups", "eps"}},
+      {OpType::relu, 1, 1, {}, {}, {}},
+      {OpType::mish, 1, 1, {}, {}, {}},
+      {OpType::sigmoid, 1, 1, {}, {}, {}},
+      {OpType::add, 2, 2, {}, {}, {}},
+      {OpType::mul_channel, 2, 2, {}, {}, {}},
+      {OpType::global_avg_pool, 1, 1, {}, {}, {}},
+      {OpType::global_max_pool, 1, 1, {}, {}, {}},
+      {OpType::max_pool1d, 1, 1, {}, {}, {"kernel", "stride", "pad"}},
+      {OpType::avg_pool1d, 1, 1, {}, {}, {"kernel", "stride", "pad"}},
+      {OpType::linear, 1, 1, {"weight"}, {"bias"}, {}},
+      {OpType::concat, 1, 64, {}, {}, {"axis"}},
+      {OpType::flatten, 1, 1, {}, {}, {}},
+  };
+  return specs;
+}
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) { throw Error("model file: " + where + ": " + what); }
+
+std::string kind_of(const json& j) { return j.type_name(); }
+
+const json& field(const json& obj, const std::string& key, const std::string& where) {
+  auto it = obj.find(key);
+  if (it == obj.end()) fail(where, "missing field '" + key + "'");
+  return *it;
+}
+
+std::string get_string(const json& obj, const std::string& key, const std::string& where) {
+  const json& v = field(obj, key, where);
+  if (!v.is_string()) fail(where + "." + key, "got " + kind_of(v) + ", expected a string");
+  return v.get<std::string>();
+}
+
+std::int64_t get_int(const json& v, const std::string& where, std::int64_t lo, std::int64_t hi) {
+  if (!v.is_number_integer()) fail(where, "got " + kind_of(v) + (v.is_number() ? " " + v.dump() : "") + ", expected an integer");
+  std::int64_t x = v.is_number_unsigned() ? static_cast<std::int64_t>(std::min<std::uint64_t>(v.get<std::uint64_t>(), std::numeric_limits<std::int64_t>::max())) : v.get<std::int64_t>();
+  if (x < lo || x > hi) fail(where, "got " + std::to_string(x) + ", expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return x;
+}
+
+double get_number(const json& v, const std::string& where) {
+  if (!v.is_number()) fail(where, "got " + kind_of(v) + ", expected a number");
+  double x = v.get<double>();
+  if (!std::isfinite(x)) fail(where, "got a non-finite number, expected a finite number");
+  return x;
+}
+
+std::vector<std::string> get_strings(const json& v, const std::string& where) {
+  if (!v.is_array()) fail(where, "got " + kind_of(v) + ", expected an array of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) fail(where + "[" + std::to_string(i) + "]", "got " + kind_of(v[i]) + ", expected a string");
+    out.push_back(v[i].get<std::string>());
+  }
+  return out;
+}
+
+std::vector<double> get_numbers(const json& v, const std::string& where) {
+  if (!v.is_array()) fail(where, "got " + kind_of(v) + ", expected an array of numbers");
+  std::vector<double> out;
+  for (std::size_t i = 0; i < v.size(); ++i) out.push_back(get_number(v[i], where + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& header) {
+  if (bytes.size() < 8) fail("header", "got " + std::to_string(bytes.size()) + " bytes, expected at least 8 (the header length)");
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
+  if (n > kMaxHeaderBytes || n > bytes.size() - 8)
+    fail("header", "got a header length of " + std::to_string(n) + " bytes, expected at most " + std::to_string(std::min<std::uint64_t>(kMaxHeaderBytes, bytes.size() - 8)) + " (the file size less 8)");
+  try {
+    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  } catch (const json::exception& e) {
+    fail("header", std::string("got invalid JSON (") + e.what() + "), expected a safetensors JSON header");
+  }
+  if (!header.is_object()) fail("header", "got " + kind_of(header) + ", expected a JSON object");
+  const std::uint64_t data_size = bytes.size() - 8 - n;
+  const std::uint8_t* data = bytes.data() + 8 + n;
+
+  struct Entry { std::string name; std::vector<std::int64_t> shape; std::uint64_t begin, end; };
+  std::vector<Entry> entries;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    const std::string where = "tensor '" + it.key() + "'";
+    const json& t = it.value();
+    if (!t.is_object()) fail(where, "got " + kind_of(t) + ", expected an object");
+    std::string dtype = get_string(t, "dtype", where);
+    if (dtype != "F32") fail(where + ".dtype", "got \"" + dtype + "\", expected \"F32\"");
+    const json& shape = field(t, "shape", where);
+    if (!shape.is_array() || shape.size() > 4) fail(where + ".shape", "got " + shape.dump() + ", expected an array of at most 4 dimensions");
+    Entry e{it.key(), {}, 0, 0};
+    std::uint64_t count = 1;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      std::int64_t d = get_int(shape[i], where + ".shape[" + std::to_string(i) + "]", 1, kMaxDim);
+      e.shape.push_back(d);
+      count *= static_cast<std::uint64_t>(d);
+      if (count > data_size / 4 + 1) fail(where + ".shape", "got " + shape.dump() + " (" + std::to_string(count) + "+ floats), expected at most the " + std::to_string(data_size / 4) + " floats the file holds");
+    }
+    const json& off = field(t, "data_offsets", where);
+    if (!off.is_array() || off.size() != 2) fail(where + ".data_offsets", "got " + off.dump() + ", expected [begin, end]");
+    e.begin = static_cast<std::uint64_t>(get_int(off[0], where + ".data_offsets[0]", 0, std::numeric_limits<std::int64_t>::max()));
+    e.end = static_cast<std::uint64_t>(get_int(off[1], where + ".data_offsets[1]", 0, std::numeric_limits<std::int64_t>::max()));
+    if (e.end < e.begin || e.end - e.begin != 4 * count)
+      fail(where + ".data_offsets", "got " + off.dump() + " (" + std::to_string(e.end >= e.begin ? e.end - e.begin : 0) + " bytes), expected " + std::to_string(4 * count) + " bytes for shape " + shape.dump());
+    entries.push_back(std::move(e));
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  std::uint64_t expect = 0;
+  std::vector<Tensor> out;
+  for (auto& e : entries) {
+    if (e.begin != expect) fail("tensor '" + e.name + "'.data_offsets", "got begin " + std::to_string(e.begin) + ", expected " + std::to_string(expect) + " (tensors must be contiguous, without gap or overlap)");
+    if (e.end > data_size) fail("tensor '" + e.name + "'.data_offsets", "got end " + std::to_string(e.end) + ", expected at most " + std::to_string(data_size) + " (the bytes after the header)");
+    Tensor t{e.name, e.shape, std::vector<float>((e.end - e.begin) / 4)};
+    if (!t.data.empty()) std::memcpy(t.data.data(), data + e.begin, e.end - e.begin);  // little-endian hosts only (x86, wasm)
+    for (float v : t.data)
+      if (!std::isfinite(v)) fail("tensor '" + e.name + "'", "got a non-finite value, expected finite float32 values");
+    out.push_back(std::move(t));
+    expect = e.end;
+  }
+  if (expect != data_size) fail("tensor data", "got " + std::to_string(data_size) + " bytes after the header, expected " + std::to_string(expect) + " (trailing bytes)");
+  return out;
+}
+
+Preprocess parse_preprocess(const json& p, const std::string& where) {
+  if (!p.is_object()) fail(where, "got " + kind_of(p) + ", expected an object");
+  Preprocess out;
+  out.resample = get_string(p, "resample", where);
+  if (out.resample != "polyphase") fail(where + ".resample", "got \"" + out.resample + "\", expected \"polyphase\"");
+  const json& bp = field(p, "bandpass_hz", where);
+  if (!bp.is_null()) {
+    auto v = get_numbers(bp, where + ".bandpass_hz");
+    if (v.size() != 2 || !(v[0] >= 0 && v[0] < v[1])) fail(where + ".bandpass_hz", "got " + bp.dump() + ", expected [low, high] with 0 <= low < high, or null");
+    out.bandpass_hz = std::make_pair(v[0], v[1]);
+  }
+  out.normalize = get_string(p, "normalize", where);
+  if (out.normalize != "zscore_per_lead" && out.normalize != "zscore_all_leads" && out.normalize != "none")
+    fail(where + ".normalize", "got \"" + out.normalize + "\", expected \"zscore_per_lead\", \"zscore_all_leads\" or \"none\"");
+  out.epsilon = get_number(field(p, "epsilon", where), where + ".epsilon");
+  if (!(out.epsilon >= 0)) fail(where + ".epsilon", "got a negative number, expected >= 0");
+  out.window_stride = get_int(field(p, "window_stride", where), where + ".window_stride", 1, kMaxDim);
+  out.aggregate = get_string(p, "aggregate", where);
+  if (out.aggregate != "mean" && out.aggregate != "max") fail(where + ".aggregate", "got \"" + out.aggregate + "\", expected \"mean\" or \"max\"");
+  if (p.contains("fir_taps") && !p["fir_taps"].is_null()) {
+    out.fir_taps = get_int(p["fir_taps"], where + ".fir_taps", 1, 1 << 20);
+    if (*out.fir_taps % 2 == 0) fail(where + ".fir_taps", "got " + std::to_string(*out.fir_taps) + ", expected an odd number");
+  }
+  if (p.contains("fir_window") && !p["fir_window"].is_null()) {
+    out.fir_window = get_string(p, "fir_window", where);
+    if (out.fir_window != "hamming") fail(where + ".fir_window", "got \"" + out.fir_window + "\", expected \"hamming\"");
+  }
+  return out;
+}
+
+bool valid_name(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'; });
+}
+
+std::int64_t pool_len(std::int64_t l, int k, int s, int pl, int pr, int d) {
+  std::int64_t span = static_cast<std::int64_t>(d) * (k - 1) + 1;
+  std::int64_t padded = l + pl + pr;
+  if (padded < span) return 0;
+  return (padded - span) / s + 1;
+}
+
+}  // namespace
+
+std::vector<Shape> Model::infer_shapes(std::int64_t input_len) const {
+  std::vector<Shape> shapes(value_names.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    shapes[i] = inputs[i].shape;
+    if (inputs[i].has_length) shapes[i].l = input_len;
+  }
+  for (std::size_t ni = 0; ni < nodes.size(); ++ni) {
+    const Node& n = nodes[ni];
+    const std::string where = "graph.nodes[" + std::to_string(ni) + "] (" + op_name(n.op) + " '" + value_names[static_cast<std::size_t>(n.output)] + "')";
+    const Shape& x = shapes[static_cast<std::size_t>(n.inputs[0])];
+    auto need_rank = [&](const Shape& s, int rank, const std::string& what) {
+      if (s.rank != rank) fail(where, what + ": got shape " + to_string(s) + ", expected rank " + std::to_string(rank));
+    };
+    auto wshape = [&](int t) -> const std::vector<std::int64_t>& { return tensors[static_cast<std::size_t>(t)].shape; };
+    auto need_vec = [&](int t, std::int64_t c, const char* role) {
+      if (t < 0) return;
+      const auto& s = wshape(t);
+      if (s.size() != 1 || s[0] != c) fail(where, std::string("weights.") + role + " '" + tensors[static_cast<std::size_t>(t)].name + "': got shape " + nlohmann::json(s).dump() + ", expected [" + std::to_string(c) + "]");
+    };
+    Shape y = x;
+    switch (n.op) {
+      case OpType::conv1d: {
+        need_rank(x, 2, "input");
+        const auto& w = wshape(n.weight);
+        if (w.size() != 3) fail(where, "weights.weight: got rank " + std::to_string(w.size()) + ", expected [C_out, C_in/groups, K]");
+        if (x.c % n.groups != 0 || w[0] % n.groups != 0) fail(where, "attrs.groups: got " + std::to_string(n.groups) + ", expected a divisor of C_in " + std::to_string(x.c) + " and C_out " + std::to_string(w[0]));
+        if (w[1] != x.c / n.groups) fail(where, "weights.weight: got C_in/groups " + std::to_string(w[1]) + ", expected " + std::to_string(x.c / n.groups) + " (input " + to_string(x) + ", groups " + std::to_string(n.groups) + ")");
+        need_vec(n.bias, w[0], "bias");
+        y.c = w[0];
+        y.l = pool_len(x.l, static_cast<int>(w[2]), n.stride, n.pad_left, n.pad_right, n.dilation);
+        break;
+      }
+      case OpType::batchnorm:
+        need_vec(n.weight, x.c, "weight"); need_vec(n.bias, x.c, "bias"); need_vec(n.mean, x.c, "mean"); need_vec(n.var, x.c, "var");
+        for (float v : tensors[static_cast<std::size_t>(n.var)].data)
+          if (v < 0) fail(where, "weights.var: got a negative variance, expected values >= 0");
+        break;
+      case OpType::groupnorm:
+        need_rank(x, 2, "input");
+        if (x.c % n.groups != 0) fail(where, "attrs.groups: got " + std::to_string(n.groups) + ", expected a divisor of the " + std::to_string(x.c) + " channels");
+        need_vec(n.weight, x.c, "weight"); need_vec(n.bias, x.c, "bias");
+        break;
+      case OpType::relu: case OpType::mish: case OpType::sigmoid: break;
+      case OpType::add:
+        if (!(shapes[static_cast<std::size_t>(n.inputs[1])] == x)) fail(where, "inputs: got shapes " + to_string(x) + " and " + to_string(shapes[static_cast<std::size_t>(n.inputs[1])]) + ", expected equal shapes");
+        break;
+      case OpType::mul_channel: {
+        need_rank(x, 2, "input x");
+        const Shape& s = shapes[static_cast<std::size_t>(n.inputs[1])];
+        if (s.rank != 1 || s.c != x.c) fail(where, "input s: got shape " + to_string(s) + ", expected [" + std::to_string(x.c) + "]");
+        break;
+      }
+      case OpType::global_avg_pool: case OpType::global_max_pool:
+        need_rank(x, 2, "input");
+        y = Shape{1, x.c, 1};
+        break;
+      case OpType::max_pool1d: case OpType::avg_pool1d:
+        need_rank(x, 2, "input");
+        y.l = pool_len(x.l, n.kernel, n.stride, n.pad_left, n.pad_right, 1);
+        break;
+      case OpType::linear: {
+        need_rank(x, 1, "input");
+        const auto& w = wshape(n.weight);
+        if (w.size() != 2 || w[1] != x.c) fail(where, "weights.weight: got shape " + nlohmann::json(w).dump() + ", expected [O, " + std::to_string(x.c) + "]");
+        need_vec(n.bias, w[0], "bias");
+        y = Shape{1, w[0], 1};
+        break;
+      }
+      case OpType::concat: {
+        y.c = 0;
+        for (int in : n.inputs) {
+          const Shape& s = shapes[static_cast<std::size_t>(in)];
+          if (s.rank != x.rank || (x.rank == 2 && s.l != x.l)) fail(where, "inputs: got shapes " + to_string(x) + " and " + to_string(s) + ", expected the same rank and length");
+          y.c += s.c;
+        }
+        break;
+      }
+      case OpType::flatten:
+        y = Shape{1, x.numel(), 1};
+        break;
+    }
+    if (y.rank == 2 && y.l < 1) fail(where, "output length: got " + std::to_string(y.l) + " from input " + to_string(x) + ", expected at least 1 (input_len " + std::to_string(input_len) + " is too short)");
+    shapes[static_cast<std::size_t>(n.output)] = y;
+  }
+  return shapes;
+}
+
+Model Model::load(std::span<const std::uint8_t> bytes) {
+  json header;
+  Model m;
+  m.tensors = parse_tensors(bytes, header);
+  std::map<std::string, int> tensor_ids;
+  for (std::size_t i = 0; i < m.tensors.size(); ++i) tensor_ids[m.tensors[i].name] = static_cast<int>(i);
+
+  const json& meta = field(header, "__metadata__", "header");
+  if (!meta.is_object()) fail("__metadata__", "got " + kind_of(meta) + ", expected an object");
+  std::string format = get_string(meta, "format", "__metadata__");
+  if (format != kFormat) fail("__metadata__.format", "got \"" + format + "\", expected \"" + kFormat + "\"");
+  json doc;
+  try {
+    doc = json::parse(get_string(meta, "ecg_screen", "__metadata__"));
+  } catch (const json::exception& e) {
+    fail("__metadata__.ecg_screen", std::string("got invalid JSON (") + e.what() + "), expected the model document");
+  }
+  if (!doc.is_object()) fail("ecg_screen", "got " + kind_of(doc) + ", expected an object");
+  const std::string W = "ecg_screen";
+  ModelInfo& info = m.info;
+  info.name = get_string(doc, "name", W);
+  if (!valid_name(info.name)) fail(W + ".name", "got \"" + info.name + "\", expected [a-z0-9-]+");
+  info.architecture = get_string(doc, "architecture", W);
+  info.leads = get_strings(field(doc, "leads", W), W + ".leads");
+  if (info.leads.empty() || info.leads.size() > 12) fail(W + ".leads", "got " + std::to_string(info.leads.size()) + " leads, expected 1 to 12");
+  info.fs_hz = get_number(field(doc, "fs_hz", W), W + ".fs_hz");
+  if (!(info.fs_hz > 0 && info.fs_hz <= 100000)) fail(W + ".fs_hz", "got " + std::to_string(info.fs_hz) + ", expected a rate in (0, 100000] Hz");
+  info.input_len = get_int(field(doc, "input_len", W), W + ".input_len", 1, 1 << 24);
+  info.preprocess = parse_preprocess(field(doc, "preprocess", W), W + ".preprocess");
+  const json& demo = field(doc, "demographics", W);
+  if (!demo.is_null()) {
+    info.demographics = get_string(doc, "demographics", W);
+    if (info.demographics != "lrhnet5") fail(W + ".demographics", "got \"" + info.demographics + "\", expected \"lrhnet5\" or null");
+  }
+  const json& classes = field(doc, "classes", W);
+  if (!classes.is_array() || classes.empty()) fail(W + ".classes", "got " + kind_of(classes) + ", expected a non-empty array");
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    const std::string w = W + ".classes[" + std::to_string(i) + "]";
+    if (!classes[i].is_object()) fail(w, "got " + kind_of(classes[i]) + ", expected an object");
+    info.classes.push_back({get_string(classes[i], "snomed", w), get_string(classes[i], "abbr", w), get_string(classes[i], "name", w)});
+  }
+  const json& decision = field(doc, "decision", W);
+  if (!decision.is_object()) fail(W + ".decision", "got " + kind_of(decision) + ", expected an object");
+  info.decision_rule = get_string(decision, "rule", W + ".decision");
+  if (info.decision_rule != "threshold_or_argmax") fail(W + ".decision.rule", "got \"" + info.decision_rule + "\", expected \"threshold_or_argmax\"");
+  info.thresholds = get_numbers(field(decision, "thresholds", W + ".decision"), W + ".decision.thresholds");
+  if (info.thresholds.size() != info.classes.size()) fail(W + ".decision.thresholds", "got " + std::to_string(info.thresholds.size()) + " thresholds, expected " + std::to_string(info.classes.size()) + " (one per class)");
+  if (doc.contains("training")) info.training_json = doc["training"].dump();
+  if (doc.contains("metrics")) info.metrics_json = doc["metrics"].dump();
+
+  // ---- graph
+  const std::string G = W + ".graph";
+  const json& graph = field(doc, "graph", W);
+  if (!graph.is_object()) fail(G, "got " + kind_of(graph) + ", expected an object");
+  std::map<std::string, int> values;
+  const json& gin = field(graph, "inputs", G);
+  if (!gin.is_array() || gin.empty() || gin.size() > 8) fail(G + ".inputs", "got " + gin.dump().substr(0, 80) + ", expected 1 to 8 inputs");
+  for (std::size_t i = 0; i < gin.size(); ++i) {
+    const std::string w = G + ".inputs[" + std::to_string(i) + "]";
+    if (!gin[i].is_object()) fail(w, "got " + kind_of(gin[i]) + ", expected an object");
+    GraphInput in;
+    in.name = get_string(gin[i], "name", w);
+    const json& s = field(gin[i], "shape", w);
+    if (!s.is_array() || s.empty() || s.size() > 2) fail(w + ".shape", "got " + s.dump() + ", expected [C, L] or [F]");
+    in.shape.rank = static_cast<int>(s.size());
+    in.shape.c = get_int(s[0], w + ".shape[0]", 1, 1 << 20);
+    if (in.shape.rank == 2) {
+      in.shape.l = get_int(s[1], w + ".shape[1]", 1, 1 << 24);
+      if (in.shape.l != info.input_len) fail(w + ".shape[1]", "got " + std::to_string(in.shape.l) + ", expected input_len " + std::to_string(info.input_len));
+    }
+    in.has_length = in.shape.rank == 2;
+    if (values.count(in.name)) fail(w + ".name", "got \"" + in.name + "\" twice, expected unique value names");
+    values[in.name] = static_cast<int>(m.value_names.size());
+    m.value_names.push_back(in.name);
+    m.inputs.push_back(in);
+  }
+  if (m.inputs[0].name != "ecg" || m.inputs[0].shape.rank != 2) fail(G + ".inputs[0]", "got \"" + m.inputs[0].name + "\" " + to_string(m.inputs[0].shape) + ", expected \"ecg\" [leads, input_len]");
+  if (m.inputs[0].shape.c != static_cast<std::int64_t>(info.leads.size())) fail(G + ".inputs[0].shape[0]", "got " + std::to_string(m.inputs[0].shape.c) + ", expected " + std::to_string(info.leads.size()) + " (the number of leads)");
+
+  std::set<int> used_tensors;
+  const json& nodes = field(graph, "nodes", G);
+  if (!nodes.is_array() || nodes.empty()) fail(G + ".nodes", "got " + kind_of(nodes) + ", expected a non-empty array");
+  for (std::size_t ni = 0; ni < nodes.size(); ++ni) {
+    const json& jn = nodes[ni];
+    std::string w = G + ".nodes[" + std::to_string(ni) + "]";
+    if (!jn.is_object()) fail(w, "got " + kind_of(jn) + ", expected an object");
+    std::string op = get_string(jn, "op", w);
+    const OpSpec* spec = nullptr;
+    for (const auto& s : op_specs())
+      if (op == op_name(s.op)) spec = &s;
+    if (!spec) fail(w + ".op", "got \"" + op + "\", expected one of conv1d, batchnorm, groupnorm, relu, mish, sigmoid, add, mul_channel, global_avg_pool, global_max_pool, max_pool1d, avg_pool1d, linear, concat, flatten");
+    Node n;
+    n.op = spec->op;
+    std::string out = get_string(jn, "output", w);
+    w += " (" + op + " '" + out + "')";
+    const json& ins = field(jn, "inputs", w);
+    auto in_names = get_strings(ins, w + ".inputs");
+    if (static_cast<int>(in_names.size()) < spec->min_inputs || static_cast<int>(in_names.size()) > spec->max_inputs)
+      fail(w + ".inputs", "got " + std::to_string(in_names.size()) + " inputs, expected " + std::to_string(spec->min_inputs) + (spec->max_inputs != spec->min_inputs ? " to " + std::to_string(spec->max_inputs) : ""));
+    for (const auto& name : in_names) {
+      auto it = values.find(name);
+      if (it == values.end()) fail(w + ".inputs", "got \"" + name + "\", expected a graph input or the output of an earlier node");
+      n.inputs.push_back(it->second);
+    }
+    if (values.count(out)) fail(w + ".output", "got \"" + out + "\", which is already defined; expected a new value name");
+    // weights
+    const json& jw = jn.contains("weights") ? jn["weights"] : json::object();
+    if (!jw.is_object()) fail(w + ".weights", "got " + kind_of(jw) + ", expected an object");
+    for (auto it = jw.begin(); it != jw.end(); ++it) {
+      const std::string& role = it.key();
+      bool known = std::count(spec->required_weights.begin(), spec->required_weights.end(), role) + std::count(spec->optional_weights.begin(), spec->optional_weights.end(), role) > 0;
+      if (!known) fail(w + ".weights." + role, "got an unknown weight role for " + op);
+      if (!it.value().is_string()) fail(w + ".weights." + role, "got " + kind_of(it.value()) + ", expected a tensor name");
+      auto t = tensor_ids.find(it.value().get<std::string>());
+      if (t == tensor_ids.end()) fail(w + ".weights." + role, "got \"" + it.value().get<std::string>() + "\", expected the name of a tensor in the file");
+      used_tensors.insert(t->second);
+      int* slot = role == "weight" ? &n.weight : role == "bias" ? &n.bias : role == "mean" ? &n.mean : &n.var;
+      *slot = t->second;
+    }
+    for (const auto& role : spec->required_weights)
+      if (!jw.contains(role)) fail(w + ".weights", "missing weight '" + role + "'");
+    // attrs
+    const json& ja = jn.contains("attrs") ? jn["attrs"] : json::object();
+    if (!ja.is_object()) fail(w + ".attrs", "got " + kind_of(ja) + ", expected an object");
+    for (auto it = ja.begin(); it != ja.end(); ++it)
+      if (std::find(spec->attrs.begin(), spec->attrs.end(), it.key()) == spec->attrs.end()) fail(w + ".attrs." + it.key(), "got an unknown attribute for " + op);
+    auto attr_int = [&](const char* key, int lo, int hi, int def, bool required) {
+      if (!ja.contains(key)) {
+        if (required) fail(w + ".attrs", std::string("missing attribute '") + key + "'");
+        return def;
+      }
+      return static_cast<int>(get_int(ja[key], w + ".attrs." + key, lo, hi));
+    };
+    auto attr_pad = [&]() {
+      const json& p = field(ja, "pad", w + ".attrs");
+      if (!p.is_array() || p.size() != 2) fail(w + ".attrs.pad", "got " + p.dump() + ", expected [left, right]");
+      n.pad_left = static_cast<int>(get_int(p[0], w + ".attrs.pad[0]", 0, 1 << 16));
+      n.pad_right = static_cast<int>(get_int(p[1], w + ".attrs.pad[1]", 0, 1 << 16));
+    };
+    auto attr_eps = [&]() {
+      double e = get_number(field(ja, "eps", w + ".attrs"), w + ".attrs.eps");
+      if (!(e > 0 && e < 1)) fail(w + ".attrs.eps", "got " + std::to_string(e) + ", expected a number in (0, 1)");
+      n.eps = static_cast<float>(e);
+    };
+    switch (n.op) {
+      case OpType::conv1d: {
+        n.stride = attr_int("stride", 1, 1 << 16, 1, true);
+        n.dilation = attr_int("dilation", 1, 1 << 16, 1, true);
+        n.groups = attr_int("groups", 1, 1 << 20, 1, true);
+        attr_pad();
+        const auto& ws = m.tensors[static_cast<std::size_t>(n.weight)].shape;
+        if (ws.size() == 3) {
+          n.kernel = static_cast<int>(std::min<std::int64_t>(ws[2], 1 << 16));
+          if (n.pad_left >= static_cast<std::int64_t>(n.dilation) * (ws[2] - 1) + 1 + 1024 || n.pad_right >= static_cast<std::int64_t>(n.dilation) * (ws[2] - 1) + 1 + 1024)
+            fail(w + ".attrs.pad", "got [" + std::to_string(n.pad_left) + ", " + std::to_string(n.pad_right) + "], expected padding smaller than the kernel span");
+        }
+        break;
+      }
+      case OpType::batchnorm: attr_eps(); break;
+      case OpType::groupnorm: n.groups = attr_int("groups", 1, 1 << 20, 1, true); attr_eps(); break;
+      case OpType::max_pool1d: case OpType::avg_pool1d:
+        n.kernel = attr_int("kernel", 1, 1 << 16, 1, true);
+        n.stride = attr_int("stride", 1, 1 << 16, 1, true);
+        attr_pad();
+        if (n.pad_left > n.kernel / 2 || n.pad_right > n.kernel / 2)
+          fail(w + ".attrs.pad", "got [" + std::to_string(n.pad_left) + ", " + std::to_string(n.pad_right) + "], expected at most kernel/2 = " + std::to_string(n.kernel / 2) + " on each side");
+        break;
+      case OpType::concat: n.axis = attr_int("axis", 0, 0, 0, false); break;
+      default: break;
+    }
+    values[out] = static_cast<int>(m.value_names.size());
+    n.output = values[out];
+    m.value_names.push_back(out);
+    m.nodes.push_back(std::move(n));
+  }
+  for (std::size_t i = 0; i < m.tensors.size(); ++i)
+    if (!used_tensors.count(static_cast<int>(i))) fail("tensor '" + m.tensors[i].name + "'", "got a tensor no graph node uses, expected every tensor to be used");
+  for (const auto& name : get_strings(field(graph, "outputs", G), G + ".outputs")) {
+    auto it = values.find(name);
+    if (it == values.end() || it->second < static_cast<int>(m.inputs.size())) fail(G + ".outputs", "got \"" + name + "\", expected the output of a node");
+    m.outputs.push_back(it->second);
+  }
+  if (m.outputs.empty()) fail(G + ".outputs", "got none, expected at least one output");
+
+  if (doc.contains("lead_sets")) {
+    const json& ls = doc["lead_sets"];
+    if (!ls.is_array()) fail(W + ".lead_sets", "got " + kind_of(ls) + ", expected an array");
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+      const std::string w = W + ".lead_sets[" + std::to_string(i) + "]";
+      if (!ls[i].is_object()) fail(w, "got " + kind_of(ls[i]) + ", expected an object");
+      LeadSet s{get_string(ls[i], "name", w), get_strings(field(ls[i], "leads", w), w + ".leads"), get_string(ls[i], "output", w),
+                get_numbers(field(ls[i], "thresholds", w), w + ".thresholds")};
+      for (const auto& lead : s.leads)
+        if (std::find(info.leads.begin(), info.leads.end(), lead) == info.leads.end()) fail(w + ".leads", "got \"" + lead + "\", expected one of the model's leads");
+      if (m.output_index(s.output) < 0) fail(w + ".output", "got \"" + s.output + "\", expected one of graph.outputs");
+      if (s.thresholds.size() != info.classes.size()) fail(w + ".thresholds", "got " + std::to_string(s.thresholds.size()) + ", expected " + std::to_string(info.classes.size()) + " (one per class)");
+      info.lead_sets.push_back(std::move(s));
+    }
+  }
+
+  // Shapes at the declared input length; every output must be a class vector.
+  auto shapes = m.infer_shapes(info.input_len);
+  for (int o : m.outputs) {
+    const Shape& s = shapes[static_cast<std::size_t>(o)];
+    if (s.rank != 1 || s.c != static_cast<std::int64_t>(info.classes.size()))
+      fail(G + ".outputs", "output \"" + m.value_names[static_cast<std::size_t>(o)] + "\": got shape " + to_string(s) + ", expected [" + std::to_string(info.classes.size()) + "] (one logit per class)");
+  }
+  return m;
+}
+
+int Model::output_index(const std::string& name) const {
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    if (value_names[static_cast<std::size_t>(outputs[i])] == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::int64_t Model::parameter_count() const {
+  std::int64_t n = 0;
+  for (const auto& t : tensors) n += static_cast<std::int64_t>(t.data.size());
+  return n;
+}
+
+double Model::flops(std::int64_t input_len) const {
+  auto shapes = infer_shapes(input_len);
+  double f = 0;
+  for (const auto& n : nodes) {
+    const auto& w = tensors[static_cast<std::size_t>(n.weight >= 0 ? n.weight : 0)].shape;
+    if (n.op == OpType::conv1d) f += 2.0 * static_cast<double>(shapes[static_cast<std::size_t>(n.output)].numel()) * static_cast<double>(w[1] * w[2]);
+    if (n.op == OpType::linear) f += 2.0 * static_cast<double>(w[0] * w[1]);
+  }
+  return f;
+}
+
+const char* backend_name(Backend b) {
+  switch (b) {
+    case Backend::reference: return "reference";
+    case Backend::simd: return "simd";
+    case Backend::xnnpack: return "xnnpack";
+  }
+  return "?";
+}
+
+std::optional<Backend> backend_from_name(const std::string& name) {
+  for (Backend b : {Backend::reference, Backend::simd, Backend::xnnpack})
+    if (name == backend_name(b)) return b;
+  return std::nullopt;
+}
+
+std::vector<Backend> available_backends() {
+#ifdef ECG_NN_XNNPACK
+  return {Backend::reference, Backend::simd, Backend::xnnpack};
+#else
+  return {Backend::reference, Backend::simd};
+#endif
+}
+
+}  // namespace ecg::nn

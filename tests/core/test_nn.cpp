@@ -1,0 +1,295 @@
+// nn engine tests: PyTorch parity of every backend on the exported fixtures, scalar vs SIMD kernel
+// variants against the reference kernels, batching and reshaping, and loader validation messages.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "ecg/error.h"
+#include "ecg/nn.h"
+#include "nn/kernels.h"
+#include "nn/reference.h"
+#include "test_util.h"
+
+using namespace ecg::nn;
+
+namespace {
+
+// Golden tensors, read with the model loader's own safetensors rules (no __metadata__ schema).
+std::map<std::string, std::vector<float>> read_golden(const std::string& name) {
+  auto bytes = ecg::test::read_fixture("nn/" + name + ".golden.safetensors");
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  std::map<std::string, std::vector<float>> out;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    auto b = it.value()["data_offsets"][0].get<std::size_t>(), e = it.value()["data_offsets"][1].get<std::size_t>();
+    std::vector<float> v((e - b) / 4);
+    std::memcpy(v.data(), bytes.data() + 8 + n + b, e - b);
+    out[it.key()] = std::move(v);
+  }
+  return out;
+}
+
+std::shared_ptr<const Model> load_fixture(const std::string& name) {
+  auto bytes = ecg::test::read_fixture("nn/" + name + ".safetensors");
+  return std::make_shared<const Model>(Model::load(bytes));
+}
+
+const std::vector<std::string> kFixtures = {"tiny-lrhnet", "tiny-lrhnet-2", "tiny-seresnet", "tiny-leadwise", "tiny-mobilenet1d", "parity-ops", "parity-convs"};
+
+std::string seed_note(std::uint32_t seed) { return "random seed " + std::to_string(seed) + " (set ECG_TEST_SEED to replay)"; }
+
+std::uint32_t test_seed() {
+  if (const char* s = std::getenv("ECG_TEST_SEED")) return static_cast<std::uint32_t>(std::strtoul(s, nullptr, 10));
+  return std::random_device{}();
+}
+
+void fill_random(std::vector<float>& v, std::mt19937& rng, float lo = -1.0f, float hi = 1.0f) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (auto& x : v) x = d(rng);
+}
+
+}  // namespace
+
+TEST_CASE("nn: every backend matches PyTorch on the exported fixtures within 1e-4 of the output scale", "[nn]") {
+  for (const auto& name : kFixtures) {
+    auto model = load_fixture(name);
+    auto golden = read_golden(name);
+    for (Backend backend : available_backends()) {
+      Session session(model, backend);
+      for (std::size_t i = 0; i < model->inputs.size(); ++i) {
+        const auto& in = golden.at("input." + model->inputs[i].name);
+        auto dst = session.input(i);
+        REQUIRE(dst.size() == in.size());
+        std::copy(in.begin(), in.end(), dst.begin());
+      }
+      session.run();
+      for (std::size_t o = 0; o < model->outputs.size(); ++o) {
+        const auto& want = golden.at("output." + model->value_names[static_cast<std::size_t>(model->outputs[o])]);
+        auto got = session.output(o);
+        REQUIRE(got.size() == want.size());
+        double scale = 0, err = 0;
+        for (std::size_t i = 0; i < want.size(); ++i) {
+          scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+          err = std::max(err, std::fabs(static_cast<double>(got[i]) - want[i]));
+        }
+        std::printf("parity %-18s %-9s output %zu: max_abs_err %.3g, output scale %.3g, relative %.3g\n", name.c_str(), backend_name(backend), o, err,
+                    scale, err / scale);
+        INFO(name << " backend " << backend_name(backend) << " output " << o << ": max abs error " << err << ", scale " << scale);
+        CHECK(err <= 1e-4 * scale);
+      }
+    }
+  }
+}
+
+TEST_CASE("nn: a batch of windows gives each window's single-window result; reshape to another length", "[nn]") {
+  const std::uint32_t seed = test_seed();
+  INFO(seed_note(seed));
+  std::mt19937 rng(seed);
+  for (const auto& name : kFixtures) {
+    auto model = load_fixture(name);
+    for (Backend backend : available_backends()) {
+      INFO(name << " " << backend_name(backend));
+      Session single(model, backend), batched(model, backend), reference(model, Backend::reference);
+      const std::int64_t len = model->info.input_len + 256;  // a multiple of every stride product in the fixtures
+      const bool fixed = [&] {  // graphs with flatten fix their length
+        for (const auto& n : model->nodes)
+          if (n.op == OpType::flatten) return true;
+        return false;
+      }();
+      const std::int64_t use_len = fixed ? model->info.input_len : len;
+      batched.reshape(3, use_len);
+      single.reshape(1, use_len);
+      reference.reshape(1, use_len);
+      std::vector<std::vector<float>> inputs;
+      for (std::size_t i = 0; i < model->inputs.size(); ++i) {
+        std::vector<float> v(batched.input(i).size());
+        fill_random(v, rng);
+        std::copy(v.begin(), v.end(), batched.input(i).begin());
+        inputs.push_back(std::move(v));
+      }
+      batched.run();
+      for (std::size_t w = 0; w < 3; ++w) {
+        for (std::size_t i = 0; i < model->inputs.size(); ++i) {
+          const std::size_t n = single.input(i).size();
+          std::copy_n(inputs[i].begin() + static_cast<std::ptrdiff_t>(w * n), n, single.input(i).begin());
+          std::copy_n(inputs[i].begin() + static_cast<std::ptrdiff_t>(w * n), n, reference.input(i).begin());
+        }
+        single.run();
+        reference.run();
+        for (std::size_t o = 0; o < model->outputs.size(); ++o) {
+          auto s = single.output(o), b = batched.output(o), r = reference.output(o);
+          for (std::size_t i = 0; i < s.size(); ++i) {
+            REQUIRE(b[w * s.size() + i] == s[i]);  // batching never changes a window's arithmetic
+            REQUIRE(std::fabs(s[i] - r[i]) <= 1e-4f * std::max(1.0f, std::fabs(r[i])));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("nn: every conv1d kernel variant (scalar and SIMD) matches the reference kernel", "[nn]") {
+  const std::uint32_t seed = test_seed();
+  INFO(seed_note(seed));
+  std::mt19937 rng(seed);
+  struct Cfg { int c_in, c_out, k, stride, pl, pr, dil, groups; std::int64_t l; };
+  const std::vector<Cfg> cfgs = {
+      {12, 16, 8, 1, 3, 4, 1, 1, 100},   // PyTorch 'same' with an even kernel
+      {16, 32, 8, 2, 3, 3, 1, 1, 67},    // strided, symmetric
+      {16, 32, 1, 2, 0, 0, 1, 1, 64},    // 1x1 shortcut
+      {12, 24, 5, 1, 8, 8, 4, 12, 53},   // lead-wise grouped, dilated
+      {8, 8, 9, 2, 4, 4, 1, 8, 41},      // depthwise strided
+      {6, 10, 3, 3, 0, 2, 2, 2, 29},     // asymmetric padding, stride 3, dilation 2
+      {5, 7, 4, 1, 1, 0, 1, 1, 9},       // odd channel counts, tiny length
+      {64, 64, 8, 1, 3, 4, 1, 1, 130},
+  };
+  std::size_t nk = 0;
+  const kernels::ConvKernel* list = kernels::conv_kernels(&nk);
+  for (std::size_t ki = 0; ki < nk; ++ki) {
+    const auto& kern = list[ki];
+    for (const auto& c : cfgs) {
+      INFO(kern.name << " c_in " << c.c_in << " c_out " << c.c_out << " k " << c.k << " stride " << c.stride << " dilation " << c.dil << " groups " << c.groups);
+      const int cig = c.c_in / c.groups, og = c.c_out / c.groups;
+      const std::int64_t lp = c.l + c.pl + c.pr, lout = (lp - c.dil * (c.k - 1) - 1) / c.stride + 1;
+      std::vector<float> x(static_cast<std::size_t>(c.c_in * c.l)), w(static_cast<std::size_t>(c.c_out * cig * c.k)), bias(static_cast<std::size_t>(c.c_out));
+      std::vector<float> scale(bias.size()), shift(bias.size());
+      fill_random(x, rng);
+      fill_random(w, rng);
+      fill_random(bias, rng);
+      fill_random(scale, rng, 0.5f, 1.5f);
+      fill_random(shift, rng);
+      std::vector<float> want(static_cast<std::size_t>(c.c_out * lout)), got(want.size(), -7.0f);
+      ecg::nn::ref::conv1d(x.data(), c.c_in, c.l, w.data(), bias.data(), c.c_out, c.k, c.stride, c.pl, c.pr, c.dil, c.groups, want.data(), lout);
+      for (auto& v : want) v = v > 0 ? v : 0.0f;
+      for (std::size_t i = 0; i < want.size(); ++i) want[i] = want[i] * scale[i / static_cast<std::size_t>(lout)] + shift[i / static_cast<std::size_t>(lout)];
+      // rows: padded input split into stride phases
+      const std::int64_t row_len = std::max((lp + c.stride - 1) / c.stride, (c.k - 1) * c.dil / c.stride + lout) + 64;
+      std::vector<float> rows(static_cast<std::size_t>(c.c_in * c.stride * row_len), 0.0f);
+      for (int ci = 0; ci < c.c_in; ++ci)
+        for (int r = 0; r < c.stride; ++r)
+          for (std::int64_t j = 0; j < row_len; ++j) {
+            const std::int64_t src = r + c.stride * j - c.pl;
+            rows[static_cast<std::size_t>((ci * c.stride + r) * row_len + j)] = src >= 0 && src < c.l ? x[static_cast<std::size_t>(ci * c.l + src)] : 0.0f;
+          }
+      std::vector<std::int64_t> taps(static_cast<std::size_t>(c.k));
+      for (int t = 0; t < c.k; ++t) taps[static_cast<std::size_t>(t)] = (t * c.dil % c.stride) * row_len + t * c.dil / c.stride;
+      std::vector<float> wpack(kernels::packed_conv_size(c.groups, og, cig, c.k, kern.mr));
+      kernels::pack_conv_weights(w.data(), c.groups, og, cig, c.k, kern.mr, wpack.data());
+      kernels::ConvArgs a;
+      a.rows = rows.data();
+      a.row_len = row_len;
+      a.stride = c.stride;
+      a.tap_off = taps.data();
+      a.k = c.k;
+      a.cig = cig;
+      a.og = og;
+      a.groups = c.groups;
+      a.wpack = wpack.data();
+      a.bias = bias.data();
+      a.relu = true;
+      a.scale = scale.data();
+      a.shift = shift.data();
+      a.y = got.data();
+      a.lout = lout;
+      kern.fn(a);
+      for (std::size_t i = 0; i < want.size(); ++i) REQUIRE(std::fabs(got[i] - want[i]) <= 1e-5f * (1.0f + std::fabs(want[i])) * static_cast<float>(cig * c.k));
+    }
+  }
+}
+
+TEST_CASE("nn: scalar and SIMD elementwise kernels agree", "[nn]") {
+  const std::uint32_t seed = test_seed();
+  INFO(seed_note(seed));
+  std::mt19937 rng(seed);
+  const auto& s = kernels::elt_kernels_scalar();
+  const auto& v = kernels::elt_kernels_native();
+  for (std::size_t n : {1u, 3u, 4u, 17u, 64u, 1001u}) {
+    std::vector<float> a(n), b(n), y1(n), y2(n);
+    fill_random(a, rng);
+    fill_random(b, rng);
+    s.relu(a.data(), y1.data(), n); v.relu(a.data(), y2.data(), n); REQUIRE(y1 == y2);
+    s.add(a.data(), b.data(), y1.data(), n); v.add(a.data(), b.data(), y2.data(), n); REQUIRE(y1 == y2);
+    s.add_relu(a.data(), b.data(), y1.data(), n); v.add_relu(a.data(), b.data(), y2.data(), n); REQUIRE(y1 == y2);
+    s.scale_shift(a.data(), 0.7f, -0.2f, y1.data(), n); v.scale_shift(a.data(), 0.7f, -0.2f, y2.data(), n); REQUIRE(y1 == y2);
+  }
+}
+
+namespace {
+
+// Rewrites a fixture's header with `edit` applied to its JSON, keeping the tensor bytes.
+std::vector<std::uint8_t> edited(const std::string& name, const std::function<void(nlohmann::json& header, nlohmann::json& doc)>& edit) {
+  auto bytes = ecg::test::read_fixture("nn/" + name + ".safetensors");
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  auto doc = nlohmann::json::parse(header["__metadata__"]["ecg_screen"].get<std::string>());
+  edit(header, doc);
+  header["__metadata__"]["ecg_screen"] = doc.dump();
+  std::string h = header.dump();
+  std::vector<std::uint8_t> out(8 + h.size());
+  const std::uint64_t hn = h.size();
+  std::memcpy(out.data(), &hn, 8);
+  std::memcpy(out.data() + 8, h.data(), h.size());
+  out.insert(out.end(), bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), bytes.end());
+  return out;
+}
+
+std::string load_error(const std::vector<std::uint8_t>& bytes) {
+  try {
+    Model::load(bytes);
+  } catch (const ecg::Error& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
+}  // namespace
+
+TEST_CASE("nn: the loader names the bad field with got … expected …", "[nn]") {
+  using Catch::Matchers::Contains;
+  using json = nlohmann::json;
+  auto good = ecg::test::read_fixture("nn/tiny-lrhnet.safetensors");
+  REQUIRE_NOTHROW(Model::load(good));
+  const auto m = Model::load(good);
+  CHECK(m.info.name == "tiny-lrhnet");
+  CHECK(m.info.leads.size() == 12);
+  CHECK(m.info.classes.size() == m.info.thresholds.size());
+
+  CHECK_THAT(load_error({1, 2, 3}), Contains("got 3 bytes, expected at least 8"));
+  auto truncated = good;
+  truncated.resize(truncated.size() - 4);
+  CHECK_THAT(load_error(truncated), Contains("expected at most"));
+  CHECK_THAT(load_error(std::vector<std::uint8_t>(good.begin(), good.begin() + 100)), Contains("header length"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["__metadata__"]["format"] = "ecg-screen-model/2"; })),
+             Contains("got \"ecg-screen-model/2\", expected \"ecg-screen-model/1\""));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["dtype"] = "F16"; })), Contains("got \"F16\", expected \"F32\""));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["shape"][0] = 9; })), Contains("stem.weight"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d.erase("fs_hz"); })), Contains("missing field 'fs_hz'"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["input_len"] = -5; })), Contains("got -5"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["nodes"][0]["op"] = "conv2d"; })), Contains("got \"conv2d\", expected one of"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["nodes"][1]["inputs"][0] = "nowhere"; })),
+             Contains("got \"nowhere\", expected a graph input or the output of an earlier node"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["nodes"][0]["attrs"]["stride"] = 0; })), Contains("stride: got 0"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["nodes"][0]["weights"]["weight"] = "missing"; })),
+             Contains("expected the name of a tensor in the file"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["decision"]["thresholds"].erase(0); })), Contains("expected 26 (one per class)"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["inputs"][0]["shape"][0] = 3; })), Contains("expected 12 (the number of leads)"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["data_offsets"][1] = h["stem.weight"]["data_offsets"][1].get<int>() + 4; })),
+             Contains("data_offsets"));
+}
+
+TEST_CASE("nn: sessions reject bad batch sizes and lengths with a message", "[nn]") {
+  auto model = load_fixture("tiny-lrhnet");
+  Session s(model, Backend::simd);
+  CHECK_THROWS_WITH(s.reshape(0, 512), Catch::Matchers::Contains("batch got 0"));
+  CHECK_THROWS_WITH(s.reshape(1, 2), Catch::Matchers::Contains("too short"));
+  CHECK_NOTHROW(s.reshape(2, 1000));
+}
