@@ -1,6 +1,7 @@
 // Baseline kernel variants (scalar and the build's native SIMD: wasm-simd128 or SSE2) and the list
 // of every compiled variant; the AVX2+FMA variants live in kernels_avx2.cpp (x86 builds only).
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "nn/conv_tiles.h"
@@ -89,12 +90,15 @@ const ConvKernel* conv_kernels(std::size_t* count) {
 const ConvKernel& best_conv_kernel(int og) {
   std::size_t n = 0;
   const ConvKernel* list = conv_kernels(&n);
-  // The last variants are the widest ISA; take its single-channel tile for depthwise layers.
-  const ConvKernel* best = &list[n - 1];
-  const ConvKernel* best1 = nullptr;
-  for (std::size_t i = 0; i < n; ++i)
-    if (list[i].mr == 1) best1 = &list[i];
-  if (og < 4 && best1) return *best1;
+  // Among the widest ISA's variants (listed last), the tile that wastes the fewest padded output
+  // channels (og rounded up to mr), ties to the taller tile; depthwise layers (og 1) get mr 1.
+  const char* isa = std::strrchr(list[n - 1].name, '-');
+  const ConvKernel* best = nullptr;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::strcmp(std::strrchr(list[i].name, '-'), isa) != 0) continue;
+    auto waste = [&](const ConvKernel& k) { return static_cast<double>((og + k.mr - 1) / k.mr * k.mr - og) / ((og + k.mr - 1) / k.mr * k.mr); };
+    if (!best || waste(list[i]) < waste(*best) || (waste(list[i]) == waste(*best) && list[i].mr > best->mr)) best = &list[i];
+  }
   return *best;
 }
 

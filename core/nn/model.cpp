@@ -46,6 +46,7 @@ namespace {
 constexpr const char* kFormat = "ecg-screen-model/1";
 constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 31;
+constexpr std::int64_t kMaxValueFloats = std::int64_t{1} << 26;  // 256 MiB per window and value
 
 struct OpSpec {
   OpType op;
@@ -229,6 +230,8 @@ std::vector<Shape> Model::infer_shapes(std::int64_t input_len) const {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     shapes[i] = inputs[i].shape;
     if (inputs[i].has_length) shapes[i].l = input_len;
+    if (shapes[i].numel() > kMaxValueFloats)
+      fail("graph.inputs[" + std::to_string(i) + "]", "got shape " + to_string(shapes[i]) + ", expected at most " + std::to_string(kMaxValueFloats) + " values per window");
   }
   for (std::size_t ni = 0; ni < nodes.size(); ++ni) {
     const Node& n = nodes[ni];
@@ -305,6 +308,8 @@ std::vector<Shape> Model::infer_shapes(std::int64_t input_len) const {
         y = Shape{1, x.numel(), 1};
         break;
     }
+    if (y.numel() > kMaxValueFloats)
+      fail(where, "output shape: got " + to_string(y) + ", expected at most " + std::to_string(kMaxValueFloats) + " values per window");
     if (y.rank == 2 && y.l < 1) fail(where, "output length: got " + std::to_string(y.l) + " from input " + to_string(x) + ", expected at least 1 (input_len " + std::to_string(input_len) + " is too short)");
     shapes[static_cast<std::size_t>(n.output)] = y;
   }
@@ -457,8 +462,8 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
     };
     switch (n.op) {
       case OpType::conv1d: {
-        n.stride = attr_int("stride", 1, 1 << 16, 1, true);
-        n.dilation = attr_int("dilation", 1, 1 << 16, 1, true);
+        n.stride = attr_int("stride", 1, 1024, 1, true);
+        n.dilation = attr_int("dilation", 1, 4096, 1, true);
         n.groups = attr_int("groups", 1, 1 << 20, 1, true);
         attr_pad();
         const auto& ws = m.tensors[static_cast<std::size_t>(n.weight)].shape;
@@ -472,8 +477,8 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
       case OpType::batchnorm: attr_eps(); break;
       case OpType::groupnorm: n.groups = attr_int("groups", 1, 1 << 20, 1, true); attr_eps(); break;
       case OpType::max_pool1d: case OpType::avg_pool1d:
-        n.kernel = attr_int("kernel", 1, 1 << 16, 1, true);
-        n.stride = attr_int("stride", 1, 1 << 16, 1, true);
+        n.kernel = attr_int("kernel", 1, 4096, 1, true);
+        n.stride = attr_int("stride", 1, 4096, 1, true);
         attr_pad();
         if (n.pad_left > n.kernel / 2 || n.pad_right > n.kernel / 2)
           fail(w + ".attrs.pad", "got [" + std::to_string(n.pad_left) + ", " + std::to_string(n.pad_right) + "], expected at most kernel/2 = " + std::to_string(n.kernel / 2) + " on each side");
