@@ -2,6 +2,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
+#include "ecg/nn.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
 #include "ecg/screen.h"
@@ -153,6 +156,59 @@ val bandpass(const val& samples, double fs, double lo_hz, double hi_hz) {
 
 std::string version() { return ECG_SCREEN_VERSION; }
 
+// An nn model with one inference session. Inputs and outputs are exchanged through views into wasm
+// memory (inputView(i).set(...), run(), outputView(i).slice()); views die when memory grows, so the
+// JS API takes them fresh for every call.
+class NnSession {
+ public:
+  NnSession(const std::string& bytes, const std::string& backend)
+      : session_(guarded([&] {
+          auto b = ecg::nn::backend_from_name(backend);
+          if (!b) throw ecg::Error("nn: backend got '" + backend + "', expected 'simd' or 'reference'");
+          auto model = std::make_shared<const ecg::nn::Model>(
+              ecg::nn::Model::load({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}));
+          return ecg::nn::Session(model, *b);
+        })) {}
+
+  std::string info() const { return info_json(session_.model()); }
+  void reshape(std::size_t batch, double input_len) { guarded([&] { session_.reshape(batch, static_cast<std::int64_t>(input_len)); }); }
+  val input_view(std::size_t i) {
+    return guarded([&] {
+      auto s = session_.input(i);
+      return val(emscripten::typed_memory_view(s.size(), s.data()));
+    });
+  }
+  void run() { guarded([&] { session_.run(); }); }
+  val output_view(std::size_t i) const {
+    return guarded([&] {
+      auto s = session_.output(i);
+      return val(emscripten::typed_memory_view(s.size(), s.data()));
+    });
+  }
+  std::size_t arena_bytes() const { return session_.arena_bytes(); }
+
+ private:
+  static std::string info_json(const ecg::nn::Model& m) {
+    nlohmann::json j;
+    const auto& i = m.info;
+    j["name"] = i.name;
+    j["architecture"] = i.architecture;
+    j["leads"] = i.leads;
+    j["fs_hz"] = i.fs_hz;
+    j["input_len"] = i.input_len;
+    j["demographics"] = i.demographics.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.demographics);
+    for (const auto& c : i.classes) j["classes"].push_back({{"snomed", c.snomed}, {"abbr", c.abbr}, {"name", c.name}});
+    j["thresholds"] = i.thresholds;
+    for (const auto& in : m.inputs) j["inputs"].push_back({{"name", in.name}, {"shape", in.shape.rank == 2 ? std::vector<std::int64_t>{in.shape.c, in.shape.l} : std::vector<std::int64_t>{in.shape.c}}});
+    for (int o : m.outputs) j["outputs"].push_back(m.value_names[static_cast<std::size_t>(o)]);
+    for (const auto& s : i.lead_sets) j["lead_sets"].push_back({{"name", s.name}, {"leads", s.leads}, {"output", s.output}, {"thresholds", s.thresholds}});
+    j["parameters"] = m.parameter_count();
+    j["flops_per_window"] = m.flops(i.input_len);
+    return j.dump();
+  }
+  ecg::nn::Session session_;
+};
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(ecg_screen) {
@@ -168,4 +224,12 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::function("resample", &resample);
   emscripten::function("bandpass", &bandpass);
   emscripten::function("version", &version);
+  emscripten::class_<NnSession>("NnSession")
+      .constructor<const std::string&, const std::string&>()
+      .function("info", &NnSession::info)
+      .function("reshape", &NnSession::reshape)
+      .function("inputView", &NnSession::input_view)
+      .function("run", &NnSession::run)
+      .function("outputView", &NnSession::output_view)
+      .function("arenaBytes", &NnSession::arena_bytes);
 }

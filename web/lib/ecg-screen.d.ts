@@ -165,7 +165,41 @@ export class EcgRecord {
   lead(lead: string | number): Float32Array;
 }
 
+/** Summary of a loaded model file (schema ecg-screen-model/1). */
+export interface ModelInfo {
+  name: string;
+  architecture: string;
+  leads: string[];
+  fs_hz: number;
+  input_len: number;
+  demographics: 'lrhnet5' | null;
+  classes: { snomed: string; abbr: string; name: string }[];
+  thresholds: number[];
+  inputs: { name: string; shape: number[] }[];
+  outputs: string[];
+  lead_sets?: { name: string; leads: string[]; output: string; thresholds: number[] }[];
+  parameters: number;
+  flops_per_window: number;
+}
+
+/** A model with one inference session; call delete() when done. */
+export class NnModel {
+  readonly info: ModelInfo;
+  /**
+   * Runs `batch` preprocessed windows: inputs per graph input name (`ecg`: batch × leads × inputLen,
+   * `demographics`: batch × 5); returns logits per output name (batch × classes).
+   */
+  run(inputs: Record<string, Float32Array>, options?: { batch?: number; inputLen?: number }): Record<string, Float32Array>;
+  /** Activation + scratch bytes planned for the current batch and length. */
+  readonly arenaBytes: number;
+  /** Current wasm memory size (its high-water mark: wasm memory never shrinks). */
+  readonly heapBytes: number;
+  delete(): void;
+}
+
 export class EcgScreen {
+  /** Loads a model file; throws an Error naming the bad field ("got … expected …"). */
+  loadModel(bytes: Uint8Array | ArrayBuffer, options?: { backend?: 'simd' | 'reference' }): NnModel;
   readonly version: string;
   /** Reads one record; throws an Error naming the file, field, expected and found values. */
   /**

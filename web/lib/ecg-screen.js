@@ -153,6 +153,17 @@ export class EcgScreen {
    * @param {{ age?: number | null, sex?: 'female' | 'male' | 'unknown' | null }} [patient]
    * @returns {object} Findings, exactly the JSON the core and the native CLI produce
    */
+  /**
+   * Loads a model file (safetensors, schema ecg-screen-model/1), validated field by field.
+   * @param {Uint8Array | ArrayBuffer} bytes
+   * @param {{ backend?: 'simd' | 'reference' }} [options]
+   * @returns {NnModel}
+   * @throws {Error} naming the bad field with "got … expected …"
+   */
+  loadModel(bytes, { backend = 'simd' } = {}) {
+    return new NnModel(new this.module.NnSession(toBytes(bytes, 'model'), backend));
+  }
+
   screen(record, patient = {}) {
     if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
     return JSON.parse(this.module.screen(JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})));
@@ -217,6 +228,60 @@ export class EcgScreen {
 
 function requireRecord(record, what) {
   if (!(record instanceof EcgRecord)) throw new Error(`${what}: expected a record from readRecord(), found ${typeof record}`);
+}
+
+/**
+ * A loaded neural-network model (a models/*.safetensors file) with one inference session.
+ * Create it with EcgScreen.loadModel(); call delete() when done (it owns wasm memory).
+ */
+export class NnModel {
+  constructor(session) {
+    this.session = session;
+    /** Model summary: name, leads, fs_hz, input_len, classes, thresholds, inputs, outputs, parameters, ... */
+    this.info = JSON.parse(session.info());
+    this.batch = 1;
+    this.inputLen = this.info.input_len;
+  }
+
+  /**
+   * Runs a batch of preprocessed windows through the model.
+   * @param {{ [input: string]: Float32Array }} inputs  per graph input (e.g. `ecg`: batch × leads ×
+   *   inputLen values, window-major then lead-major; `demographics`: batch × 5)
+   * @param {{ batch?: number, inputLen?: number }} [options]  defaults: 1 window of info.input_len
+   * @returns {{ [output: string]: Float32Array }}  logits per graph output, batch × classes (copies)
+   * @example
+   *   const model = ecg.loadModel(bytes);
+   *   const { logits } = model.run({ ecg: windows, demographics: demo }, { batch: 2 });
+   */
+  run(inputs, { batch = 1, inputLen = this.info.input_len } = {}) {
+    if (batch !== this.batch || inputLen !== this.inputLen) {
+      this.session.reshape(batch, inputLen);
+      this.batch = batch;
+      this.inputLen = inputLen;
+    }
+    this.info.inputs.forEach((spec, i) => {
+      const src = inputs?.[spec.name];
+      const view = this.session.inputView(i);
+      if (!(src instanceof Float32Array)) {
+        throw new Error(`run: input ${spec.name}: expected a Float32Array of ${view.length} values, found ${src === undefined ? 'nothing' : typeof src}`);
+      }
+      if (src.length !== view.length) {
+        throw new Error(`run: input ${spec.name}: got ${src.length} values, expected ${view.length} (batch ${batch} × [${spec.shape.length === 2 ? `${spec.shape[0]}, ${inputLen}` : spec.shape[0]}])`);
+      }
+      view.set(src);
+    });
+    this.session.run();
+    return Object.fromEntries(this.info.outputs.map((name, i) => [name, this.session.outputView(i).slice()]));
+  }
+
+  /** Activation + scratch bytes the current plan uses. */
+  get arenaBytes() { return this.session.arenaBytes(); }
+
+  /** Size of the whole wasm memory now; it only grows, so this is the high-water mark. */
+  get heapBytes() { return this.session.inputView(0).buffer.byteLength; }
+
+  /** Frees the session's wasm memory. */
+  delete() { this.session.delete(); }
 }
 
 function toBytes(bytes, name) {

@@ -1,0 +1,76 @@
+// The nn engine through the JS API under Node: PyTorch parity on the exported fixtures, batching,
+// validation messages.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { loadEcgScreen } from '../../web/lib/ecg-screen.js';
+
+const dir = fileURLToPath(new URL('../fixtures/nn/', import.meta.url));
+const ecg = await loadEcgScreen();
+
+function readSafetensors(path) {
+  const bytes = readFileSync(path);
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+  const out = {};
+  for (const [name, t] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const [b, e] = t.data_offsets;
+    const copy = new Uint8Array(bytes.subarray(8 + n + b, 8 + n + e));
+    out[name] = new Float32Array(copy.buffer);
+  }
+  return out;
+}
+
+for (const name of ['tiny-lrhnet', 'tiny-seresnet', 'tiny-leadwise', 'tiny-mobilenet1d', 'parity-ops', 'parity-convs']) {
+  for (const backend of ['simd', 'reference']) {
+    test(`${name} (${backend}) matches PyTorch within 1e-4 of the output scale`, () => {
+      const model = ecg.loadModel(readFileSync(`${dir}${name}.safetensors`), { backend });
+      try {
+        const golden = readSafetensors(`${dir}${name}.golden.safetensors`);
+        const out = model.run({ ecg: golden['input.ecg'], demographics: golden['input.demographics'] });
+        for (const o of model.info.outputs) {
+          const want = golden[`output.${o}`];
+          const scale = Math.max(...want.map(Math.abs));
+          const err = Math.max(...out[o].map((v, i) => Math.abs(v - want[i])));
+          assert.ok(err <= 1e-4 * scale, `${o}: max abs error ${err}, scale ${scale}`);
+        }
+      } finally {
+        model.delete();
+      }
+    });
+  }
+}
+
+test('a batch of windows equals the windows run one by one', () => {
+  const model = ecg.loadModel(readFileSync(`${dir}tiny-lrhnet.safetensors`));
+  try {
+    const { input_len: len, leads } = model.info;
+    const one = len * leads.length;
+    const windows = Float32Array.from({ length: 2 * one }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13);
+    const demo = new Float32Array([0.5, 1, 0, 1, 1, 0.7, 1, 1, 0, 1]);
+    const both = model.run({ ecg: windows, demographics: demo }, { batch: 2 }).logits;
+    const first = model.run({ ecg: windows.subarray(0, one), demographics: demo.subarray(0, 5) }).logits;
+    const second = model.run({ ecg: windows.subarray(one), demographics: demo.subarray(5) }).logits;
+    assert.deepEqual(both, Float32Array.from([...first, ...second]));
+    assert.ok(model.heapBytes >= model.arenaBytes);
+  } finally {
+    model.delete();
+  }
+});
+
+test('bad model bytes and bad inputs give messages naming what was expected', () => {
+  assert.throws(() => ecg.loadModel(new Uint8Array([1, 2, 3])), /got 3 bytes, expected at least 8/);
+  const model = ecg.loadModel(readFileSync(`${dir}tiny-lrhnet.safetensors`));
+  try {
+    assert.equal(model.info.name, 'tiny-lrhnet');
+    assert.equal(model.info.classes.length, model.info.thresholds.length);
+    assert.throws(() => model.run({ ecg: new Float32Array(5), demographics: new Float32Array(5) }), /input ecg: got 5 values, expected 6144/);
+    assert.throws(() => model.run({ ecg: new Float32Array(6144) }), /input demographics: expected a Float32Array/);
+  } finally {
+    model.delete();
+  }
+  assert.throws(() => ecg.loadModel(readFileSync(`${dir}tiny-lrhnet.safetensors`), { backend: 'gpu' }), /backend got 'gpu'/);
+});
