@@ -92,17 +92,27 @@ for (const name of MODELS) {
   await session.release?.();
 }
 
+// ---- this machine's wasm-simd fp32 peak (f32x4 mul + add; no FMA in wasm-simd128)
+let peak;
+try {
+  execFileSync('bash', ['-c', `. tools/setup.sh --env >/dev/null && em++ -O3 -msimd128 -sENVIRONMENT=node tools/bench/wasm_peak.cpp -o ${dir}wasm_peak.js`], { cwd: root, stdio: 'inherit' });
+  const out = execFileSync('node', ['tools/run-wasm-test.mjs', `${dir}wasm_peak.js`], { cwd: root, encoding: 'utf8' });
+  peak = Number(out.match(/wasm_simd_peak_gflops=([\d.]+)/)[1]);
+} catch (e) {
+  console.log(`bench: wasm peak not measured (${e.message.split('\n')[0]})`);
+}
+
 // ---- report
 const f2 = (x) => (x === undefined ? '–' : x.toFixed(2));
 const f3 = (x) => (x === undefined ? '–' : x.toFixed(3));
 const mb = (x) => (x / 2 ** 20).toFixed(1);
 const lines = [];
-lines.push('| model | MFLOP/record | wasm engine ms | wasm GFLOP/s | ORT-web wasm ms | ORT / engine | wasm heap MiB (arena MiB) | native SIMD ms | native GFLOP/s | XNNPACK ms | PyTorch 1t ms | XNNPACK / SIMD | PyTorch / SIMD |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| model | MFLOP/record | wasm engine ms | wasm GFLOP/s | ORT-web wasm ms | ORT / engine | % of wasm peak | wasm heap MiB (arena MiB) | native SIMD ms | native GFLOP/s | XNNPACK ms | PyTorch 1t ms | XNNPACK / SIMD | PyTorch / SIMD |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const name of MODELS) {
   const w = wasm[name], o = ortRes[name], nat = native[name] ?? {}, p = pytorch[name];
   const simd = nat.simd, xnn = nat.xnnpack;
-  lines.push(`| ${name} | ${(w.flops / 1e6).toFixed(1)} | ${f2(w.ms)} | ${f2(w.flops / w.ms / 1e6)} | ${f2(o.ms)} | ${f2(o.ms / w.ms)} | ${mb(w.heap)} (${mb(w.arena)}) | ${f2(simd?.ms)} | ${f2(simd?.gflops)} | ${f2(xnn?.ms)} | ${f2(p?.ms)} | ${xnn && simd ? f2(xnn.ms / simd.ms) : '–'} | ${p && simd ? f2(p.ms / simd.ms) : '–'} |`);
+  lines.push(`| ${name} | ${(w.flops / 1e6).toFixed(1)} | ${f2(w.ms)} | ${f2(w.flops / w.ms / 1e6)} | ${f2(o.ms)} | ${f2(o.ms / w.ms)} | ${peak ? (100 * w.flops / w.ms / 1e6 / peak).toFixed(0) : '–'} | ${mb(w.heap)} (${mb(w.arena)}) | ${f2(simd?.ms)} | ${f2(simd?.gflops)} | ${f2(xnn?.ms)} | ${f2(p?.ms)} | ${xnn && simd ? f2(xnn.ms / simd.ms) : '–'} | ${p && simd ? f2(p.ms / simd.ms) : '–'} |`);
 }
 const check = MODELS.map((n) => `${n}: engine ${f3(wasm[n].out0)}, ORT ${f3(ortRes[n].out0)}, native ${f3(native[n]?.simd?.out0)}, XNNPACK ${f3(native[n]?.xnnpack?.out0)}`);
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -122,6 +132,11 @@ ${lines.join('\n')}
 onnxruntime-web ${JSON.parse(readFileSync(`${root}node_modules/onnxruntime-web/package.json`, 'utf8')).version} (wasm backend, numThreads 1, SIMD) runs the same PyTorch module exported with
 torch.onnx (opset 13). @tensorflow/tfjs-backend-wasm is not benchmarked yet (see "Not done").
 PyTorch: Debian python3-torch ${'1.13'} CPU, torch.set_num_threads(1), eval, no_grad.
+
+wasm-simd fp32 peak of this machine, measured by tools/bench/wasm_peak.cpp (12 independent f32x4
+mul+add chains in Node): ${peak ? peak.toFixed(2) : '–'} GFLOP/s. "% of wasm peak" divides the whole
+model's GFLOP/s by it, so it is a lower bound for the convolution layers alone (the time also
+includes pooling, SE, batch-norm and the head, whose FLOPs are not counted).
 
 Same first logit everywhere (a sanity check that all runtimes ran the same model):
 ${check.map((c) => `- ${c}`).join('\n')}
