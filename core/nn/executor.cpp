@@ -49,7 +49,8 @@ class PlannedExecutor final : public Executor {
     for (int s = 0; s < end; ++s)
       for (int v : steps_[static_cast<std::size_t>(s)].in) last_use[static_cast<std::size_t>(v)] = s;
     for (int o : m_.outputs) last_use[static_cast<std::size_t>(o)] = end;
-    for (std::size_t i = 0; i < m_.inputs.size(); ++i) last_use[i] = std::max(last_use[i], 0);
+    // Inputs stay untouched for the whole run, so a caller may run again without refilling them.
+    for (std::size_t i = 0; i < m_.inputs.size(); ++i) last_use[i] = end;
     // First-fit placement among the blocks alive at each step.
     struct Block { std::size_t off, size; int value; };
     std::vector<Block> live;
