@@ -103,6 +103,16 @@ bool wfdb_format_supported(int format) {
   return format == 16 || format == 212 || format == 80 || format == 24 || format == 32 || format == 61;
 }
 
+std::int32_t wfdb_invalid_sample(int format) {
+  switch (format) {
+    case 80: return -128;
+    case 212: return -2048;
+    case 24: return -(1 << 23);
+    case 32: return std::numeric_limits<std::int32_t>::min();
+    default: return -32768;  // 16, 61
+  }
+}
+
 std::uint64_t wfdb_bytes_for_values(int format, std::uint64_t n) {
   switch (format) {
     case 16: case 61: return 2 * n;
@@ -482,7 +492,21 @@ Record read_wfdb(std::span<const NamedBuffer> files, const NamedBuffer& header_f
     const double scale = *units_to_mv(s.units) / s.gain;
     const std::int32_t* d = digital.data() + kept[k] * n;
     float* out = record.samples_mv.data() + k * n;
-    for (std::uint64_t t = 0; t < n; ++t) out[t] = static_cast<float>((static_cast<double>(d[t]) - static_cast<double>(s.baseline)) * scale);
+    // WFDB marks missing samples with the format's most negative value (WFDB_INVALID_SAMPLE).
+    const std::int32_t invalid = wfdb_invalid_sample(s.format);
+    std::uint64_t n_invalid = 0;
+    for (std::uint64_t t = 0; t < n; ++t) {
+      if (d[t] == invalid) {
+        out[t] = 0.0f;
+        ++n_invalid;
+      } else {
+        out[t] = static_cast<float>((static_cast<double>(d[t]) - static_cast<double>(s.baseline)) * scale);
+      }
+    }
+    if (n_invalid > 0) {
+      record.warnings.push_back(where(hea, s.line) + ": " + std::to_string(n_invalid) + " samples of signal '" + s.description +
+                                "' hold the WFDB invalid-sample marker " + std::to_string(invalid) + " (no data); they read as 0 mV");
+    }
     if (options.keep_digital) std::copy(d, d + n, record.digital.begin() + static_cast<std::ptrdiff_t>(k * n));
     const std::string label = s.description.empty() ? "signal " + std::to_string(kept[k]) : s.description;
     record.leads.push_back(canonical_lead_name(label));

@@ -51,6 +51,9 @@ std::uint64_t wfdb_values_in_bytes(int format, std::uint64_t n_bytes);
 // The j-th sample of a sample stream in `format` (the caller has checked that it is in bounds).
 std::int32_t wfdb_decode_value(int format, const std::uint8_t* stream, std::uint64_t j);
 bool wfdb_format_supported(int format);
+// The value a format uses to mark a missing sample (WFDB_INVALID_SAMPLE: -32768 for 16 and 61, -2048
+// for 212, -128 for 80, -2^23 for 24, -2^31 for 32).
+std::int32_t wfdb_invalid_sample(int format);
 
 // The layout of a MATLAB v4 file as the PhysioNet/CinC challenges write it: one int16 matrix `val`,
 // rows = signals, columns = samples, column-major (so samples are interleaved like WFDB format 16).

@@ -260,6 +260,16 @@ TEST_CASE("WFDB: header details (no sample count, gain 0, units uV/V, non-voltag
     ecg::Record r = read_texts({{"h.hea", bytes_of("h 2 100 2\nh.dat 16\nh.dat 16\n")}, {"h.dat", dat}});
     CHECK_THAT(r.warnings.at(0), Contains("4 bytes beyond the 2 samples"));
   }
+  SECTION("WFDB invalid-sample markers read as 0 mV with a warning; the stored integers keep them") {
+    const std::vector<std::uint8_t> gap = {10, 0, 0x00, 0x80, 30, 0};  // 10, -32768, 30
+    ReadOptions o = digital_options();
+    ecg::Record r = read_texts({{"g.hea", bytes_of("g 1 100 3\ng.dat 16 10 16 0 10 -32728 0 I\n")}, {"g.dat", gap}}, o);
+    CHECK(r.lead(0)[1] == 0.0f);
+    CHECK(r.lead(0)[2] == 3.0f);
+    CHECK(r.digital[1] == -32768);
+    REQUIRE(r.warnings.size() == 1);
+    CHECK_THAT(r.warnings[0], Contains("g.hea, line 2") && Contains("1 samples") && Contains("invalid-sample marker -32768"));
+  }
   SECTION("a wrong initial value is reported") {
     ecg::Record r = read_texts({{"h.hea", bytes_of("h 2 100 3\nh.dat 16 200 16 0 11\nh.dat 16 200 16 0 20\n")}, {"h.dat", dat}});
     REQUIRE(r.warnings.size() == 1);
