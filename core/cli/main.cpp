@@ -55,7 +55,9 @@ ecg::Record read(const std::string& arg, const ecg::io::ReadOptions& options) { 
 
 // The stored integers of a record, for bit-exact comparison with an independent decoder.
 std::string dump_json(const ecg::Record& record) {
-  if (record.digital.size() != record.samples_mv.size()) {
+  std::size_t stored = 0;  // derived leads come last and have no stored integers
+  while (stored < record.n_leads() && !record.lead_info[stored].derived) ++stored;
+  if (record.digital.empty() || record.digital.size() != stored * record.n_samples) {
     throw ecg::Error(record.name + ": dump: this format (" + record.source_format + ") stores no integers; use info");
   }
   nlohmann::json j;
@@ -63,10 +65,10 @@ std::string dump_json(const ecg::Record& record) {
   j["format"] = record.source_format;
   j["fs_hz"] = record.fs_hz;
   j["n_samples"] = record.n_samples;
-  j["leads"] = record.leads;
+  j["leads"] = std::vector<std::string>(record.leads.begin(), record.leads.begin() + static_cast<std::ptrdiff_t>(stored));
   nlohmann::json labels = nlohmann::json::array(), units = nlohmann::json::array(), gain = nlohmann::json::array(),
                  baseline = nlohmann::json::array(), digital = nlohmann::json::array();
-  for (std::size_t i = 0; i < record.n_leads(); ++i) {
+  for (std::size_t i = 0; i < stored; ++i) {
     labels.push_back(record.lead_info[i].label);
     units.push_back(record.lead_info[i].units);
     gain.push_back(record.lead_info[i].gain);

@@ -122,3 +122,18 @@ test('wasm and native print the same record summary', { skip: !existsSync(native
     assert.deepEqual(wasm, cli, path);
   }
 });
+
+test('native CLI: dump prints the stored integers, annotations the same JSON as the JS API', { skip: !existsSync(native) && 'native build missing' }, async () => {
+  const dump = JSON.parse(execFileSync(native, ['dump', `${fixtures}mitbih/100_10s`], { encoding: 'utf8' }));
+  assert.deepEqual(dump.labels, ['MLII', 'V5']);
+  assert.deepEqual(dump.gain, [200, 200]);
+  assert.deepEqual(dump.baseline, [1024, 1024]);
+  assert.deepEqual([dump.digital[0][0], dump.digital[1][0]], [995, 1011]);
+  assert.equal(dump.digital[0].length, 3600);
+  const derived = JSON.parse(execFileSync(native, ['dump', '--derive-limb-leads', `${fixtures}mitbih/100_10s`], { encoding: 'utf8' }));
+  assert.deepEqual(derived.leads, ['II', 'V5']);  // nothing derivable without lead I; stored leads only
+  assert.throws(() => execFileSync(native, ['dump', `${fixtures}csv/00003_lr.csv`], { stdio: 'pipe' }), /stores no integers/);
+  const cli = JSON.parse(execFileSync(native, ['annotations', `${fixtures}ludb/1.v6`], { encoding: 'utf8' }));
+  const js = await readAnnotationsFromPath(ecg, `${fixtures}ludb/1.v6`);
+  assert.deepEqual(cli.annotations, js.annotations);
+});
