@@ -94,8 +94,8 @@ std::vector<Beat> delineate_chunk(std::span<const float> x, double fs_hz, std::s
     const float thr = 0.10f * peak_slope;
     const std::int64_t on = walk(p.slope, up, -1, thr, ms(16, fs_hz), lo);
     const std::int64_t off = walk(p.slope, down, +1, thr, ms(24, fs_hz), hi);
-    b.qrs_on = on;
-    b.qrs_off = off;
+    b.qrs_on = b.qrs_wide_on = on;
+    b.qrs_off = b.qrs_wide_off = off;
     const float iso = p.y[on];
     // ---- P wave: largest deflection from the isoelectric level 40-300 ms before QRS onset, after
     // the previous beat's T wave region.
@@ -176,7 +176,7 @@ std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<co
     for (auto& b : beats) {
       b.r += lo;
       if (b.r < start || b.r >= end) continue;
-      shift(b.qrs_on), shift(b.qrs_off), shift(b.p_on), shift(b.p_peak), shift(b.p_off), shift(b.t_peak), shift(b.t_off);
+      shift(b.qrs_on), shift(b.qrs_off), shift(b.qrs_wide_on), shift(b.qrs_wide_off), shift(b.p_on), shift(b.p_peak), shift(b.p_off), shift(b.t_peak), shift(b.t_off);
       out.push_back(b);
     }
     k = k_end;
@@ -194,18 +194,23 @@ std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> 
   for (std::size_t k = 0; k < rpeaks.size(); ++k) {
     Beat b;
     b.r = rpeaks[k];
-    auto fuse = [&](std::optional<std::int64_t> Beat::*field) -> std::optional<std::int64_t> {
+    // q: which quantile over the leads; the QRS spans from an early onset to a late offset (a global
+    // QRS is wider than most single leads show), the other boundaries take the median.
+    auto fuse = [&](std::optional<std::int64_t> Beat::*field, double q = 0.5) -> std::optional<std::int64_t> {
       std::vector<std::int64_t> v;
       for (const auto& lead : per_lead) {
         auto it = std::lower_bound(lead.begin(), lead.end(), b.r, [](const Beat& x, std::int64_t r) { return x.r < r; });
         if (it != lead.end() && it->r == b.r && (*it).*field) v.push_back(*((*it).*field));
       }
       if (v.empty() || v.size() * 2 < per_lead.size()) return std::nullopt;
-      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-      return v[v.size() / 2];
+      const auto at = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(at), v.end());
+      return v[at];
     };
     b.qrs_on = fuse(&Beat::qrs_on);
     b.qrs_off = fuse(&Beat::qrs_off);
+    b.qrs_wide_on = fuse(&Beat::qrs_on, 0.25);
+    b.qrs_wide_off = fuse(&Beat::qrs_off, 0.75);
     b.p_on = fuse(&Beat::p_on);
     b.p_peak = fuse(&Beat::p_peak);
     b.p_off = fuse(&Beat::p_off);

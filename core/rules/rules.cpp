@@ -312,10 +312,10 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
   // QRS width
   std::vector<double> qrs, qt;
   for (const auto& b : c.beats) {
-    if (b.qrs_on && b.qrs_off) qrs.push_back(static_cast<double>(*b.qrs_off - *b.qrs_on) * 1000.0 / c.fs);
+    if (b.qrs_wide_on && b.qrs_wide_off) qrs.push_back(static_cast<double>(*b.qrs_wide_off - *b.qrs_wide_on) * 1000.0 / c.fs);
     if (b.qrs_on && b.t_off) qt.push_back(static_cast<double>(*b.t_off - *b.qrs_on) * 1000.0 / c.fs);
   }
-  RuleResult wide = make("QRS120", "6374002", "QRS >= 120 ms (bundle-branch block hint)", "median QRS duration (onset to offset) >= 120 ms");
+  RuleResult wide = make("QRS120", "6374002", "QRS >= 120 ms (bundle-branch block hint)", "median QRS duration >= 120 ms, from an early onset to a late offset over the leads (25th / 75th percentile of the per-lead boundaries)");
   if (qrs.size() >= 2) {
     const double q = median(qrs);
     add(wide, "qrs_ms", q, "ms");
@@ -344,11 +344,11 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
   out.rules.push_back(lqt);
   // RR irregularity
   RuleResult irr = make("IrregularRR", "164889003", "irregular RR (atrial fibrillation suspicion)",
-                        "normalised RMSSD of RR intervals (RMSSD / mean RR) > 0.10 over >= 8 beats; works on a single lead");
+                        "normalised RMSSD of RR intervals (RMSSD / mean RR) > 0.10 over >= 8 beats, unless the rhythm reads as sinus (P wave before >= 70 % of QRS with PR sd <= 40 ms); works on a single lead");
   if (rh.nrmssd) {
     add(irr, "rr_nrmssd", *rh.nrmssd, "ratio");
     add(irr, "p_wave_share", rh.p_share, "share");
-    irr.decision = *rh.nrmssd > 0.10 ? Decision::positive : Decision::negative;
+    irr.decision = *rh.nrmssd > 0.10 && rh.sinus != true ? Decision::positive : Decision::negative;
   } else {
     irr.note = "fewer than eight beats";
   }

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "usage: ecg-bench rpeaks [--lead NAME|INDEX] [--window-ms 150] [--ann atr] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
     "       ecg-bench rules --labels LIST.csv\n"
+    "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
     "\n"
     "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
     "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
@@ -30,7 +31,8 @@ constexpr const char* kUsage =
     "               within the window. Detection on the lead given (default: the first). Markdown table.\n"
     "  delineation  R-peaks and P/QRS/T boundary errors (mean, sd in ms) of one lead against LUDB-style\n"
     "               per-lead annotations <record>.<ext> ('(' onset, p/N/t peak, ')' offset).\n"
-    "  rules        confusion matrix of every rule against SNOMED labels (tools/bench/rules_labels.py).\n";
+    "  rules        confusion matrix of every rule against SNOMED labels (tools/bench/rules_labels.py).\n"
+    "  hr           share of records (first lead) whose detected heart rate is plausible, per class.\n";
 
 struct Reference {
   std::vector<std::int64_t> beats;
@@ -358,6 +360,54 @@ int bench_rules(const std::vector<std::string>& args) {
   return 0;
 }
 
+// ---- heart-rate plausibility on unannotated records (CinC 2017) ---------------------------------------
+
+// Share of records whose detected heart rate is physiologically plausible (30-220 bpm from the
+// median RR, and at least 3 beats), per class of a REFERENCE.csv ("A00001,N").
+int bench_hr(const std::vector<std::string>& args) {
+  std::string reference, dir;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--reference" && i + 1 < args.size()) reference = args[++i];
+  }
+  std::ifstream in(reference);
+  if (!in) {
+    std::fprintf(stderr, "ecg-bench hr: cannot open the reference list '%s'\n", reference.c_str());
+    return 2;
+  }
+  dir = fs::path(reference).parent_path().string();
+  struct Count {
+    std::size_t n = 0, plausible = 0, unreadable = 0;
+  };
+  std::vector<std::pair<std::string, Count>> by_class;
+  Count total;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    const std::string rec = line.substr(0, comma), cls = line.substr(comma + 1);
+    auto it = std::find_if(by_class.begin(), by_class.end(), [&](auto& p) { return p.first == cls; });
+    if (it == by_class.end()) by_class.push_back({cls, {}}), it = by_class.end() - 1;
+    try {
+      ecg::Record record = ecg::cli::read_record_at((fs::path(dir) / (rec + ".hea")).string());
+      auto peaks = ecg::dsp::detect_rpeaks(record.lead(0), record.fs_hz);
+      auto hr = ecg::dsp::heart_rate_bpm(peaks, record.fs_hz);
+      const bool ok = peaks.size() >= 3 && hr && *hr >= 30.0 && *hr <= 220.0;
+      for (Count* c : {&it->second, &total}) ++c->n, c->plausible += ok;
+    } catch (const ecg::Error& e) {
+      for (Count* c : {&it->second, &total}) ++c->unreadable;
+      std::fprintf(stderr, "ecg-bench: %s: %s\n", rec.c_str(), e.what());
+    }
+  }
+  std::printf("| class | records | plausible HR (30-220 bpm, >= 3 beats) | share (%%) | unreadable |\n|---|---|---|---|---|\n");
+  auto row = [](const std::string& name, const Count& c) {
+    std::printf("| %s | %zu | %zu | %.2f | %zu |\n", name.c_str(), c.n, c.plausible, c.n ? 100.0 * static_cast<double>(c.plausible) / static_cast<double>(c.n) : 0.0, c.unreadable);
+  };
+  for (const auto& [name, c] : by_class) row(name, c);
+  row("**all**", total);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -371,6 +421,7 @@ int main(int argc, char** argv) {
   if (command == "rpeaks") return bench_rpeaks(args);
   if (command == "delineation") return bench_delineation(args);
   if (command == "rules") return bench_rules(args);
+  if (command == "hr") return bench_hr(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -130,6 +130,9 @@ LeadQuality lead_quality(std::span<const float> lead_mv);
 struct Beat {
   std::int64_t r = 0;
   std::optional<std::int64_t> qrs_on, qrs_off;
+  // Multi-lead: 25th percentile of the leads' onsets and 75th of their offsets (the global QRS is
+  // wider than the median lead shows), for QRS duration. Single lead: equal to qrs_on / qrs_off.
+  std::optional<std::int64_t> qrs_wide_on, qrs_wide_off;
   std::optional<std::int64_t> p_on, p_peak, p_off;
   std::optional<std::int64_t> t_peak, t_off;
 };
