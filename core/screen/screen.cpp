@@ -1,4 +1,6 @@
-// The screening pipeline: Record -> R-peaks and heart rate -> Findings. Models and rules plug in here.
+// The rules-only screening pipeline (Record -> R-peaks, delineation, rules -> Findings) and the steps
+// the model pipeline (screener.cpp) shares with it.
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -6,32 +8,57 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/screen.h"
+#include "screen/pipeline.h"
 
 namespace ecg::screen {
 namespace {
-
-class StageClock {
- public:
-  explicit StageClock(std::vector<StageTiming>& out) : out_(out) {}
-  void lap(std::string stage) {
-    auto now = std::chrono::steady_clock::now();
-    out_.push_back({std::move(stage), std::chrono::duration<double, std::milli>(now - last_).count()});
-    last_ = now;
-  }
-
- private:
-  std::vector<StageTiming>& out_;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-};
+bool is_hint_rule(const std::string& id) { return id == "QRS120" || id == "IrregularRR"; }
 
 }  // namespace
 
-Findings screen(const Record& record, const Patient& patient) {
+void merge_rules_into_classes(Findings& f) {
+  for (const rules::RuleResult& rule : f.rules.rules) {
+    if (is_hint_rule(rule.id)) continue;  // hints (QRS >= 120 ms, irregular RR) are not scored classes
+    auto it = std::find_if(f.classes.begin(), f.classes.end(), [&](const ClassFinding& c) { return c.snomed == rule.snomed; });
+    if (it == f.classes.end()) {
+      ClassFinding c;
+      c.snomed = rule.snomed;
+      c.abbr = rule.id;
+      c.name = rule.name;
+      f.classes.push_back(std::move(c));
+      it = std::prev(f.classes.end());
+    }
+    it->has_rule = true;
+    it->rule = rule.decision;
+  }
+  for (ClassFinding& c : f.classes) {
+    const bool rule_positive = c.has_rule && c.rule == rules::Decision::positive;
+    c.decision = c.model_positive || rule_positive;
+    c.source = c.model_positive && rule_positive ? "both" : c.model_positive ? "model" : rule_positive ? "rule" : "";
+  }
+}
+
+void judge_signal(Findings& f, const Record& record, std::span<const std::string> leads) {
+  if (record.duration_s() < 2.0) f.inconclusive_reasons.push_back("the record is shorter than 2 s");
+  if (f.rpeaks.size() < 2) f.inconclusive_reasons.push_back("fewer than two heartbeats were found");
+  std::size_t unusable = 0, present = 0;
+  for (const std::string& lead : leads) {
+    auto index = record.lead_index(lead);
+    if (!index) continue;
+    ++present;
+    if (!dsp::lead_quality(record.lead(*index)).usable()) ++unusable;
+  }
+  if (present == 0 || 2 * unusable > present) {
+    f.inconclusive_reasons.push_back(std::to_string(unusable) + " of " + std::to_string(present) +
+                                     " leads used are flat, saturated or clipped");
+  }
+  f.inconclusive = !f.inconclusive_reasons.empty();
+}
+
+void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f) {
   if (record.n_leads() == 0 || record.n_samples == 0) {
     throw Error("record '" + record.name + "': expected at least one lead with samples, found none");
   }
-  Findings f;
-  StageClock clock(f.timings);
   f.record = record.name;
   f.fs_hz = record.fs_hz;
   f.duration_s = record.duration_s();
@@ -48,6 +75,17 @@ Findings screen(const Record& record, const Patient& patient) {
   f.rules = rules::evaluate(record, f.sex, f.rpeaks, beats);
   f.quality = f.rules.quality;
   clock.lap("rules");
+}
+
+Findings screen(const Record& record, const Patient& patient) {
+  if (record.n_leads() == 0 || record.n_samples == 0) {
+    throw Error("record '" + record.name + "': expected at least one lead with samples, found none");
+  }
+  Findings f;
+  StageClock clock(f.timings);
+  screen_rules(record, patient, clock, f);
+  merge_rules_into_classes(f);
+  judge_signal(f, record, record.leads);
   return f;
 }
 
@@ -64,6 +102,25 @@ std::string to_json(const Findings& f) {
   j["warnings"] = f.warnings;
   j["quality"] = f.quality;
   j["rules"] = nlohmann::json::parse(rules::to_json(f.rules));
+  nlohmann::json classes = nlohmann::json::array();
+  for (const ClassFinding& c : f.classes) {
+    classes.push_back({{"snomed", c.snomed}, {"abbr", c.abbr}, {"name", c.name},
+                       {"probability", c.probability ? nlohmann::json(*c.probability) : nlohmann::json(nullptr)},
+                       {"threshold", c.threshold ? nlohmann::json(*c.threshold) : nlohmann::json(nullptr)},
+                       {"model", c.probability ? nlohmann::json(c.model_positive ? "positive" : "negative") : nlohmann::json(nullptr)},
+                       {"rule", c.has_rule ? nlohmann::json(rules::to_string(c.rule)) : nlohmann::json(nullptr)},
+                       {"decision", c.decision}, {"source", c.source}});
+  }
+  j["classes"] = classes;
+  if (f.model) {
+    j["model"] = {{"name", f.model->name}, {"lead_set", f.model->lead_set}, {"leads", f.model->leads},
+                  {"fs_hz", f.model->fs_hz}, {"input_len", f.model->input_len}, {"windows", f.model->windows},
+                  {"backend", f.model->backend}};
+  } else {
+    j["model"] = nullptr;
+  }
+  j["inconclusive"] = f.inconclusive;
+  j["inconclusive_reasons"] = f.inconclusive_reasons;
   nlohmann::json timings = nlohmann::json::object();
   for (const auto& t : f.timings) timings[t.stage + "_ms"] = t.ms;
   j["timings"] = timings;

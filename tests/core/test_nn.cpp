@@ -20,21 +20,9 @@ using namespace ecg::nn;
 
 namespace {
 
-// Golden tensors, read with the model loader's own safetensors rules (no __metadata__ schema).
+// Golden tensors (input.*, output.*) of a parity fixture.
 std::map<std::string, std::vector<float>> read_golden(const std::string& name) {
-  auto bytes = ecg::test::read_fixture("nn/" + name + ".golden.safetensors");
-  std::uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  std::map<std::string, std::vector<float>> out;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") continue;
-    auto b = it.value()["data_offsets"][0].get<std::size_t>(), e = it.value()["data_offsets"][1].get<std::size_t>();
-    std::vector<float> v((e - b) / 4);
-    std::memcpy(v.data(), bytes.data() + 8 + n + b, e - b);
-    out[it.key()] = std::move(v);
-  }
-  return out;
+  return ecg::test::read_safetensors_fixture("nn/" + name + ".golden.safetensors");
 }
 
 std::shared_ptr<const Model> load_fixture(const std::string& name) {

@@ -2,10 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <map>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "ecg/error.h"
 #include "ecg/io.h"
@@ -35,5 +39,22 @@ struct FixtureFiles {
     return out;
   }
 };
+
+// The float32 tensors of a safetensors fixture (golden outputs, reference data), by name.
+inline std::map<std::string, std::vector<float>> read_safetensors_fixture(const std::string& relative) {
+  const std::vector<std::uint8_t> bytes = read_fixture(relative);
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  std::map<std::string, std::vector<float>> out;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    const auto begin = it.value()["data_offsets"][0].get<std::size_t>(), end = it.value()["data_offsets"][1].get<std::size_t>();
+    std::vector<float> v((end - begin) / 4);
+    std::memcpy(v.data(), bytes.data() + 8 + n + begin, end - begin);
+    out[it.key()] = std::move(v);
+  }
+  return out;
+}
 
 }  // namespace ecg::test

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "ecg/nn.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
 
@@ -21,6 +24,29 @@ struct StageTiming {
   double ms = 0.0;
 };
 
+// One scored class (SNOMED CT) with what the model and the rules said about it.
+struct ClassFinding {
+  std::string snomed, abbr, name;
+  std::optional<double> probability;  // model probability aggregated over windows; nullopt: no model ran
+  std::optional<double> threshold;    // the model's decision threshold for this class
+  bool model_positive = false;        // p >= threshold, or the argmax class (threshold_or_argmax)
+  rules::Decision rule = rules::Decision::not_assessable;  // the rule screening for this class, if any
+  bool has_rule = false;
+  bool decision = false;              // model_positive OR rule positive
+  std::string source;                 // "model", "rule", "both", or "" when negative
+};
+
+// Which model ran and how.
+struct ModelUse {
+  std::string name;                    // model file name (its metadata `name`)
+  std::string lead_set;                // lead set the outputs belong to ("12", "6", ... for lead-wise models)
+  std::vector<std::string> leads;      // leads fed to the model, in its order
+  double fs_hz = 0.0;
+  std::int64_t input_len = 0;
+  std::size_t windows = 0;             // windows covering the whole record
+  std::string backend;
+};
+
 struct Findings {
   std::string record;
   double fs_hz = 0.0;
@@ -33,10 +59,41 @@ struct Findings {
   std::vector<std::string> warnings;
   std::vector<std::string> quality;        // signal-quality flags (flat/saturated leads, short record, ...)
   rules::Report rules;                     // every clinical rule's decision with criterion and evidence
+  std::vector<ClassFinding> classes;       // per scored class: model probability, rule, decision, source
+  std::optional<ModelUse> model;           // nullopt: no model fits the record's leads (rules only)
+  bool inconclusive = false;               // the signal cannot support a result (see inconclusive_reasons)
+  std::vector<std::string> inconclusive_reasons;
   std::vector<StageTiming> timings;
 };
 
+// Rules only: R-peaks, delineation, clinical rules and quality; no model.
 Findings screen(const Record& record, const Patient& patient);
+
+// The model's input for a record: the given leads (in the model's order; a lead the record lacks is
+// zeros) resampled, band-passed and normalised exactly as the model file's `preprocess` block says
+// (tools/train/preprocess.py is the Python twin). Returns lead-major samples at info.fs_hz.
+Record preprocess_for_model(const Record& record, const nn::ModelInfo& info);
+
+// The full pipeline with models: picks, among the models added, the one (and for lead-wise models
+// the lead set) using the most leads that the record has, runs it over windows covering the whole
+// record, aggregates, decides per class, and merges with the rules.
+class Screener {
+ public:
+  explicit Screener(nn::Backend backend = nn::Backend::simd);
+  ~Screener();
+  Screener(Screener&&) noexcept;
+  Screener& operator=(Screener&&) noexcept;
+
+  // Adds a model file (bytes of a models/*.safetensors); throws ecg::Error when it is invalid.
+  void add_model(std::span<const std::uint8_t> model_file);
+  std::vector<std::string> model_names() const;
+  Findings screen(const Record& record, const Patient& patient);
+
+ private:
+  struct Loaded;
+  nn::Backend backend_;
+  std::vector<std::unique_ptr<Loaded>> models_;
+};
 
 // Findings as one JSON object; the single serialisation used by the CLI, the bindings and tests.
 std::string to_json(const Findings& findings);

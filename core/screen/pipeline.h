@@ -1,0 +1,39 @@
+// Steps shared by the rules-only pipeline (screen.cpp) and the model pipeline (screener.cpp).
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ecg/screen.h"
+
+namespace ecg::screen {
+
+// Times consecutive stages of one screening into Findings::timings.
+class StageClock {
+ public:
+  explicit StageClock(std::vector<StageTiming>& out) : out_(out) {}
+  void lap(std::string stage) {
+    auto now = std::chrono::steady_clock::now();
+    out_.push_back({std::move(stage), std::chrono::duration<double, std::milli>(now - last_).count()});
+    last_ = now;
+  }
+
+ private:
+  std::vector<StageTiming>& out_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+// Record facts, patient, R-peaks, heart rate, delineation, rules and quality into `f`.
+void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f);
+
+// Adds each scored rule to the class with its SNOMED code (appending the class when no model has
+// it), then sets every class's decision (model OR rule) and source.
+void merge_rules_into_classes(Findings& f);
+
+// Marks the findings inconclusive when the signal cannot support a result: shorter than 2 s, fewer
+// than two beats, or most of `leads` (those the screening relied on) flat or clipped.
+void judge_signal(Findings& f, const Record& record, std::span<const std::string> leads);
+
+}  // namespace ecg::screen

@@ -1,0 +1,185 @@
+// The model pipeline: choose the model for the leads present, preprocess as its file says, run it over
+// windows covering the whole record, aggregate, decide per class, and merge with the rules.
+#include <algorithm>
+#include <array>
+#include <tuple>
+#include <cmath>
+
+#include "ecg/dsp.h"
+#include "ecg/error.h"
+#include "ecg/screen.h"
+#include "screen/pipeline.h"
+
+namespace ecg::screen {
+namespace {
+
+// Windows per run: bounds the activation memory for hours-long records (the session plans memory
+// for this batch once and reuses it).
+constexpr std::size_t kMaxBatch = 16;
+
+// LRH-Net demographics (FACTS §2.1): [age/100, age_known, female, male, sex_known].
+std::array<float, 5> lrhnet5(const std::optional<double>& age_years, Sex sex) {
+  std::array<float, 5> v{};
+  if (age_years) {
+    v[0] = static_cast<float>(*age_years / 100.0);
+    v[1] = 1.0f;
+  }
+  if (sex != Sex::unknown) {
+    v[sex == Sex::female ? 2 : 3] = 1.0f;
+    v[4] = 1.0f;
+  }
+  return v;
+}
+
+}  // namespace
+
+Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) {
+  Record x;
+  x.name = record.name;
+  x.fs_hz = record.fs_hz;
+  x.n_samples = record.n_samples;
+  x.leads = info.leads;
+  x.samples_mv.assign(info.leads.size() * record.n_samples, 0.0f);  // a lead the record lacks stays zero
+  for (std::size_t k = 0; k < info.leads.size(); ++k) {
+    if (auto index = record.lead_index(info.leads[k])) std::ranges::copy(record.lead(*index), x.lead(k).begin());
+  }
+  const nn::Preprocess& pre = info.preprocess;
+  if (pre.resample != "polyphase") throw Error("model " + info.name + ": preprocess.resample: got \"" + pre.resample + "\", expected \"polyphase\"");
+  if (std::abs(x.fs_hz - info.fs_hz) > 1e-9) x = dsp::resample(x, info.fs_hz, dsp::ResampleQuality::scipy);
+  if (pre.bandpass_hz) {
+    const int taps = static_cast<int>(pre.fir_taps.value_or(2 * static_cast<std::int64_t>(std::floor(info.fs_hz)) + 1));
+    const std::vector<double> h = dsp::design_bandpass_hamming(pre.bandpass_hz->first, pre.bandpass_hz->second, taps, info.fs_hz);
+    for (std::size_t k = 0; k < x.n_leads(); ++k) {
+      const std::vector<float> y = dsp::fir_zero_phase(x.lead(k), h);
+      std::ranges::copy(y, x.lead(k).begin());
+    }
+  }
+  if (pre.normalize == "zscore_per_lead") dsp::zscore_per_lead(x, pre.epsilon);
+  else if (pre.normalize == "zscore_all_leads") dsp::zscore_all_leads(x, pre.epsilon);
+  else if (pre.normalize != "none") throw Error("model " + info.name + ": preprocess.normalize: got \"" + pre.normalize + "\", expected zscore_per_lead, zscore_all_leads or none");
+  return x;
+}
+
+struct Screener::Loaded {
+  std::shared_ptr<const nn::Model> model;
+  nn::Session session;
+};
+
+Screener::Screener(nn::Backend backend) : backend_(backend) {}
+Screener::~Screener() = default;
+Screener::Screener(Screener&&) noexcept = default;
+Screener& Screener::operator=(Screener&&) noexcept = default;
+
+void Screener::add_model(std::span<const std::uint8_t> model_file) {
+  auto model = std::make_shared<const nn::Model>(nn::Model::load(model_file));
+  if (model->inputs.size() > 1 && !(model->inputs.size() == 2 && model->inputs[1].name == "demographics" && model->info.demographics == "lrhnet5")) {
+    throw Error("model " + model->info.name + ": graph.inputs: got " + std::to_string(model->inputs.size()) +
+                " inputs, expected 'ecg' and optionally 'demographics' with demographics \"lrhnet5\"");
+  }
+  models_.push_back(std::make_unique<Loaded>(Loaded{model, nn::Session(model, backend_)}));
+}
+
+std::vector<std::string> Screener::model_names() const {
+  std::vector<std::string> names;
+  for (const auto& m : models_) names.push_back(m->model->info.name);
+  return names;
+}
+
+Findings Screener::screen(const Record& record, const Patient& patient) {
+  Findings f;
+  StageClock clock(f.timings);
+  screen_rules(record, patient, clock, f);
+
+  // The model (and, for lead-wise models, the lead set) that uses the most leads the record has.
+  Loaded* chosen = nullptr;
+  const nn::LeadSet* chosen_set = nullptr;
+  std::size_t best = 0;
+  auto has_all = [&](const std::vector<std::string>& leads) {
+    return std::ranges::all_of(leads, [&](const std::string& l) { return record.lead_index(l).has_value(); });
+  };
+  for (auto& m : models_) {
+    const nn::ModelInfo& info = m->model->info;
+    if (info.lead_sets.empty()) {
+      if (has_all(info.leads) && info.leads.size() > best) std::tie(chosen, chosen_set, best) = std::tuple(m.get(), nullptr, info.leads.size());
+    } else {
+      for (const nn::LeadSet& set : info.lead_sets) {
+        if (has_all(set.leads) && set.leads.size() > best) std::tie(chosen, chosen_set, best) = std::tuple(m.get(), &set, set.leads.size());
+      }
+    }
+  }
+  if (chosen == nullptr) {
+    if (!models_.empty()) {
+      std::string names;
+      for (const auto& m : models_) names += (names.empty() ? "" : "; ") + m->model->info.name + " needs " + std::to_string(m->model->info.leads.size()) + " leads";
+      f.warnings.push_back("no model fits this record's leads (" + std::to_string(record.n_leads()) + " leads; " + names + "): rules only");
+    }
+    merge_rules_into_classes(f);
+    judge_signal(f, record, record.leads);
+    return f;
+  }
+
+  const nn::Model& model = *chosen->model;
+  const nn::ModelInfo& info = model.info;
+  const Record x = preprocess_for_model(record, info);
+  clock.lap("preprocess");
+
+  const auto input_len = static_cast<std::size_t>(info.input_len);
+  const std::size_t stride = info.preprocess.window_stride > 0 ? static_cast<std::size_t>(info.preprocess.window_stride) : input_len;
+  const std::vector<std::size_t> starts = dsp::window_starts(x.n_samples, input_len, stride);
+  const int out_index = chosen_set ? model.output_index(chosen_set->output) : 0;
+  const std::vector<double>& thresholds = chosen_set ? chosen_set->thresholds : info.thresholds;
+  const std::size_t n_classes = info.classes.size();
+  const auto demographics = lrhnet5(f.age_years, f.sex);
+  std::vector<double> aggregate(n_classes, 0.0);  // sigmoid outputs are >= 0, so 0 also starts a max
+  nn::Session& session = chosen->session;
+  for (std::size_t first = 0; first < starts.size(); first += kMaxBatch) {
+    const std::size_t batch = std::min(kMaxBatch, starts.size() - first);
+    session.reshape(batch, info.input_len);
+    std::span<float> ecg = session.input(0);
+    std::ranges::fill(ecg, 0.0f);  // a record shorter than input_len is zero-padded on the right
+    for (std::size_t b = 0; b < batch; ++b) {
+      const std::size_t start = starts[first + b];
+      const std::size_t n = std::min(input_len, x.n_samples - start);
+      for (std::size_t k = 0; k < x.n_leads(); ++k) {
+        std::copy_n(x.lead(k).begin() + static_cast<std::ptrdiff_t>(start), n, ecg.begin() + static_cast<std::ptrdiff_t>((b * x.n_leads() + k) * input_len));
+      }
+    }
+    if (model.inputs.size() == 2) {
+      std::span<float> demo = session.input(1);
+      for (std::size_t b = 0; b < batch; ++b) std::ranges::copy(demographics, demo.begin() + static_cast<std::ptrdiff_t>(b * 5));
+    }
+    session.run();
+    std::span<const float> logits = session.output(static_cast<std::size_t>(out_index));
+    for (std::size_t b = 0; b < batch; ++b) {
+      for (std::size_t c = 0; c < n_classes; ++c) {
+        const double p = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[b * n_classes + c])));
+        aggregate[c] = info.preprocess.aggregate == "max" ? std::max(aggregate[c], p) : aggregate[c] + p;
+      }
+    }
+  }
+  if (info.preprocess.aggregate != "max") {
+    for (double& p : aggregate) p /= static_cast<double>(starts.size());
+  }
+  clock.lap("model");
+
+  // threshold_or_argmax: positive when p >= threshold, and the most probable class always.
+  const auto argmax = static_cast<std::size_t>(std::ranges::max_element(aggregate) - aggregate.begin());
+  for (std::size_t c = 0; c < n_classes; ++c) {
+    ClassFinding cf;
+    cf.snomed = info.classes[c].snomed;
+    cf.abbr = info.classes[c].abbr;
+    cf.name = info.classes[c].name;
+    cf.probability = aggregate[c];
+    cf.threshold = thresholds[c];
+    cf.model_positive = aggregate[c] >= thresholds[c] || c == argmax;
+    f.classes.push_back(std::move(cf));
+  }
+  merge_rules_into_classes(f);
+  f.model = ModelUse{info.name, chosen_set ? chosen_set->name : std::to_string(info.leads.size()),
+                     chosen_set ? chosen_set->leads : info.leads, info.fs_hz, info.input_len, starts.size(),
+                     nn::backend_name(session.backend())};
+  judge_signal(f, record, f.model->leads);
+  return f;
+}
+
+}  // namespace ecg::screen

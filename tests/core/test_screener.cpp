@@ -1,0 +1,149 @@
+// The model pipeline: preprocessing equals the Python twin, the right model and lead set are chosen,
+// probabilities over windows equal an independent float64 numpy run of the same model file, and the
+// class decisions follow threshold_or_argmax merged with the rules.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "ecg/io.h"
+#include "ecg/screen.h"
+#include "test_util.h"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+ecg::Record read(const std::string& hea, const std::string& data) {
+  ecg::test::FixtureFiles files;
+  files.add(hea).add(data);
+  auto buffers = files.buffers();
+  return ecg::io::read_record(buffers);
+}
+
+ecg::Record sample() { return read("wfdb/00003_hr.hea", "wfdb/00003_hr.dat"); }
+
+std::vector<std::uint8_t> model_bytes(const std::string& name) { return ecg::test::read_fixture("nn/" + name + ".safetensors"); }
+
+// Written by tools/screen_reference.py (the command is in each file).
+nlohmann::json reference(const std::string& name) {
+  auto bytes = ecg::test::read_fixture("screen/" + name + ".json");
+  return nlohmann::json::parse(bytes.begin(), bytes.end());
+}
+
+ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& leads) {
+  ecg::Record out = r;
+  out.leads = leads;
+  out.samples_mv.clear();
+  for (const auto& lead : leads) {
+    auto span = r.lead(*r.lead_index(lead));
+    out.samples_mv.insert(out.samples_mv.end(), span.begin(), span.end());
+  }
+  out.lead_info.clear();
+  return out;
+}
+
+void check_probabilities(const ecg::screen::Findings& f, const nlohmann::json& ref) {
+  REQUIRE(f.model);
+  CHECK(f.model->windows == ref["windows"].get<std::size_t>());
+  const auto& probs = ref["probabilities"];
+  REQUIRE(f.classes.size() >= probs.size());
+  for (std::size_t c = 0; c < probs.size(); ++c) {
+    CAPTURE(c, f.classes[c].abbr);
+    CHECK(f.classes[c].abbr == ref["classes"][c].get<std::string>());
+    REQUIRE(f.classes[c].probability);
+    // float32 engine and preprocessing vs float64 numpy: 1e-4 absolute on probabilities in [0, 1].
+    CHECK(*f.classes[c].probability == Approx(probs[c].get<double>()).margin(1e-4));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("model preprocessing equals tools/train/preprocess.py on real records", "[screen][preprocess]") {
+  // Reference: /usr/bin/python3 -m tools.train.preprocess --write-reference (tolerance 1e-4 absolute,
+  // stated in the files' metadata). E00015's header states 4880/mV; the training loader reads it at
+  // 1000/mV (data/README.md), so the record is rescaled the same way here: z-scoring cancels a gain
+  // only up to epsilon, which at 4.88x smaller amplitudes would exceed the tolerance.
+  ecg::nn::ModelInfo info;
+  info.name = "reference";
+  info.fs_hz = 257;
+  info.preprocess.bandpass_hz = std::pair{0.5, 45.0};
+  info.preprocess.fir_taps = 515;
+  for (const std::string name : {"cinc/A0002", "cinc/E00015", "cinc2017/A00004"}) {
+    CAPTURE(name);
+    ecg::Record r = read("train/" + name + ".hea", "train/" + name + ".mat");
+    if (name == "cinc/E00015") for (float& v : r.samples_mv) v *= 4880.0f / 1000.0f;
+    info.leads = r.leads;
+    ecg::Record x = ecg::screen::preprocess_for_model(r, info);
+    const auto want = ecg::test::read_safetensors_fixture("train/preprocess/" + name.substr(name.find('/') + 1) + ".preprocessed.safetensors").at("output");
+    REQUIRE(x.samples_mv.size() == want.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::abs(double(x.samples_mv[i]) - want[i]));
+    CHECK(worst <= 1e-4);
+  }
+}
+
+TEST_CASE("screener: a 12-lead record runs the 12-lead model over windows covering the record", "[screen][model]") {
+  ecg::screen::Screener screener(ecg::nn::Backend::reference);
+  screener.add_model(model_bytes("tiny-lrhnet-2"));
+  screener.add_model(model_bytes("tiny-lrhnet"));
+  auto f = screener.screen(sample(), {37.0, ecg::Sex::female});
+  REQUIRE(f.model);
+  CHECK(f.model->name == "tiny-lrhnet");
+  CHECK(f.model->lead_set == "12");
+  check_probabilities(f, reference("00003_hr.tiny-lrhnet"));
+  // threshold_or_argmax, then OR with the rules.
+  std::size_t argmax = 0;
+  for (std::size_t c = 0; c < 26; ++c) if (*f.classes[c].probability > *f.classes[argmax].probability) argmax = c;
+  CHECK(f.classes[argmax].model_positive);
+  for (const auto& c : f.classes) {
+    CAPTURE(c.abbr);
+    const bool rule_positive = c.has_rule && c.rule == ecg::rules::Decision::positive;
+    if (c.probability) CHECK(c.model_positive == (*c.probability >= *c.threshold || &c == &f.classes[argmax]));
+    CHECK(c.decision == (c.model_positive || rule_positive));
+    CHECK(c.source == (c.model_positive && rule_positive ? "both" : c.model_positive ? "model" : rule_positive ? "rule" : ""));
+  }
+  CHECK_FALSE(f.inconclusive);
+}
+
+TEST_CASE("screener: a 2-lead record gets the 2-lead model; a lead-wise model its largest fitting lead set", "[screen][model]") {
+  ecg::screen::Screener screener(ecg::nn::Backend::simd);
+  screener.add_model(model_bytes("tiny-lrhnet"));
+  screener.add_model(model_bytes("tiny-lrhnet-2"));
+  auto two = screener.screen(keep_leads(sample(), {"II", "I"}), {});
+  CHECK(two.model->name == "tiny-lrhnet-2");
+  check_probabilities(two, reference("00003_hr.tiny-lrhnet-2"));
+
+  ecg::screen::Screener leadwise(ecg::nn::Backend::simd);
+  leadwise.add_model(model_bytes("tiny-leadwise"));
+  auto three = leadwise.screen(keep_leads(sample(), {"I", "II", "V2", "V5"}), {std::nullopt, ecg::Sex::male});
+  CHECK(three.model->name == "tiny-leadwise");
+  CHECK(three.model->lead_set == "3");
+  CHECK(three.model->leads == std::vector<std::string>{"I", "II", "V2"});
+  check_probabilities(three, reference("00003_hr.tiny-leadwise-3"));
+}
+
+TEST_CASE("screener: without a fitting model the rules still screen and say why", "[screen][model]") {
+  ecg::screen::Screener screener;
+  screener.add_model(model_bytes("tiny-lrhnet"));
+  auto f = screener.screen(keep_leads(sample(), {"I", "V1"}), {});
+  CHECK_FALSE(f.model);
+  CHECK_THAT(f.warnings.back(), Contains("no model fits") && Contains("rules only"));
+  for (const auto& c : f.classes) CHECK_FALSE(c.probability);
+  CHECK_FALSE(f.classes.empty());  // the rules' classes (Brady, SB, STach, ...)
+}
+
+TEST_CASE("screener: a flat record is inconclusive, not normal", "[screen][model]") {
+  ecg::Record flat = sample();
+  std::fill(flat.samples_mv.begin(), flat.samples_mv.end(), 0.1f);
+  ecg::screen::Screener screener;
+  screener.add_model(model_bytes("tiny-lrhnet"));
+  auto f = screener.screen(flat, {});
+  CHECK(f.inconclusive);
+  CHECK_THAT(f.inconclusive_reasons.front(), Contains("fewer than two heartbeats"));
+}
+
+TEST_CASE("screener: an invalid model file is refused with what was expected", "[screen][model]") {
+  ecg::screen::Screener screener;
+  std::vector<std::uint8_t> junk{1, 2, 3};
+  CHECK_THROWS_AS(screener.add_model(junk), ecg::Error);
+}
