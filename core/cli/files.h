@@ -1,7 +1,9 @@
 // Path-aware record loading for the native tools (the core itself only ever sees bytes).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -56,6 +58,22 @@ inline ecg::Record read_record_at(const std::string& arg, const ecg::io::ReadOpt
   std::vector<ecg::io::NamedBuffer> buffers;
   for (const auto& f : files) buffers.push_back({f.name, f.bytes});
   return ecg::io::read_record(buffers, options);
+}
+
+// The model files screening uses by default: every *.safetensors in $ECG_SCREEN_MODELS, or else in
+// the repository's models/ folder (ECG_MODELS_DIR, set by CMake), sorted by name.
+inline std::vector<std::string> default_model_files() {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("ECG_SCREEN_MODELS");
+  const fs::path dir = env && *env ? fs::path(env) : fs::path(ECG_MODELS_DIR);
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".safetensors") files.push_back(entry.path().string());
+  }
+  if (ec && env && *env) throw ecg::Error("ECG_SCREEN_MODELS=" + std::string(env) + ": cannot read the folder (" + ec.message() + ")");
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 }  // namespace ecg::cli

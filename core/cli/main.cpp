@@ -25,7 +25,10 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  info <record>...          print a JSON summary of each record (one JSON object per line)\n"
-    "  screen <record>...        screen each record and print its findings as JSON (one object per line)\n"
+    "  screen [--model FILE]... [--no-model] [--csv] [--age YEARS] [--sex female|male] <record>...\n"
+    "                            screen each record (model + rules) and print its findings as JSON, one\n"
+    "                            object per line, or as CSV; models: every models/*.safetensors (or the\n"
+    "                            folder in $ECG_SCREEN_MODELS) unless --model or --no-model is given\n"
     "  dump <record>...          print each record's stored integers as JSON, one object per line:\n"
     "                            {record, format, fs_hz, n_samples, leads, labels, units, gain, baseline,\n"
     "                            digital: [[lead 0 samples], ...]} (WFDB and EDF; used by tools/check_readers.py)\n"
@@ -106,9 +109,19 @@ int main(int argc, char** argv) {
   }
   ecg::io::ReadOptions options;
   std::vector<std::string> records;
-  std::string lead, sex;
+  std::string lead, sex, age, backend = "simd";
+  std::vector<std::string> model_paths;
+  bool no_model = false, csv = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (command == "screen" && (a == "--model" || a == "--age" || a == "--backend") && i + 1 < args.size()) {
+      (a == "--model" ? model_paths.emplace_back() : a == "--age" ? age : backend) = args[++i];
+      continue;
+    }
+    if (command == "screen" && (a == "--no-model" || a == "--csv")) {
+      (a == "--csv" ? csv : no_model) = true;
+      continue;
+    }
     if ((a == "--fs" || a == "--units") && i + 1 < args.size()) {
       const std::string value = args[++i];
       if (a == "--units") {
@@ -138,6 +151,32 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.keep_digital = command == "dump";
+  ecg::screen::Patient patient;
+  std::optional<ecg::screen::Screener> screener;
+  if (command == "screen") {
+    try {
+      nlohmann::json p = nlohmann::json::object();
+      if (!age.empty()) p["age"] = nlohmann::json::parse(age, nullptr, false);
+      if (!sex.empty()) p["sex"] = sex;
+      patient = ecg::screen::patient_from_json(p.dump());
+      auto b = ecg::nn::backend_from_name(backend);
+      if (!b) throw ecg::Error("--backend: got '" + backend + "', expected simd, reference or xnnpack");
+      screener.emplace(*b);
+      if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
+      for (const std::string& path : model_paths) {
+        LoadedFile f = load_file(path);
+        try {
+          screener->add_model(f.bytes);
+        } catch (const ecg::Error& e) {
+          throw ecg::Error(path + ": " + e.what());
+        }
+      }
+    } catch (const ecg::Error& e) {
+      std::fprintf(stderr, "ecg-screen: %s\n", e.what());
+      return 2;
+    }
+    if (csv) std::cout << ecg::screen::csv_header() << '\n';
+  }
   int status = 0;
   for (const std::string& arg : records) {
     try {
@@ -159,7 +198,8 @@ int main(int argc, char** argv) {
         const ecg::screen::Patient p = ecg::screen::patient_from_json(sex.empty() ? "" : nlohmann::json{{"sex", sex}}.dump());
         std::cout << ecg::rules::to_json(ecg::rules::evaluate(record, p.sex != ecg::Sex::unknown ? p.sex : record.sex)) << '\n';
       } else {
-        std::cout << ecg::screen::to_json(ecg::screen::screen(record, {})) << '\n';
+        const ecg::screen::Findings findings = screener->screen(record, patient);
+        std::cout << (csv ? ecg::screen::to_csv_row(findings) : ecg::screen::to_json(findings)) << '\n';
       }
     } catch (const ecg::Error& e) {
       std::fprintf(stderr, "ecg-screen: %s: %s\n", arg.c_str(), e.what());

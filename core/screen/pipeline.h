@@ -29,7 +29,7 @@ class StageClock {
 void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f);
 
 // Adds each scored rule to the class with its SNOMED code (appending the class when no model has
-// it), then sets every class's decision (model OR rule) and source.
+// it), then decides every class: an assessable rule decides its class, the model the others.
 void merge_rules_into_classes(Findings& f);
 
 // Marks the findings inconclusive when the signal cannot support a result: shorter than 2 s, fewer

@@ -2,6 +2,7 @@
 // the model pipeline (screener.cpp) shares with it.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -31,10 +32,14 @@ void merge_rules_into_classes(Findings& f) {
     it->has_rule = true;
     it->rule = rule.decision;
   }
+  // A rule that can assess its class decides it (as in Kang & Wen, where the rule classes replace the
+  // network's): rate, axis, voltage and interval criteria are measured, not learned. The network
+  // decides every other class, and a rule class the record's signal cannot assess.
   for (ClassFinding& c : f.classes) {
-    const bool rule_positive = c.has_rule && c.rule == rules::Decision::positive;
-    c.decision = c.model_positive || rule_positive;
-    c.source = c.model_positive && rule_positive ? "both" : c.model_positive ? "model" : rule_positive ? "rule" : "";
+    const bool assessable = c.has_rule && c.rule != rules::Decision::not_assessable;
+    const bool rule_positive = assessable && c.rule == rules::Decision::positive;
+    c.decision = assessable ? rule_positive : c.model_positive;
+    c.source = !c.decision ? "" : rule_positive && c.model_positive ? "both" : rule_positive ? "rule" : "model";
   }
 }
 
@@ -126,6 +131,38 @@ std::string to_json(const Findings& f) {
   j["timings"] = timings;
   j["disclaimer"] = "Screening aid only, not a diagnosis: a clinician must review the ECG.";
   return j.dump();
+}
+
+namespace {
+// RFC 4180 field: quoted when it holds a comma, quote or line break.
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : "; ") + i;
+  return out;
+}
+}  // namespace
+
+std::string csv_header() { return "record,model,lead_set,inconclusive,heart_rate_bpm,positive,quality,warnings"; }
+
+std::string to_csv_row(const Findings& f) {
+  std::vector<std::string> positive;
+  for (const ClassFinding& c : f.classes) {
+    if (c.decision) positive.push_back(c.abbr + "(" + c.source + ")");
+  }
+  char hr[32] = "";
+  if (f.heart_rate_bpm) std::snprintf(hr, sizeof hr, "%.1f", *f.heart_rate_bpm);
+  std::string positives;
+  for (const auto& p : positive) positives += (positives.empty() ? "" : ";") + p;
+  return csv_field(f.record) + "," + csv_field(f.model ? f.model->name : "") + "," + csv_field(f.model ? f.model->lead_set : "") + "," +
+         (f.inconclusive ? "yes" : "no") + "," + hr + "," + csv_field(positives) + "," + csv_field(joined(f.quality)) + "," +
+         csv_field(joined(f.warnings));
 }
 
 Patient patient_from_json(const std::string& json) {

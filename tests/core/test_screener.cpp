@@ -3,6 +3,7 @@
 // class decisions follow threshold_or_argmax merged with the rules.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ecg/io.h"
@@ -91,16 +92,23 @@ TEST_CASE("screener: a 12-lead record runs the 12-lead model over windows coveri
   CHECK(f.model->name == "tiny-lrhnet");
   CHECK(f.model->lead_set == "12");
   check_probabilities(f, reference("00003_hr.tiny-lrhnet"));
-  // threshold_or_argmax, then OR with the rules.
+  // threshold_or_argmax; an assessable rule decides its class, the model the others.
   std::size_t argmax = 0;
   for (std::size_t c = 0; c < 26; ++c) if (*f.classes[c].probability > *f.classes[argmax].probability) argmax = c;
   CHECK(f.classes[argmax].model_positive);
   for (const auto& c : f.classes) {
     CAPTURE(c.abbr);
-    const bool rule_positive = c.has_rule && c.rule == ecg::rules::Decision::positive;
+    const bool assessable = c.has_rule && c.rule != ecg::rules::Decision::not_assessable;
+    const bool rule_positive = assessable && c.rule == ecg::rules::Decision::positive;
     if (c.probability) CHECK(c.model_positive == (*c.probability >= *c.threshold || &c == &f.classes[argmax]));
-    CHECK(c.decision == (c.model_positive || rule_positive));
-    CHECK(c.source == (c.model_positive && rule_positive ? "both" : c.model_positive ? "model" : rule_positive ? "rule" : ""));
+    CHECK(c.decision == (assessable ? rule_positive : c.model_positive));
+    CHECK(c.source == (!c.decision ? "" : rule_positive && c.model_positive ? "both" : rule_positive ? "rule" : "model"));
+  }
+  for (const std::string rate : {"Brady", "SB", "STach"}) {
+    auto c = std::find_if(f.classes.begin(), f.classes.end(), [&](const auto& k) { return k.abbr == rate; });
+    REQUIRE(c != f.classes.end());
+    CHECK(c->rule == ecg::rules::Decision::negative);  // 64 bpm
+    CHECK_FALSE(c->decision);
   }
   CHECK_FALSE(f.inconclusive);
 }

@@ -32,8 +32,8 @@ struct ClassFinding {
   bool model_positive = false;        // p >= threshold, or the argmax class (threshold_or_argmax)
   rules::Decision rule = rules::Decision::not_assessable;  // the rule screening for this class, if any
   bool has_rule = false;
-  bool decision = false;              // model_positive OR rule positive
-  std::string source;                 // "model", "rule", "both", or "" when negative
+  bool decision = false;              // an assessable rule's decision, else model_positive
+  std::string source;                 // who made a positive decision: "rule", "both" (rule and model), "model"; "" when negative
 };
 
 // Which model ran and how.
@@ -97,6 +97,12 @@ class Screener {
 
 // Findings as one JSON object; the single serialisation used by the CLI, the bindings and tests.
 std::string to_json(const Findings& findings);
+
+// Findings as CSV: one header line and one row per record, with columns that do not depend on the
+// model: record, model, lead_set, inconclusive, heart_rate_bpm, positive (the positive classes as
+// ABBR(source) joined by ';'), quality, warnings. Per-class probabilities are in the JSON.
+std::string csv_header();
+std::string to_csv_row(const Findings& findings);
 
 // Parses a patient given as JSON ({"age": 56, "sex": "female"}; both optional).
 Patient patient_from_json(const std::string& json);
