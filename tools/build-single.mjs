@@ -1,5 +1,5 @@
 // Builds dist/ecg-screen.html: the whole app in one file (page, worker, WebAssembly core, sample
-// record and, when present, the default model) that works when opened from disk (file://), for
+// record and the shipped models) that works when opened from disk (file://), for
 // clinics without a server. usage: node tools/build-single.mjs   (after tools/build.sh wasm)
 //
 // A small bundler for the app's own ES modules: it follows relative static imports, includes each
@@ -46,11 +46,16 @@ function bundle(entry, overrides) {
 const base64 = (bytes) => Buffer.from(bytes).toString('base64');
 const decodeFn = 'function __ecgDecode(b64) { const s = atob(b64); const a = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) a[i] = s.charCodeAt(i); return a; }\n';
 
+// The shipped models (web/gen/models.json, written with the offline manifest) travel inline too.
+const models = JSON.parse(read('web/gen/models.json').toString());
 const glue = read('web/gen/ecg-core.mjs').toString();
 const glueStart = glue.indexOf('var createEcgModule');
 if (glueStart < 0) throw new Error('build-single: web/gen/ecg-core.mjs does not define createEcgModule; rebuild with tools/build.sh wasm');
 const workerSource = bundle('web/worker.js', {
-  'web/engine-options.js': `${decodeFn}const engineOptions = { wasmBinary: __ecgDecode(${JSON.stringify(base64(read('web/gen/ecg-core.wasm')))}) };\n`,
+  'web/engine-options.js': `${decodeFn}const engineOptions = {
+  wasmBinary: __ecgDecode(${JSON.stringify(base64(read('web/gen/ecg-core.wasm')))}),
+  models: ${JSON.stringify(models.map((name) => ({ name, b64: base64(read(`models/${name}`)) })))}.map((m) => ({ name: m.name, bytes: __ecgDecode(m.b64) })),
+};\n`,
   'web/gen/ecg-core.mjs': glue.slice(glueStart),
 }).replaceAll('import.meta.url', 'self.location.href');
 const sampleNames = ['00003_hr.hea', '00003_hr.dat'];

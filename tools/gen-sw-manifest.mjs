@@ -1,5 +1,6 @@
 // Writes web/gen/sw-manifest.js: the list of every file the app needs offline and a version hash of
-// their contents. sw.js imports it, so any changed asset changes the service worker and its cache.
+// their contents; and web/gen/models.json: the shipped models the JS API loads by default. sw.js
+// imports the manifest, so any changed asset changes the service worker and its cache.
 // usage: node tools/gen-sw-manifest.mjs   (tools/build.sh runs it after the wasm build)
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -19,8 +20,11 @@ function walk(dir) {
 
 const files = ['index.html', ...walk(join(ROOT, 'web')), ...walk(join(ROOT, 'models')).filter((f) => f.endsWith('.safetensors'))]
   .map((f) => (f.startsWith(ROOT) ? relative(ROOT, f) : f))
-  .filter((f) => f !== 'web/gen/sw-manifest.js' && !f.endsWith('.d.ts') && !f.endsWith('.md') && !f.startsWith('web/lib/node'))
-  .concat(['web/gen/sample/ATTRIBUTION.md']);
+  .filter((f) => f !== 'web/gen/sw-manifest.js' && f !== 'web/gen/models.json' && !f.endsWith('.d.ts') && !f.endsWith('.md') && !f.startsWith('web/lib/node'))
+  .concat(['web/gen/sample/ATTRIBUTION.md', 'web/gen/models.json']);
+// The shipped screening models, for loadEcgScreen()'s default (web/lib/ecg-screen.js).
+const models = files.filter((f) => f.startsWith('models/')).map((f) => f.slice('models/'.length));
+writeFileSync(join(ROOT, 'web/gen/models.json'), `${JSON.stringify(models)}\n`);
 const hash = createHash('sha256');
 for (const f of files) hash.update(f).update(readFileSync(join(ROOT, f)));
 const manifest = { version: hash.digest('hex').slice(0, 16), files: files.map((f) => `./${f}`) };

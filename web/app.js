@@ -86,7 +86,10 @@ function clearFindings() {
   shown = null;
   $('print-report').disabled = true;
   for (const id of ['record-name', 'warnings']) $(id).replaceChildren();
-  for (const id of ['heart-rate', 'beat-count', 'leads']) $(id).textContent = '–';
+  for (const id of ['heart-rate', 'beat-count', 'leads', 'model-used']) $(id).textContent = '–';
+  for (const id of ['class-table', 'rule-evidence']) $(id).replaceChildren();
+  $('positive-classes').replaceChildren(el('li', '–'));
+  $('inconclusive').hidden = true;
   const canvas = $('ecg-plot');
   canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
 }
@@ -99,6 +102,7 @@ function show(entry) {
   $('beat-count').textContent = String(findings.rpeaks.length);
   $('leads').textContent = findings.leads.join(', ');
   $('warnings').replaceChildren(...findings.warnings.map((w) => Object.assign(document.createElement('li'), { textContent: w })));
+  showClasses(findings);
   const who = [findings.age == null ? null : `age ${findings.age}`, findings.sex === 'unknown' ? null : findings.sex].filter(Boolean).join(', ');
   $('report-meta').textContent = `Record ${findings.record}${who ? ` (${who})` : ''}; ${info.leads.length} leads, ` +
     `${info.duration_s.toFixed(1)} s at ${info.fs_hz} Hz; screened ${new Date().toLocaleString()} by ecg-screen on this device.`;
@@ -108,6 +112,38 @@ function show(entry) {
   $('start').disabled = Number($('start').max) === 0;
   redraw();
   renderList();
+}
+
+const el = (tag, text, className) => Object.assign(document.createElement(tag), { textContent: text ?? '', className: className ?? '' });
+const percent = (p) => (p == null ? '–' : `${(100 * p).toFixed(1)} %`);
+
+// Model and rule findings: the positive classes first, then every class with its numbers and the
+// evidence of every rule.
+function showClasses(findings) {
+  const model = findings.model;
+  $('model-used').textContent = model
+    ? `${model.name} (${model.lead_set} leads: ${model.leads.join(', ')}; ${model.windows} window${model.windows === 1 ? '' : 's'} of ${(model.input_len / model.fs_hz).toFixed(1)} s)`
+    : 'none fits these leads: clinical rules only';
+  $('inconclusive').hidden = !findings.inconclusive;
+  $('inconclusive').textContent = findings.inconclusive
+    ? `Inconclusive: ${findings.inconclusive_reasons.join('; ')}. Do not read the findings below as normal; repeat the recording.` : '';
+  const positive = findings.classes.filter((c) => c.decision);
+  const sourceText = { rule: 'clinical rule', model: 'model', both: 'model and clinical rule' };
+  $('positive-classes').replaceChildren(...(positive.length ? positive.map((c) => {
+    const item = el('li', `${c.name} (${c.abbr})`);
+    item.append(el('span', ` — ${sourceText[c.source]}${c.probability == null ? '' : `, model probability ${percent(c.probability)}`}`, 'source'));
+    return item;
+  }) : [el('li', 'No class positive.')]));
+  $('class-table').replaceChildren(...findings.classes.map((c) => {
+    const row = el('tr', '', c.decision ? 'positive-row' : '');
+    for (const text of [`${c.abbr} — ${c.name}`, percent(c.probability), c.threshold == null ? '–' : c.threshold.toFixed(2),
+      c.model ?? '–', c.rule?.replace('_', ' ') ?? '–', c.decision ? `positive (${c.source})` : 'negative']) row.append(el('td', text));
+    return row;
+  }));
+  $('rule-evidence').replaceChildren(...findings.rules.rules.map((r) => {
+    const evidence = r.evidence.map((e) => `${e.name}${e.lead ? ` ${e.lead}` : ''} = ${e.value == null ? '–' : +e.value.toFixed(3)} ${e.unit}`).join(', ');
+    return el('li', `${r.id}: ${r.decision.replace('_', ' ')} — ${r.criterion}${evidence ? `; ${evidence}` : ''}${r.note ? `; ${r.note}` : ''}`);
+  }));
 }
 
 function redraw() {

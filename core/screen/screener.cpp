@@ -41,7 +41,7 @@ Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) {
   x.leads = info.leads;
   x.samples_mv.assign(info.leads.size() * record.n_samples, 0.0f);  // a lead the record lacks stays zero
   for (std::size_t k = 0; k < info.leads.size(); ++k) {
-    if (auto index = record.lead_index(info.leads[k])) std::ranges::copy(record.lead(*index), x.lead(k).begin());
+    if (auto index = record.lead_index(info.leads[k])) { auto from = record.lead(*index); std::copy(from.begin(), from.end(), x.lead(k).begin()); }
   }
   const nn::Preprocess& pre = info.preprocess;
   if (pre.resample != "polyphase") throw Error("model " + info.name + ": preprocess.resample: got \"" + pre.resample + "\", expected \"polyphase\"");
@@ -51,7 +51,7 @@ Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) {
     const std::vector<double> h = dsp::design_bandpass_hamming(pre.bandpass_hz->first, pre.bandpass_hz->second, taps, info.fs_hz);
     for (std::size_t k = 0; k < x.n_leads(); ++k) {
       const std::vector<float> y = dsp::fir_zero_phase(x.lead(k), h);
-      std::ranges::copy(y, x.lead(k).begin());
+      std::copy(y.begin(), y.end(), x.lead(k).begin());
     }
   }
   if (pre.normalize == "zscore_per_lead") dsp::zscore_per_lead(x, pre.epsilon);
@@ -95,7 +95,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
   const nn::LeadSet* chosen_set = nullptr;
   std::size_t best = 0;
   auto has_all = [&](const std::vector<std::string>& leads) {
-    return std::ranges::all_of(leads, [&](const std::string& l) { return record.lead_index(l).has_value(); });
+    return std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return record.lead_index(l).has_value(); });
   };
   for (auto& m : models_) {
     const nn::ModelInfo& info = m->model->info;
@@ -136,7 +136,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
     const std::size_t batch = std::min(kMaxBatch, starts.size() - first);
     session.reshape(batch, info.input_len);
     std::span<float> ecg = session.input(0);
-    std::ranges::fill(ecg, 0.0f);  // a record shorter than input_len is zero-padded on the right
+    std::fill(ecg.begin(), ecg.end(), 0.0f);  // a record shorter than input_len is zero-padded on the right
     for (std::size_t b = 0; b < batch; ++b) {
       const std::size_t start = starts[first + b];
       const std::size_t n = std::min(input_len, x.n_samples - start);
@@ -146,7 +146,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
     }
     if (model.inputs.size() == 2) {
       std::span<float> demo = session.input(1);
-      for (std::size_t b = 0; b < batch; ++b) std::ranges::copy(demographics, demo.begin() + static_cast<std::ptrdiff_t>(b * 5));
+      for (std::size_t b = 0; b < batch; ++b) std::copy(demographics.begin(), demographics.end(), demo.begin() + static_cast<std::ptrdiff_t>(b * 5));
     }
     session.run();
     std::span<const float> logits = session.output(static_cast<std::size_t>(out_index));
@@ -163,7 +163,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
   clock.lap("model");
 
   // threshold_or_argmax: positive when p >= threshold, and the most probable class always.
-  const auto argmax = static_cast<std::size_t>(std::ranges::max_element(aggregate) - aggregate.begin());
+  const auto argmax = static_cast<std::size_t>(std::max_element(aggregate.begin(), aggregate.end()) - aggregate.begin());
   for (std::size_t c = 0; c < n_classes; ++c) {
     ClassFinding cf;
     cf.snomed = info.classes[c].snomed;

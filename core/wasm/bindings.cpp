@@ -98,15 +98,6 @@ std::vector<std::string> wfdb_companions(const std::string& name, const std::str
   });
 }
 
-// screen(infoJson, samples, patientJson) -> findings JSON
-std::string screen(const std::string& info_json, const val& samples, const std::string& patient_json) {
-  return guarded([&] {
-    const auto values = emscripten::convertJSArrayToNumberVector<float>(samples);
-    ecg::Record record = ecg::record_from_info_json(info_json, values);
-    return ecg::screen::to_json(ecg::screen::screen(record, ecg::screen::patient_from_json(patient_json)));
-  });
-}
-
 ecg::Record to_record(const std::string& info_json, const val& samples) {
   const auto values = emscripten::convertJSArrayToNumberVector<float>(samples);
   return ecg::record_from_info_json(info_json, values);
@@ -155,6 +146,28 @@ val bandpass(const val& samples, double fs, double lo_hz, double hi_hz) {
 }
 
 std::string version() { return ECG_SCREEN_VERSION; }
+
+// The screening pipeline with its models: addModel(bytes), then screen(infoJson, samples,
+// patientJson) -> findings JSON, or screenCsv(...) -> one CSV row (csvHeader() gives the header).
+class ScreenerHandle {
+ public:
+  void add_model(const std::string& bytes) {
+    guarded([&] { screener_.add_model({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}); });
+  }
+  std::vector<std::string> model_names() const { return screener_.model_names(); }
+  std::string screen(const std::string& info_json, const val& samples, const std::string& patient_json) {
+    return guarded([&] { return ecg::screen::to_json(run(info_json, samples, patient_json)); });
+  }
+  std::string screen_csv(const std::string& info_json, const val& samples, const std::string& patient_json) {
+    return guarded([&] { return ecg::screen::to_csv_row(run(info_json, samples, patient_json)); });
+  }
+
+ private:
+  ecg::screen::Findings run(const std::string& info_json, const val& samples, const std::string& patient_json) {
+    return screener_.screen(to_record(info_json, samples), ecg::screen::patient_from_json(patient_json));
+  }
+  ecg::screen::Screener screener_;
+};
 
 // An nn model with one inference session. Inputs and outputs are exchanged through views into wasm
 // memory (inputView(i).set(...), run(), outputView(i).slice()); views die when memory grows, so the
@@ -217,7 +230,13 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::function("readRecord", &read_record);
   emscripten::function("wfdbCompanions", &wfdb_companions);
   emscripten::function("readAnnotations", &read_annotations);
-  emscripten::function("screen", &screen);
+  emscripten::class_<ScreenerHandle>("Screener")
+      .constructor<>()
+      .function("addModel", &ScreenerHandle::add_model)
+      .function("modelNames", &ScreenerHandle::model_names)
+      .function("screen", &ScreenerHandle::screen)
+      .function("screenCsv", &ScreenerHandle::screen_csv);
+  emscripten::function("csvHeader", &ecg::screen::csv_header);
   emscripten::function("detectRpeaks", &detect_rpeaks);
   emscripten::function("delineate", &delineate);
   emscripten::function("evaluateRules", &evaluate_rules);

@@ -56,4 +56,29 @@ test('wasm and native give the same findings for the sample', { skip: !existsSyn
   const wasm = ecg.screen(await readRecordFromPath(ecg, sample));
   assert.deepEqual(wasm.rpeaks, native.rpeaks);
   assert.ok(Math.abs(wasm.heart_rate_bpm - native.heart_rate_bpm) < 1e-9);
+  // The same shipped model ran in both; its probabilities agree to float tolerance.
+  assert.equal(wasm.model.name, native.model.name);
+  assert.equal(wasm.classes.length, native.classes.length);
+  wasm.classes.forEach((c, i) => {
+    assert.equal(c.abbr, native.classes[i].abbr);
+    assert.ok(Math.abs(c.probability - native.classes[i].probability) < 1e-5, `${c.abbr}: wasm ${c.probability}, native ${native.classes[i].probability}`);
+    assert.equal(c.decision, native.classes[i].decision, c.abbr);
+  });
+});
+
+test('screening uses the shipped model for 12 leads and the rules alone when asked', async () => {
+  assert.ok(ecg.models.length >= 1, 'shipped models are loaded by default');
+  const record = await readRecordFromPath(ecg, sample);
+  const findings = ecg.screen(record, { age: 37, sex: 'female' });
+  assert.equal(findings.model.lead_set, '12');
+  assert.equal(findings.classes.filter((c) => c.probability !== null).length, 26);
+  assert.ok(findings.classes.some((c) => c.decision), 'threshold_or_argmax always names a class');
+  assert.equal(findings.inconclusive, false);
+  const rulesOnly = await loadEcgScreen({ models: [] });
+  const plain = rulesOnly.screen(record);
+  assert.equal(plain.model, null);
+  assert.ok(plain.classes.every((c) => c.probability === null && c.rule !== null));
+  assert.match(rulesOnly.csvHeader, /^record,model,lead_set,inconclusive,heart_rate_bpm,positive/);
+  assert.match(ecg.screenCsv(record, {}), /^00003_hr,lrhnet-12,12,no,64\.1,/);
+  assert.throws(() => rulesOnly.addModel({ name: 'broken.safetensors', bytes: new Uint8Array([1, 2, 3]) }), /^Error: broken\.safetensors: /);
 });

@@ -21,6 +21,9 @@ it names are read from the same folder. A folder stands for every .hea file insi
 
 options:
   --jobs N       worker threads (default: the number of cores)
+  --model FILE   screening model file (repeatable; default: every shipped models/*.safetensors)
+  --no-model     screen with the clinical rules only
+  --csv          'screen' prints CSV (a header line, then one row per record) instead of JSON
   --age YEARS, --sex female|male   patient details for 'screen' (override the record's own)
   --progress     report progress on stderr (default when stderr is a terminal and there are many records)
 
@@ -28,10 +31,25 @@ Exit status: 0 success, 1 some record could not be read or screened (named on st
 `;
 
 /** One record's work: returns the line to print or throws an Error naming the record. */
-async function processRecord(ecg, command, path, patient) {
+async function processRecord(ecg, options, path) {
   const record = await readRecordFromPath(ecg, path);
-  const out = command === 'info' ? record.info : ecg.screen(record, patient);
-  return JSON.stringify(out);
+  if (options.command === 'info') return JSON.stringify(record.info);
+  return options.csv ? ecg.screenCsv(record, options.patient) : JSON.stringify(ecg.screen(record, options.patient));
+}
+
+// The core with the models the options ask for.
+async function loadCore(options) {
+  if (options.noModel) return loadEcgScreen({ models: [] });
+  if (options.models.length === 0) return loadEcgScreen();
+  const { readFile } = await import('node:fs/promises');
+  const models = await Promise.all(options.models.map(async (path) => {
+    try {
+      return { name: path, bytes: await readFile(path) };
+    } catch (error) {
+      throw new UsageError(`--model ${path}: cannot open the file (${error.code ?? error.message})`);
+    }
+  }));
+  return loadEcgScreen({ models });
 }
 
 async function expand(paths) {
@@ -49,7 +67,7 @@ async function expand(paths) {
 }
 
 function parseArgs(argv) {
-  const options = { command: argv[0], paths: [], jobs: availableParallelism(), patient: {}, progress: null };
+  const options = { command: argv[0], paths: [], jobs: availableParallelism(), patient: {}, progress: null, models: [], noModel: false, csv: false };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -60,6 +78,9 @@ function parseArgs(argv) {
     else if (arg === '--age') options.patient.age = Number(value());
     else if (arg === '--sex') options.patient.sex = value();
     else if (arg === '--progress') options.progress = true;
+    else if (arg === '--model') options.models.push(value());
+    else if (arg === '--no-model') options.noModel = true;
+    else if (arg === '--csv') options.csv = true;
     else if (arg.startsWith('--')) throw new UsageError(`unknown option '${arg}'`);
     else options.paths.push(arg);
   }
@@ -75,7 +96,7 @@ async function main(argv) {
     return argv.length ? 0 : 2;
   }
   if (argv[0] === '--version') {
-    console.log(`ecg-screen ${(await loadEcgScreen()).version}`);
+    console.log(`ecg-screen ${(await loadEcgScreen({ models: [] })).version}`);
     return 0;
   }
   let options;
@@ -93,6 +114,14 @@ async function main(argv) {
     process.stderr.write(`ecg-screen: no WFDB header (.hea) found in ${options.paths.join(', ')}\n`);
     return 1;
   }
+  let ecg;
+  try {
+    ecg = await loadCore(options);  // also validates the models before any worker starts
+  } catch (error) {
+    process.stderr.write(`ecg-screen: ${error.message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+  if (options.command === 'screen' && options.csv) process.stdout.write(`${ecg.csvHeader}\n`);
   const showProgress = options.progress ?? (process.stderr.isTTY && records.length >= 20);
   const results = new Array(records.length);
   let done = 0;
@@ -111,10 +140,9 @@ async function main(argv) {
   };
   const jobs = Math.min(options.jobs, records.length);
   if (jobs === 1) {
-    const ecg = await loadEcgScreen();
     for (let i = 0; i < records.length; i++) {
       try {
-        report(i, { ok: true, line: await processRecord(ecg, options.command, records[i], options.patient) });
+        report(i, { ok: true, line: await processRecord(ecg, options, records[i]) });
       } catch (error) {
         report(i, { ok: false, error: error.message });
       }
@@ -137,7 +165,7 @@ function runOnWorkers(jobs, records, options, report) {
       worker.postMessage({ index, path: records[index] });
     };
     for (let j = 0; j < jobs; j++) {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { command: options.command, patient: options.patient } });
+      const worker = new Worker(new URL(import.meta.url), { workerData: options });
       worker.on('message', ({ index, ok, line, error }) => {
         report(index, { ok, line, error });
         if (++finished === records.length) resolve();
@@ -155,10 +183,10 @@ if (isMainThread) {
     process.exitCode = 1;
   });
 } else {
-  const ecg = await loadEcgScreen();
+  const ecg = await loadCore(workerData);
   parentPort.on('message', async ({ index, path }) => {
     try {
-      parentPort.postMessage({ index, ok: true, line: await processRecord(ecg, workerData.command, path, workerData.patient) });
+      parentPort.postMessage({ index, ok: true, line: await processRecord(ecg, workerData, path) });
     } catch (error) {
       parentPort.postMessage({ index, ok: false, error: error.message });
     }

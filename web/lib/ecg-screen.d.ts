@@ -93,9 +93,45 @@ export interface Findings {
   quality: string[];
   /** Every clinical rule's decision with its criterion and evidence. */
   rules: RulesReport;
+  /** Per scored class: model probability, rule decision, merged decision and who made it. */
+  classes: ClassFinding[];
+  /** The model that ran; null when none fits the record's leads (rules only). */
+  model: ModelUse | null;
+  /** True when the signal cannot support a result (reasons say why): do not read it as normal. */
+  inconclusive: boolean;
+  inconclusive_reasons: string[];
   /** Milliseconds per pipeline stage, keyed `<stage>_ms`. */
   timings: Record<string, number>;
   disclaimer: string;
+}
+
+export interface ClassFinding {
+  snomed: string;
+  abbr: string;
+  name: string;
+  /** Model probability averaged (or maxed) over windows; null when no model ran. */
+  probability: number | null;
+  threshold: number | null;
+  /** The model's own decision (p >= threshold, or the most probable class). */
+  model: 'positive' | 'negative' | null;
+  /** The clinical rule for this class, if there is one. */
+  rule: 'positive' | 'negative' | 'not_assessable' | null;
+  /** An assessable rule decides its class; the model decides the others. */
+  decision: boolean;
+  /** Who made a positive decision; '' when negative. */
+  source: 'rule' | 'both' | 'model' | '';
+}
+
+export interface ModelUse {
+  name: string;
+  /** '12', '6', '4', '3', '2' or '1'. */
+  lead_set: string;
+  leads: string[];
+  fs_hz: number;
+  input_len: number;
+  /** Windows covering the whole record. */
+  windows: number;
+  backend: string;
 }
 
 export interface RuleEvidence {
@@ -212,7 +248,15 @@ export class EcgScreen {
   readAnnotations(file: NamedBytes): AnnotationSet;
   /** Signal files a WFDB header names. */
   wfdbCompanions(header: NamedBytes): string[];
+  /** Model + rules screening of one record. */
   screen(record: EcgRecord, patient?: Patient): Findings;
+  /** The same as one CSV row (header: csvHeader). */
+  screenCsv(record: EcgRecord, patient?: Patient): string;
+  readonly csvHeader: string;
+  /** Names of the screening models loaded. */
+  readonly models: string[];
+  /** Adds a screening model file; screen() picks the one using the most leads a record has. */
+  addModel(model: NamedBytes): void;
   /** R-peaks fused across leads, or on one lead. */
   detectRpeaks(record: EcgRecord, options?: { lead?: string }): RpeaksResult;
   /** P, QRS and T boundaries per beat (sample indices). */
@@ -226,4 +270,8 @@ export class EcgScreen {
 }
 
 /** Loads the WebAssembly core (by default web/gen/ecg-core.wasm beside this package). */
-export function loadEcgScreen(options?: { wasmBinary?: Uint8Array | ArrayBuffer }): Promise<EcgScreen>;
+/**
+ * Loads the WebAssembly core and the screening models (by default every shipped
+ * models/*.safetensors; `models: []` screens with the clinical rules only).
+ */
+export function loadEcgScreen(options?: { wasmBinary?: Uint8Array | ArrayBuffer; models?: NamedBytes[] }): Promise<EcgScreen>;

@@ -64,8 +64,10 @@ async function defaultWasmBinary() {
 
 /**
  * Loads the WebAssembly core.
- * @param {{ wasmBinary?: Uint8Array | ArrayBuffer }} [options]  pass the .wasm bytes yourself (e.g.
- *   from a single-file build); by default web/gen/ecg-core.wasm next to this package is loaded.
+ * @param {{ wasmBinary?: Uint8Array | ArrayBuffer, models?: NamedBytes[] }} [options]
+ *   wasmBinary: the .wasm bytes (e.g. from a single-file build); by default web/gen/ecg-core.wasm
+ *   next to this package is loaded. models: the screening model files; by default every shipped
+ *   models/*.safetensors; [] screens with the clinical rules only.
  * @returns {Promise<EcgScreen>}
  * @example
  *   import { loadEcgScreen } from 'ecg-screen';
@@ -78,12 +80,31 @@ export async function loadEcgScreen(options = {}) {
   // Passing wasmBinary also avoids Emscripten 3.1.6 fetch()ing a file path under Node 18+.
   const wasmBinary = options.wasmBinary ?? await defaultWasmBinary();
   const module = await createEcgModule({ wasmBinary });
-  return new EcgScreen(module);
+  const ecg = new EcgScreen(module);
+  for (const model of options.models ?? await defaultModels()) ecg.addModel(model);
+  return ecg;
+}
+
+// The shipped models: every models/*.safetensors of this package, as listed in web/gen/models.json
+// (written by tools/gen-sw-manifest.mjs at build time).
+async function defaultModels() {
+  const list = new URL('../gen/models.json', import.meta.url);
+  const read = async (url) => {
+    if (isNode) return (await import('node:fs/promises')).readFile(url);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  };
+  const names = JSON.parse(new TextDecoder().decode(await read(list)));
+  return Promise.all(names.map(async (name) => ({ name, bytes: await read(new URL(`../../models/${name}`, import.meta.url)) })));
 }
 
 /** A loaded core. Create it with loadEcgScreen(). */
 export class EcgScreen {
-  constructor(module) { this.module = module; }
+  constructor(module) {
+    this.module = module;
+    this.screener = new module.Screener();
+  }
 
   /** Version of the core. */
   get version() { return this.module.version(); }
@@ -148,12 +169,6 @@ export class EcgScreen {
   }
 
   /**
-   * Screens a record.
-   * @param {EcgRecord} record
-   * @param {{ age?: number | null, sex?: 'female' | 'male' | 'unknown' | null }} [patient]
-   * @returns {object} Findings, exactly the JSON the core and the native CLI produce
-   */
-  /**
    * Loads a model file (safetensors, schema ecg-screen-model/1), validated field by field.
    * @param {Uint8Array | ArrayBuffer} bytes
    * @param {{ backend?: 'simd' | 'reference' }} [options]
@@ -164,9 +179,62 @@ export class EcgScreen {
     return new NnModel(new this.module.NnSession(toBytes(bytes, 'model'), backend));
   }
 
+  /** Names of the screening models loaded (see loadEcgScreen's `models`). */
+  get models() {
+    const list = this.screener.modelNames();
+    try {
+      return Array.from({ length: list.size() }, (_, i) => list.get(i));
+    } finally {
+      list.delete();
+    }
+  }
+
+  /**
+   * Adds a screening model (a models/*.safetensors file); screen() picks, per record, the model that
+   * uses the most leads the record has.
+   * @param {NamedBytes} model
+   * @throws {Error} naming the file and the bad field with "got … expected …"
+   */
+  addModel(model) {
+    try {
+      this.screener.addModel(toBytes(model.bytes, model.name));
+    } catch (error) {
+      throw new Error(`${model.name}: ${error.message}`);
+    }
+  }
+
+  /**
+   * Screens a record: the model for its leads (over windows covering the whole record) and the
+   * clinical rules, merged per class; heart rate, rule evidence, signal quality, timings.
+   * @param {EcgRecord} record
+   * @param {{ age?: number | null, sex?: 'female' | 'male' | 'unknown' | null }} [patient]
+   * @returns {object} Findings, exactly the JSON the core and the native CLI produce
+   * @example
+   *   const findings = ecg.screen(record, { age: 56, sex: 'female' });
+   *   findings.classes.filter((c) => c.decision).map((c) => `${c.abbr} (${c.source})`);
+   *   findings.model?.name;      // e.g. 'lrhnet-12'; null when no model fits the leads (rules only)
+   *   findings.inconclusive;     // true when the signal cannot support a result
+   */
   screen(record, patient = {}) {
+    return JSON.parse(this.screener.screen(...this.#screenArgs(record, patient)));
+  }
+
+  /** The CSV header line matching screenCsv() rows. */
+  get csvHeader() { return this.module.csvHeader(); }
+
+  /**
+   * Screens a record and returns one CSV row (columns: csvHeader).
+   * @param {EcgRecord} record
+   * @param {{ age?: number | null, sex?: string | null }} [patient]
+   * @returns {string}
+   */
+  screenCsv(record, patient = {}) {
+    return this.screener.screenCsv(...this.#screenArgs(record, patient));
+  }
+
+  #screenArgs(record, patient) {
     if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
-    return JSON.parse(this.module.screen(JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})));
+    return [JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})];
   }
 
   /**
