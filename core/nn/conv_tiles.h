@@ -15,18 +15,15 @@ inline void conv_tile(const ConvArgs& a, const float* wblock, std::int64_t co0, 
   for (int m = 0; m < MR; ++m)
     for (int j = 0; j < NV; ++j) acc[m][j] = S::zero();
   const float* w = wblock;
-  const std::int64_t phase_stride = static_cast<std::int64_t>(a.stride) * a.row_len;
-  for (int ci = 0; ci < a.cig; ++ci) {
-    const float* row = x0 + ci * phase_stride + l0;
-    for (int k = 0; k < a.k; ++k) {
-      const float* xp = row + a.tap_off[k];
-      V xv[NV];
-      for (int j = 0; j < NV; ++j) xv[j] = S::loadu(xp + j * W);
-      for (int m = 0; m < MR; ++m) {
-        V wv = S::splat(w[m]);
-        for (int j = 0; j < NV; ++j) acc[m][j] = S::fma(wv, xv[j], acc[m][j]);
-      }
-      w += MR;
+  const float* xb = x0 + l0;
+  const int taps = a.cig * a.k;
+  for (int t = 0; t < taps; ++t, w += MR) {
+    const float* xp = xb + a.offs[t];
+    V xv[NV];
+    for (int j = 0; j < NV; ++j) xv[j] = S::loadu(xp + j * W);
+    for (int m = 0; m < MR; ++m) {
+      const V wv = S::splat(w[m]);
+      for (int j = 0; j < NV; ++j) acc[m][j] = S::fma(wv, xv[j], acc[m][j]);
     }
   }
   constexpr int NR = NV * W;

@@ -31,7 +31,7 @@ struct Step {
   std::vector<float> wpack, bias;
   int k = 1, cig = 1, og = 1;
   // planned per reshape
-  std::vector<std::int64_t> tap_off;
+  std::vector<std::ptrdiff_t> offs;
   std::int64_t row_len = 0;
 };
 
@@ -184,11 +184,8 @@ class PlannedExecutor final : public Executor {
     const std::int64_t s = n.stride, lp = x.l + n.pad_left + n.pad_right;
     const std::int64_t max_tap = static_cast<std::int64_t>(st.k - 1) * n.dilation / s;
     st.row_len = static_cast<std::int64_t>(round_up(static_cast<std::size_t>(std::max((lp + s - 1) / s, max_tap + y.l) + kRowMargin), 4));
-    st.tap_off.resize(static_cast<std::size_t>(st.k));
-    for (int t = 0; t < st.k; ++t) {
-      const std::int64_t off = static_cast<std::int64_t>(t) * n.dilation;
-      st.tap_off[static_cast<std::size_t>(t)] = (off % s) * st.row_len + off / s;
-    }
+    st.offs.resize(static_cast<std::size_t>(st.cig) * static_cast<std::size_t>(st.k));
+    kernels::conv_offsets(st.cig, st.k, n.stride, n.dilation, st.row_len, st.offs.data());
     return static_cast<std::size_t>(x.c * s * st.row_len);
   }
 
@@ -229,7 +226,7 @@ class PlannedExecutor final : public Executor {
           a.rows = rows;
           a.row_len = st.row_len;
           a.stride = n.stride;
-          a.tap_off = st.tap_off.data();
+          a.offs = st.offs.data();
           a.k = st.k;
           a.cig = st.cig;
           a.og = st.og;

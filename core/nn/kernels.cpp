@@ -102,6 +102,14 @@ const ConvKernel& best_conv_kernel(int og) {
   return *best;
 }
 
+void conv_offsets(int cig, int k, int stride, int dilation, std::int64_t row_len, std::ptrdiff_t* offs) {
+  for (int ci = 0; ci < cig; ++ci)
+    for (int t = 0; t < k; ++t) {
+      const std::int64_t d = static_cast<std::int64_t>(t) * dilation;
+      offs[ci * k + t] = static_cast<std::ptrdiff_t>(static_cast<std::int64_t>(ci) * stride * row_len + (d % stride) * row_len + d / stride);
+    }
+}
+
 std::size_t packed_conv_size(int groups, int og, int cig, int k, int mr) {
   const std::size_t blocks = static_cast<std::size_t>((og + mr - 1) / mr);
   return static_cast<std::size_t>(groups) * blocks * static_cast<std::size_t>(cig) * static_cast<std::size_t>(k) * static_cast<std::size_t>(mr);

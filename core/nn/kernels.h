@@ -11,12 +11,15 @@ namespace ecg::nn::kernels {
 
 // One grouped convolution, output [groups·og, lout], from a prepared input: every input channel's
 // zero-padded row split into `stride` phases (phase r holds padded[r + stride·j]), each phase a row
-// of `row_len` floats, so tap k of output position l reads row(ci) + tap_off[k] + l contiguously.
+// of `row_len` floats, so tap k of output position l reads a contiguous run at offs[ci·K + k] + l.
 struct ConvArgs {
   const float* rows = nullptr;    // [C_in][stride][row_len]
   std::int64_t row_len = 0;
   int stride = 1;
-  const std::int64_t* tap_off = nullptr;  // [K]
+  // offs[ci·K + k] = ci·stride·row_len + (k·dilation mod stride)·row_len + k·dilation / stride: where
+  // tap k of input channel ci (within a group) starts, so the micro-kernel runs one flat loop over
+  // cig·K taps (1x1 and small grouped convs would otherwise spend their time in loop overhead).
+  const std::ptrdiff_t* offs = nullptr;  // [cig·K] (pointer-sized: 32-bit adds in wasm)
   int k = 1, cig = 1, og = 1, groups = 1;
   const float* wpack = nullptr;   // pack_conv_weights layout for this kernel's mr
   const float* bias = nullptr;    // [C_out] or null
@@ -37,6 +40,8 @@ struct ConvKernel {
 // Variants compiled into this build and usable on this CPU, best last (scalar first).
 const ConvKernel* conv_kernels(std::size_t* count);
 const ConvKernel& best_conv_kernel(int og);
+// Fills offs (cig·k entries) for the layout above.
+void conv_offsets(int cig, int k, int stride, int dilation, std::int64_t row_len, std::ptrdiff_t* offs);
 
 // Packs weights [C_out][cig][K] for tiles of mr output channels: for each group, each block of mr
 // channels (zero-filled past og), [cig][K][mr].

@@ -168,15 +168,15 @@ TEST_CASE("nn: every conv1d kernel variant (scalar and SIMD) matches the referen
             const std::int64_t src = r + c.stride * j - c.pl;
             rows[static_cast<std::size_t>((ci * c.stride + r) * row_len + j)] = src >= 0 && src < c.l ? x[static_cast<std::size_t>(ci * c.l + src)] : 0.0f;
           }
-      std::vector<std::int64_t> taps(static_cast<std::size_t>(c.k));
-      for (int t = 0; t < c.k; ++t) taps[static_cast<std::size_t>(t)] = (t * c.dil % c.stride) * row_len + t * c.dil / c.stride;
+      std::vector<std::ptrdiff_t> offs(static_cast<std::size_t>(cig * c.k));
+      kernels::conv_offsets(cig, c.k, c.stride, c.dil, row_len, offs.data());
       std::vector<float> wpack(kernels::packed_conv_size(c.groups, og, cig, c.k, kern.mr));
       kernels::pack_conv_weights(w.data(), c.groups, og, cig, c.k, kern.mr, wpack.data());
       kernels::ConvArgs a;
       a.rows = rows.data();
       a.row_len = row_len;
       a.stride = c.stride;
-      a.tap_off = taps.data();
+      a.offs = offs.data();
       a.k = c.k;
       a.cig = cig;
       a.og = og;
