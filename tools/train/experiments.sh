@@ -1,8 +1,8 @@
 #!/bin/bash
 # The experiment queue behind docs/results.md: runs sequentially, skips runs that have results.json.
-# Usage (from the repo root): nohup tools/train/experiments.sh /root/train-runs > /root/train-runs/queue.out 2>&1 &
+# Usage (from the repo root): nohup tools/train/experiments.sh ../train-runs > ../train-runs/queue.out 2>&1 &
 # Every run: 8 epochs, 2560-sample (≈10 s at 257 Hz) training crops, 2 threads, test fold f, validation fold f+1.
-RUNS=${1:-/root/train-runs}
+RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
 run() { name=$1; shift; if [ -f $RUNS/$name/results.json ]; then return; fi
   mkdir -p $RUNS/$name; echo "$(date -Is) start $name: $*" >> $RUNS/queue.log

@@ -1,7 +1,7 @@
 """Train one model on one cross-validation fold, fit thresholds on a distinct validation fold, report and export.
 
 Example (from the repo root):
-  /usr/bin/python3 -m tools.train.train --model lrhnet --leads 12 --fold 0 --epochs 20 --out /root/train-runs/lrh12-f0
+  /usr/bin/python3 -m tools.train.train --model lrhnet --leads 12 --fold 0 --epochs 20 --out ../train-runs/lrh12-f0
 
 Fold protocol: test fold = --fold; validation fold = (fold + 1) % 5 (model selection by validation
 macro AUPRC, then per-class thresholds by differential evolution on the validation fold); the
