@@ -142,9 +142,9 @@ std::string csv_field(const std::string& v) {
   return out + "\"";
 }
 
-std::string joined(const std::vector<std::string>& items) {
+std::string joined(const std::vector<std::string>& items, const char* separator = "; ") {
   std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : "; ") + i;
+  for (const auto& i : items) out += (out.empty() ? "" : separator) + i;
   return out;
 }
 }  // namespace
@@ -158,10 +158,8 @@ std::string to_csv_row(const Findings& f) {
   }
   char hr[32] = "";
   if (f.heart_rate_bpm) std::snprintf(hr, sizeof hr, "%.1f", *f.heart_rate_bpm);
-  std::string positives;
-  for (const auto& p : positive) positives += (positives.empty() ? "" : ";") + p;
   return csv_field(f.record) + "," + csv_field(f.model ? f.model->name : "") + "," + csv_field(f.model ? f.model->lead_set : "") + "," +
-         (f.inconclusive ? "yes" : "no") + "," + hr + "," + csv_field(positives) + "," + csv_field(joined(f.quality)) + "," +
+         (f.inconclusive ? "yes" : "no") + "," + hr + "," + csv_field(joined(positive, ";")) + "," + csv_field(joined(f.quality)) + "," +
          csv_field(joined(f.warnings));
 }
 

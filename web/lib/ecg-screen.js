@@ -160,12 +160,7 @@ export class EcgScreen {
    * @returns {string[]}
    */
   wfdbCompanions(header) {
-    const list = this.module.wfdbCompanions(String(header.name), toBytes(header.bytes, header.name));
-    try {
-      return Array.from({ length: list.size() }, (_, i) => list.get(i));
-    } finally {
-      list.delete();
-    }
+    return fromStringVector(this.module.wfdbCompanions(String(header.name), toBytes(header.bytes, header.name)));
   }
 
   /**
@@ -181,12 +176,7 @@ export class EcgScreen {
 
   /** Names of the screening models loaded (see loadEcgScreen's `models`). */
   get models() {
-    const list = this.screener.modelNames();
-    try {
-      return Array.from({ length: list.size() }, (_, i) => list.get(i));
-    } finally {
-      list.delete();
-    }
+    return fromStringVector(this.screener.modelNames());
   }
 
   /**
@@ -350,6 +340,15 @@ export class NnModel {
 
   /** Frees the session's wasm memory. */
   delete() { this.session.delete(); }
+}
+
+// A JS array from an Embind StringVector, which is then freed (it owns wasm memory).
+function fromStringVector(list) {
+  try {
+    return Array.from({ length: list.size() }, (_, i) => list.get(i));
+  } finally {
+    list.delete();
+  }
 }
 
 function toBytes(bytes, name) {
