@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/eval.h"
 #include "cli/files.h"
 #include "ecg/annotations.h"
 #include "ecg/dsp.h"
@@ -29,6 +30,12 @@ constexpr const char* kUsage =
     "                            screen each record (model + rules) and print its findings as JSON, one\n"
     "                            object per line, or as CSV; models: every models/*.safetensors (or the\n"
     "                            folder in $ECG_SCREEN_MODELS) unless --model or --no-model is given\n"
+    "  eval [--leads 12|6|4|3|2] [--model FILE]... [--no-model] [--threads N] [--quiet] <folder>...\n"
+    "                            screen every labelled WFDB record (*.hea with #Dx codes) under the folders,\n"
+    "                            restricted to the lead set, on N threads (default: every core), and print\n"
+    "                            one JSON object: n_records, challenge_metric, macro_f1, per-class counts\n"
+    "                            (tp, fp, fn, tn, f1, sensitivity, specificity), skipped records, errors and\n"
+    "                            records_per_s; progress goes to stderr unless --quiet\n"
     "  dump <record>...          print each record's stored integers as JSON, one object per line:\n"
     "                            {record, format, fs_hz, n_samples, leads, labels, units, gain, baseline,\n"
     "                            digital: [[lead 0 samples], ...]} (WFDB and EDF; used by tools/check_readers.py)\n"
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   const bool known = command == "info" || command == "screen" || command == "dump" || command == "annotations" ||
-                     command == "rpeaks" || command == "delineate" || command == "rules";
+                     command == "rpeaks" || command == "delineate" || command == "rules" || command == "eval";
   if (!known) {
     std::fprintf(stderr, "ecg-screen: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
@@ -111,15 +118,25 @@ int main(int argc, char** argv) {
   std::vector<std::string> records;
   std::string lead, sex, age, backend = "simd";
   std::vector<std::string> model_paths;
-  bool no_model = false, csv = false;
+  std::string lead_set, threads;
+  bool no_model = false, csv = false, quiet = false;
+  const bool screens = command == "screen" || command == "eval";
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (command == "screen" && (a == "--model" || a == "--age" || a == "--backend") && i + 1 < args.size()) {
-      (a == "--model" ? model_paths.emplace_back() : a == "--age" ? age : backend) = args[++i];
+    if (screens && (a == "--model" || a == "--backend") && i + 1 < args.size()) {
+      (a == "--model" ? model_paths.emplace_back() : backend) = args[++i];
       continue;
     }
-    if (command == "screen" && (a == "--no-model" || a == "--csv")) {
-      (a == "--csv" ? csv : no_model) = true;
+    if (command == "screen" && a == "--age" && i + 1 < args.size()) {
+      age = args[++i];
+      continue;
+    }
+    if (command == "eval" && (a == "--leads" || a == "--threads") && i + 1 < args.size()) {
+      (a == "--leads" ? lead_set : threads) = args[++i];
+      continue;
+    }
+    if (screens && (a == "--no-model" || (command == "screen" && a == "--csv") || (command == "eval" && a == "--quiet"))) {
+      (a == "--csv" ? csv : a == "--quiet" ? quiet : no_model) = true;
       continue;
     }
     if ((a == "--fs" || a == "--units") && i + 1 < args.size()) {
@@ -147,8 +164,41 @@ int main(int argc, char** argv) {
     }
   }
   if (records.empty()) {
-    std::fprintf(stderr, "ecg-screen: '%s' needs at least one %s\n%s", command.c_str(), command == "annotations" ? "file" : "record", kUsage);
+    std::fprintf(stderr, "ecg-screen: '%s' needs at least one %s\n%s", command.c_str(),
+                 command == "annotations" ? "file" : command == "eval" ? "folder" : "record", kUsage);
     return 2;
+  }
+  if (command == "eval") {
+    ecg::cli::EvalOptions eval;
+    try {
+      if (!lead_set.empty() && !ecg::lead_set_leads(lead_set)) throw ecg::Error("--leads: got '" + lead_set + "', expected 12, 6, 4, 3 or 2");
+      eval.lead_set = lead_set;
+      if (!threads.empty()) {
+        char* end = nullptr;
+        const long n = std::strtol(threads.c_str(), &end, 10);
+        if (*end != '\0' || n < 1 || n > 256) throw ecg::Error("--threads: got '" + threads + "', expected a whole number from 1 to 256");
+        eval.threads = static_cast<unsigned>(n);
+      }
+      auto b = ecg::nn::backend_from_name(backend);
+      if (!b) throw ecg::Error("--backend: got '" + backend + "', expected simd, reference or xnnpack");
+      eval.backend = *b;
+      if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
+      ecg::screen::Screener check(*b);  // validate every model once, naming the bad file
+      for (const std::string& path : model_paths) {
+        LoadedFile f = load_file(path);
+        try {
+          check.add_model(f.bytes);
+        } catch (const ecg::Error& e) {
+          throw ecg::Error(path + ": " + e.what());
+        }
+        eval.models.push_back(std::move(f.bytes));
+      }
+      eval.progress = !quiet;
+      return ecg::cli::run_eval(records, eval);
+    } catch (const ecg::Error& e) {
+      std::fprintf(stderr, "ecg-screen: eval: %s\n", e.what());
+      return 2;
+    }
   }
   options.keep_digital = command == "dump";
   ecg::screen::Patient patient;

@@ -22,6 +22,43 @@ std::optional<std::size_t> Record::lead_index(std::string_view canonical_name) c
   return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> lead_set_leads(std::string_view lead_set) {
+  if (lead_set == "12") return std::vector<std::string>{"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"};
+  if (lead_set == "6") return std::vector<std::string>{"I", "II", "III", "aVR", "aVL", "aVF"};
+  if (lead_set == "4") return std::vector<std::string>{"I", "II", "III", "V2"};
+  if (lead_set == "3") return std::vector<std::string>{"I", "II", "V2"};
+  if (lead_set == "2") return std::vector<std::string>{"I", "II"};
+  return std::nullopt;
+}
+
+Record select_leads(const Record& record, std::span<const std::string> leads) {
+  std::vector<std::size_t> index;
+  std::string missing;
+  for (const std::string& name : leads) {
+    if (auto i = record.lead_index(name)) index.push_back(*i);
+    else missing += (missing.empty() ? "" : ", ") + name;
+  }
+  if (!missing.empty()) {
+    std::string has;
+    for (const std::string& l : record.leads) has += (has.empty() ? "" : ", ") + l;
+    throw Error(record.name + ": lacks lead(s) " + missing + " (it has " + has + ")");
+  }
+  Record out = record;
+  out.leads.clear();
+  out.lead_info.clear();
+  out.samples_mv.clear();
+  out.digital.clear();
+  out.samples_mv.reserve(index.size() * record.n_samples);
+  for (std::size_t i : index) {
+    out.leads.push_back(record.leads[i]);
+    if (i < record.lead_info.size()) out.lead_info.push_back(record.lead_info[i]);
+    auto lead = record.lead(i);
+    out.samples_mv.insert(out.samples_mv.end(), lead.begin(), lead.end());
+  }
+  if (out.lead_info.size() != out.leads.size()) out.lead_info.clear();
+  return out;
+}
+
 std::string record_info_json(const Record& record) {
   nlohmann::json j;
   j["record"] = record.name;

@@ -12,6 +12,7 @@
 #include "ecg/annotations.h"
 #include "ecg/dsp.h"
 #include "ecg/error.h"
+#include "ecg/evaluate.h"
 #include "ecg/io.h"
 #include "ecg/nn.h"
 #include "ecg/record.h"
@@ -161,12 +162,28 @@ class ScreenerHandle {
   std::string screen_csv(const std::string& info_json, const val& samples, const std::string& patient_json) {
     return guarded([&] { return ecg::screen::to_csv_row(run(info_json, samples, patient_json)); });
   }
+  // evalCase(infoJson, samples, leadSet) -> JSON of one record's evaluation case (ecg/evaluate.h)
+  std::string eval_case(const std::string& info_json, const val& samples, const std::string& lead_set) {
+    return guarded([&] { return ecg::screen::to_json(ecg::screen::eval_case(screener_, to_record(info_json, samples), lead_set)); });
+  }
 
  private:
   ecg::screen::Findings run(const std::string& info_json, const val& samples, const std::string& patient_json) {
     return screener_.screen(to_record(info_json, samples), ecg::screen::patient_from_json(patient_json));
   }
   ecg::screen::Screener screener_;
+};
+
+// Evaluation: addCase(caseJson) for each record in order, then toJson() (ecg/evaluate.h).
+class EvaluationHandle {
+ public:
+  void add_case(const std::string& case_json) {
+    guarded([&] { evaluation_.add(ecg::screen::eval_case_from_json(case_json)); });
+  }
+  std::string to_json() const { return evaluation_.to_json(); }
+
+ private:
+  ecg::screen::Evaluation evaluation_;
 };
 
 // An nn model with one inference session. Inputs and outputs are exchanged through views into wasm
@@ -235,7 +252,12 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .function("addModel", &ScreenerHandle::add_model)
       .function("modelNames", &ScreenerHandle::model_names)
       .function("screen", &ScreenerHandle::screen)
-      .function("screenCsv", &ScreenerHandle::screen_csv);
+      .function("screenCsv", &ScreenerHandle::screen_csv)
+      .function("evalCase", &ScreenerHandle::eval_case);
+  emscripten::class_<EvaluationHandle>("Evaluation")
+      .constructor<>()
+      .function("addCase", &EvaluationHandle::add_case)
+      .function("toJson", &EvaluationHandle::to_json);
   emscripten::function("csvHeader", &ecg::screen::csv_header);
   emscripten::function("detectRpeaks", &detect_rpeaks);
   emscripten::function("delineate", &delineate);

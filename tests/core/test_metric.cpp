@@ -123,3 +123,81 @@ TEST_CASE("a wrong number of class flags is an error that says what was expected
   ecg::metric::Accumulator acc;
   CHECK_THROWS_WITH(acc.add(std::vector<bool>(24), std::vector<bool>(26)), Contains("got 24 label") && Contains("expected 26"));
 }
+
+// ---- evaluation of screening against labels (ecg/evaluate.h) -----------------------------------
+
+#include "ecg/evaluate.h"
+#include "ecg/io.h"
+
+namespace {
+ecg::Record read_cinc(const std::string& name) {
+  ecg::test::FixtureFiles files;
+  files.add("train/cinc/" + name + ".hea").add("train/cinc/" + name + ".mat");
+  auto buffers = files.buffers();
+  return ecg::io::read_record(buffers);
+}
+}  // namespace
+
+TEST_CASE("select_leads keeps the named leads in order and names the ones a record lacks", "[metric][record]") {
+  const ecg::Record r = read_cinc("A0003");
+  auto four = ecg::lead_set_leads("4");
+  REQUIRE(four);
+  const ecg::Record s = ecg::select_leads(r, *four);
+  CHECK(s.leads == *four);
+  CHECK(s.n_samples == r.n_samples);
+  REQUIRE(s.samples_mv.size() == 4 * r.n_samples);
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto a = s.lead(i), b = r.lead(*r.lead_index((*four)[i]));
+    CHECK(std::equal(a.begin(), a.end(), b.begin()));
+  }
+  CHECK(ecg::lead_set_leads("12")->size() == 12);
+  CHECK_FALSE(ecg::lead_set_leads("5"));
+  const ecg::Record two = ecg::select_leads(r, *ecg::lead_set_leads("2"));
+  CHECK_THROWS_WITH(ecg::select_leads(two, *four), Contains("lacks lead(s) III, V2") && Contains("it has I, II"));
+}
+
+TEST_CASE("eval_case screens a labelled record on the lead set and skips what cannot be scored", "[metric][screen]") {
+  ecg::screen::Screener screener;  // rules only
+  const ecg::Record af = read_cinc("A0003");
+  REQUIRE(af.labels == std::vector<std::string>{"164889003"});
+  auto c = ecg::screen::eval_case(screener, af, "2");
+  CHECK(c.record == "A0003");
+  CHECK(c.skipped.empty());
+  CHECK(c.label_codes == af.labels);
+  CHECK(c.model.empty());
+  // rules only, leads I and II: the heart-rate rules can decide; axis rules need aVF or II with I
+  for (const std::string& code : c.output_codes) CHECK(ecg::metric::class_of(code).has_value());
+
+  ecg::Record unlabelled = af;
+  unlabelled.labels.clear();
+  CHECK(ecg::screen::eval_case(screener, unlabelled, "12").skipped == "no labels");
+  const ecg::Record two = ecg::select_leads(af, *ecg::lead_set_leads("2"));
+  CHECK(ecg::screen::eval_case(screener, two, "3").skipped == "lacks lead(s) V2 of the 3-lead set");
+  CHECK_THROWS_WITH(ecg::screen::eval_case(screener, af, "5"), Contains("got '5', expected 12, 6, 4, 3 or 2"));
+
+  const auto round = ecg::screen::eval_case_from_json(ecg::screen::to_json(c));
+  CHECK(round.record == c.record);
+  CHECK(round.label_codes == c.label_codes);
+  CHECK(round.output_codes == c.output_codes);
+  CHECK_THROWS_WITH(ecg::screen::eval_case_from_json("{\"record\": 1}"), Contains("evaluation case"));
+}
+
+TEST_CASE("an Evaluation scores counted cases and tallies skipped ones by reason", "[metric][screen]") {
+  ecg::screen::Evaluation e;
+  e.add({"a", {"164889003"}, {"164889003"}, "m", false, ""});           // AF found
+  e.add({"b", {"426783006"}, {"426783006", "164889003"}, "m", true, ""});  // NSR found, AF false positive
+  e.add({"c", {}, {}, "", false, "no labels"});
+  e.add({"d", {"426783006"}, {}, "", false, "lacks lead(s) V2 of the 3-lead set"});
+  const auto s = e.summary();
+  CHECK(s.n_records == 2);
+  const auto& af = s.classes[*ecg::metric::class_of("164889003")];
+  CHECK(af.tp == 1);
+  CHECK(af.fp == 1);
+  auto j = nlohmann::json::parse(e.to_json());
+  CHECK(j["n_skipped"] == 2);
+  CHECK(j["skipped"]["no labels"] == 1);
+  CHECK(j["skipped"]["lacks leads of the lead set"] == 1);
+  CHECK(j["n_inconclusive"] == 1);
+  CHECK(j["models"]["m"] == 2);
+  CHECK(j["challenge_metric"].get<double>() == Approx(s.challenge_metric));
+}

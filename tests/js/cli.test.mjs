@@ -23,6 +23,14 @@ test('folders expand to their records, screened on two worker threads, printed i
   assert.deepEqual(records, ['00003_hr', '00001_hr']);
 });
 
+test('a folder also stands for its CSV and EDF files', () => {
+  const run = cli('info', '--units', 'uV', 'tests/fixtures/edf', 'tests/fixtures/csv');
+  const formats = run.stdout.trim().split('\n').map((l) => JSON.parse(l).format);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(formats.filter((f) => f.startsWith('edf')).length, 1);
+  assert.equal(formats.filter((f) => f === 'csv').length, 3);
+});
+
 test('a record that cannot be read is named on stderr and makes the exit status 1; others still print', () => {
   const run = cli('info', '--jobs', '2', 'tests/fixtures/wfdb/00003_hr', 'tests/fixtures/wfdb/missing');
   assert.equal(run.status, 1);
@@ -36,4 +44,74 @@ test('bad usage exits with 2 and prints the usage', () => {
     assert.equal(run.status, 2, args.join(' '));
     assert.match(run.stderr, /usage: ecg-screen/);
   }
+});
+
+// ---- eval: screening scored against labels with the CinC 2021 challenge metric ------------------
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const native = (...args) => spawnSync('build/native/ecg-screen', args, { encoding: 'utf8' });
+const EVAL_DIR = 'tests/fixtures/train/cinc';  // A0002 (NSR), A0003 (AF), E00015 (LQRSV, PAC), HR00001 (LQRSV, NSR)
+
+test('eval counts every label and every positive decision that screen makes, per class', () => {
+  const run = cli('eval', '--quiet', EVAL_DIR);
+  assert.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.n_records, 4);
+  assert.equal(result.n_files, 4);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.models, { 'lrhnet-12': 4 });
+  const byAbbr = Object.fromEntries(result.classes.map((c) => [c.abbr, c]));
+  const labelled = { AF: 1, NSR: 2, LQRSV: 2, 'PAC|SVPB': 1 };
+  for (const c of result.classes) assert.equal(c.tp + c.fn, labelled[c.abbr] ?? 0, c.abbr);
+  for (const c of result.classes) assert.equal(c.tp + c.fp + c.fn + c.tn, 4, c.abbr);
+  // the same records through 'screen': every positive decision is an output of eval
+  const screened = cli('screen', EVAL_DIR).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const positives = {};
+  for (const f of screened) for (const c of f.classes) if (c.decision) positives[c.snomed] = (positives[c.snomed] ?? 0) + 1;
+  for (const c of result.classes) {
+    const expected = c.codes.reduce((n, code) => n + (positives[code] ?? 0), 0);
+    assert.equal(c.tp + c.fp, expected, c.abbr);
+  }
+  assert.ok(result.challenge_metric > -2 && result.challenge_metric <= 1);
+});
+
+test('eval in Node (worker threads) and natively (std::thread) give the same scores on a lead set', () => {
+  const node = JSON.parse(cli('eval', '--quiet', '--leads', '2', '--jobs', '2', EVAL_DIR).stdout);
+  const nat = native('eval', '--quiet', '--leads', '2', '--threads', '2', EVAL_DIR);
+  assert.equal(nat.status, 0, nat.stderr);
+  const n = JSON.parse(nat.stdout);
+  assert.equal(node.lead_set, '2');
+  assert.equal(n.lead_set, '2');
+  assert.deepEqual(node.models, n.models);
+  assert.ok(Math.abs(node.challenge_metric - n.challenge_metric) < 1e-9, `${node.challenge_metric} vs ${n.challenge_metric}`);
+  assert.deepEqual(node.classes.map((c) => [c.tp, c.fp, c.fn, c.tn]), n.classes.map((c) => [c.tp, c.fp, c.fn, c.tn]));
+});
+
+test('eval skips unlabelled records and those lacking a lead of the set, and names unreadable ones', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-eval-'));
+  try {
+    cpSync(EVAL_DIR, join(dir, 'cinc'), { recursive: true });
+    cpSync('tests/fixtures/mitbih', join(dir, 'mitbih'), { recursive: true });  // no #Dx labels
+    writeFileSync(join(dir, 'broken.hea'), 'broken 12 500\n');                  // no sample count, no signals
+    for (const run of [cli('eval', '--quiet', '--leads', '3', dir), native('eval', '--quiet', '--leads', '3', dir)]) {
+      assert.equal(run.status, 1);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.n_records, 4);
+      assert.equal(result.skipped['no labels'], 1);
+      assert.equal(result.errors.length, 1);
+      assert.match(result.errors[0].file, /broken\.hea$/);
+      assert.match(run.stderr, /broken\.hea/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('eval rejects an unknown lead set in Node and natively', () => {
+  const bad = cli('eval', '--leads', '5', EVAL_DIR);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--leads: got '5', expected 12, 6, 4, 3 or 2/);
+  assert.equal(native('eval', '--leads', '5', EVAL_DIR).status, 2);
 });

@@ -3,7 +3,7 @@
 // WebAssembly core, with several records screened in parallel on worker threads.
 import { availableParallelism } from 'node:os';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 import { loadEcgScreen } from './ecg-screen.js';
@@ -14,10 +14,15 @@ const USAGE = `usage: ecg-screen <command> [options] <record|folder>...
 commands:
   info <record>...     print a JSON summary of each record (one JSON object per line)
   screen <record>...   screen each record and print its findings as JSON (one object per line)
+  eval <folder>...     screen every labelled WFDB record (*.hea with #Dx codes) under the folders and
+                       print one JSON object: n_records, challenge_metric (CinC 2021), macro_f1,
+                       per-class counts (tp, fp, fn, tn, f1, sensitivity, specificity), skipped
+                       records, errors and records_per_s
   --version            print the version
 
-A <record> is a WFDB header (path/to/00003_hr.hea) or its path without extension; the signal files
-it names are read from the same folder. A folder stands for every .hea file inside it (recursively).
+A <record> is a WFDB header (path/to/00003_hr.hea) or its path without extension (the signal files
+it names are read from the same folder), a .csv or an .edf file. A folder stands for every .hea,
+.csv and .edf file inside it (recursively); for 'eval', every .hea file (only WFDB carries labels).
 
 options:
   --jobs N       worker threads (default: the number of cores)
@@ -25,15 +30,22 @@ options:
   --no-model     screen with the clinical rules only
   --csv          'screen' prints CSV (a header line, then one row per record) instead of JSON
   --age YEARS, --sex female|male   patient details for 'screen' (override the record's own)
-  --progress     report progress on stderr (default when stderr is a terminal and there are many records)
+  --fs HZ        sampling rate of a CSV file without a time column
+  --units mV|uV  units of a CSV file whose header does not state them
+  --derive-limb-leads   add III, aVR, aVL, aVF computed from I and II when missing
+  --leads 12|6|4|3|2   'eval' restricts every record to this lead set (default: all its leads)
+  --progress     report progress on stderr (default for 'eval', and when stderr is a terminal and
+                 there are many records)
+  --quiet        no progress report
 
 Exit status: 0 success, 1 some record could not be read or screened (named on stderr), 2 bad usage.
 `;
 
 /** One record's work: returns the line to print or throws an Error naming the record. */
 async function processRecord(ecg, options, path) {
-  const record = await readRecordFromPath(ecg, path);
+  const record = await readRecordFromPath(ecg, path, options.read);
   if (options.command === 'info') return JSON.stringify(record.info);
+  if (options.command === 'eval') return JSON.stringify(ecg.evalCase(record, { leadSet: options.leadSet ?? '' }));
   return options.csv ? ecg.screenCsv(record, options.patient) : JSON.stringify(ecg.screen(record, options.patient));
 }
 
@@ -52,13 +64,13 @@ async function loadCore(options) {
   return loadEcgScreen({ models });
 }
 
-async function expand(paths) {
+async function expand(paths, extensions) {
   const records = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => null);
     if (info?.isDirectory()) {
       const entries = await readdir(path, { recursive: true });
-      records.push(...entries.filter((e) => e.endsWith('.hea')).sort().map((e) => join(path, e)));
+      records.push(...entries.filter((e) => extensions.includes(extname(e).toLowerCase())).sort().map((e) => join(path, e)));
     } else {
       records.push(path);
     }
@@ -67,7 +79,7 @@ async function expand(paths) {
 }
 
 function parseArgs(argv) {
-  const options = { command: argv[0], paths: [], jobs: availableParallelism(), patient: {}, progress: null, models: [], noModel: false, csv: false };
+  const options = { command: argv[0], paths: [], jobs: availableParallelism(), patient: {}, progress: null, models: [], noModel: false, csv: false, read: {} };
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -78,6 +90,14 @@ function parseArgs(argv) {
     else if (arg === '--age') options.patient.age = Number(value());
     else if (arg === '--sex') options.patient.sex = value();
     else if (arg === '--progress') options.progress = true;
+    else if (arg === '--quiet') options.progress = false;
+    else if (arg === '--fs') options.read.fsHz = Number(value());
+    else if (arg === '--units') options.read.units = value();
+    else if (arg === '--derive-limb-leads') options.read.deriveLimbLeads = true;
+    else if (arg === '--leads' && argv[0] === 'eval') {
+      options.leadSet = value();
+      if (!['12', '6', '4', '3', '2'].includes(options.leadSet)) throw new UsageError(`--leads: got '${options.leadSet}', expected 12, 6, 4, 3 or 2`);
+    }
     else if (arg === '--model') options.models.push(value());
     else if (arg === '--no-model') options.noModel = true;
     else if (arg === '--csv') options.csv = true;
@@ -102,16 +122,17 @@ async function main(argv) {
   let options;
   try {
     options = parseArgs(argv);
-    if (!['info', 'screen'].includes(options.command)) throw new UsageError(`unknown command '${options.command}'`);
-    if (options.paths.length === 0) throw new UsageError(`'${options.command}' needs at least one record`);
+    if (!['info', 'screen', 'eval'].includes(options.command)) throw new UsageError(`unknown command '${options.command}'`);
+    if (options.paths.length === 0) throw new UsageError(`'${options.command}' needs at least one ${options.command === 'eval' ? 'folder' : 'record'}`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`ecg-screen: ${error.message}\n${USAGE}`);
     return 2;
   }
-  const records = await expand(options.paths);
+  const evaluating = options.command === 'eval';
+  const records = await expand(options.paths, evaluating ? ['.hea'] : ['.hea', '.csv', '.edf']);
   if (records.length === 0) {
-    process.stderr.write(`ecg-screen: no WFDB header (.hea) found in ${options.paths.join(', ')}\n`);
+    process.stderr.write(`ecg-screen: no ${evaluating ? 'WFDB header (.hea)' : 'record (.hea, .csv, .edf)'} found in ${options.paths.join(', ')}\n`);
     return 1;
   }
   let ecg;
@@ -122,21 +143,25 @@ async function main(argv) {
     return error instanceof UsageError ? 2 : 1;
   }
   if (options.command === 'screen' && options.csv) process.stdout.write(`${ecg.csvHeader}\n`);
-  const showProgress = options.progress ?? (process.stderr.isTTY && records.length >= 20);
+  const started = performance.now();
+  const evaluation = evaluating ? ecg.evaluation() : null;
+  const errors = [];
+  const showProgress = options.progress ?? (evaluating || (process.stderr.isTTY && records.length >= 20));
+  const progress = evaluating ? progressLines(records.length, started) : (done) => process.stderr.write(`\r${options.command}: ${done}/${records.length} records`);
   const results = new Array(records.length);
   let done = 0;
-  let next = 0;  // results print in input order as soon as every earlier record is done
-  let failed = 0;
+  let next = 0;  // results print (or join the evaluation) in input order once every earlier record is done
   const report = (index, result) => {
     results[index] = result;
     done++;
     while (next < records.length && results[next] !== undefined) {
       const r = results[next];
-      if (r.ok) process.stdout.write(`${r.line}\n`);
-      else { failed++; process.stderr.write(`ecg-screen: ${records[next]}: ${r.error}\n`); }
+      if (r.ok && evaluation) evaluation.add(JSON.parse(r.line));
+      else if (r.ok) process.stdout.write(`${r.line}\n`);
+      else { errors.push({ file: records[next], error: r.error }); process.stderr.write(`ecg-screen: ${records[next]}: ${r.error}\n`); }
       results[next++] = null;
     }
-    if (showProgress) process.stderr.write(`\r${options.command}: ${done}/${records.length} records`);
+    if (showProgress) progress(done);
   };
   const jobs = Math.min(options.jobs, records.length);
   if (jobs === 1) {
@@ -150,8 +175,27 @@ async function main(argv) {
   } else {
     await runOnWorkers(jobs, records, options, report);
   }
-  if (showProgress) process.stderr.write('\n');
-  return failed ? 1 : 0;
+  if (showProgress && !evaluating) process.stderr.write('\n');
+  if (evaluation) {
+    const elapsed = (performance.now() - started) / 1000;
+    const result = { ...evaluation.result(), lead_set: options.leadSet ?? null, n_files: records.length, errors,
+                     threads: jobs, elapsed_s: elapsed, records_per_s: records.length / elapsed };
+    evaluation.delete();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
+  return errors.length ? 1 : 0;
+}
+
+// 'eval' progress: a line on stderr about every 2 s with the rate and the time left.
+function progressLines(total, started) {
+  let last = started;
+  return (done) => {
+    const now = performance.now();
+    if (now - last < 2000 || done === total) return;
+    last = now;
+    const rate = done / ((now - started) / 1000);
+    process.stderr.write(`eval: ${done}/${total} records, ${rate.toFixed(1)} records/s, about ${Math.round((total - done) / rate)} s left\n`);
+  };
 }
 
 // Each worker thread loads its own core and takes the next record when it is free.

@@ -237,7 +237,6 @@ export class EcgScreen {
   /** Loads a model file; throws an Error naming the bad field ("got … expected …"). */
   loadModel(bytes: Uint8Array | ArrayBuffer, options?: { backend?: 'simd' | 'reference' }): NnModel;
   readonly version: string;
-  /** Reads one record; throws an Error naming the file, field, expected and found values. */
   /**
    * Reads one record (WFDB .hea + .dat/.mat, .csv, .edf); throws an Error naming the file, field,
    * expected and found values.
@@ -267,9 +266,67 @@ export class EcgScreen {
   resample(samples: Float32Array, fsIn: number, fsOut: number, options?: { quality?: 'scipy' | 'high' }): Float32Array;
   /** Zero-phase FIR band-pass (default 0.5-45 Hz). */
   bandpass(samples: Float32Array, fsHz: number, options?: { loHz?: number; hiHz?: number }): Float32Array;
+  /** One record's evaluation case: screened on the lead set (default: every lead), or skipped. */
+  evalCase(record: EcgRecord, options?: { leadSet?: '12' | '6' | '4' | '3' | '2' }): EvalCase;
+  /** A new accumulator scoring cases with the CinC 2021 challenge metric (call delete() when done). */
+  evaluation(): Evaluation;
 }
 
-/** Loads the WebAssembly core (by default web/gen/ecg-core.wasm beside this package). */
+/** One record's part of an evaluation (what evalCase returns and Evaluation.add takes). */
+export interface EvalCase {
+  record: string;
+  /** The record's labels as the file states them. */
+  labels: string[];
+  /** SNOMED codes screening decided positive. */
+  outputs: string[];
+  /** Model that ran; '' for rules only. */
+  model: string;
+  inconclusive: boolean;
+  /** Why the record was left out ('no labels', 'lacks lead(s) V2 of the 3-lead set'); '' when it counts. */
+  skipped: string;
+}
+
+/** Per scored class: counts over the records and the measures from them (null when undefined). */
+export interface ClassCounts {
+  /** weights.csv abbreviation, e.g. 'AF', 'CRBBB|RBBB'. */
+  abbr: string;
+  codes: string[];
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  f1: number | null;
+  sensitivity: number | null;
+  specificity: number | null;
+}
+
+export interface EvaluationResult {
+  n_records: number;
+  /** Labelled records none of whose labels is a scored class (kept, as the official metric does). */
+  n_without_scored_label: number;
+  /** The official CinC 2021 challenge metric: (observed - inactive) / (correct - inactive). */
+  challenge_metric: number;
+  /** Mean F1 over the classes that occur in labels or outputs. */
+  macro_f1: number | null;
+  observed: number;
+  correct: number;
+  inactive: number;
+  /** The 26 scored classes in weights.csv order. */
+  classes: ClassCounts[];
+  n_skipped: number;
+  /** Skipped records by reason. */
+  skipped: Record<string, number>;
+  n_inconclusive: number;
+  /** Records each model screened ('(rules only)' when none ran). */
+  models: Record<string, number>;
+}
+
+export class Evaluation {
+  add(evalCase: EvalCase): void;
+  result(): EvaluationResult;
+  delete(): void;
+}
+
 /**
  * Loads the WebAssembly core and the screening models (by default every shipped
  * models/*.safetensors; `models: []` screens with the clinical rules only).

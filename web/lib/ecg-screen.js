@@ -222,6 +222,31 @@ export class EcgScreen {
     return this.screener.screenCsv(...this.#screenArgs(record, patient));
   }
 
+  /**
+   * One record's part of an evaluation against its labels: screened on a lead set, or skipped (no
+   * labels, or a lead of the set missing). Feed the cases, in order, to an Evaluation.
+   * @param {EcgRecord} record
+   * @param {{ leadSet?: '12' | '6' | '4' | '3' | '2' }} [options]  default: every lead of the record
+   * @returns {EvalCase} {record, labels, outputs (positive SNOMED codes), model, inconclusive, skipped}
+   */
+  evalCase(record, options = {}) {
+    requireRecord(record, 'evalCase');
+    return JSON.parse(this.screener.evalCase(JSON.stringify(record.info), record.samples, String(options.leadSet ?? '')));
+  }
+
+  /**
+   * Scores screening decisions against labels with the official CinC 2021 challenge metric.
+   * @returns {Evaluation}
+   * @example
+   *   const evaluation = ecg.evaluation();
+   *   for (const record of records) evaluation.add(ecg.evalCase(record, { leadSet: '2' }));
+   *   const { challenge_metric, macro_f1, classes } = evaluation.result();
+   *   evaluation.delete();
+   */
+  evaluation() {
+    return new Evaluation(new this.module.Evaluation());
+  }
+
   #screenArgs(record, patient) {
     if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
     return [JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})];
@@ -282,6 +307,20 @@ export class EcgScreen {
   bandpass(samples, fsHz, options = {}) {
     return this.module.bandpass(samples, fsHz, options.loHz ?? 0.5, options.hiHz ?? 45);
   }
+}
+
+/**
+ * Accumulates evaluation cases (EcgScreen.evalCase) and scores them: n_records, challenge_metric,
+ * macro_f1, per-class tp/fp/fn/tn with F1, sensitivity and specificity, skipped records by reason.
+ * Owns wasm memory: call delete() when done.
+ */
+export class Evaluation {
+  constructor(handle) { this.handle = handle; }
+  /** @param {EvalCase} evalCase */
+  add(evalCase) { this.handle.addCase(JSON.stringify(evalCase)); }
+  /** @returns {EvaluationResult} */
+  result() { return JSON.parse(this.handle.toJson()); }
+  delete() { this.handle.delete(); }
 }
 
 function requireRecord(record, what) {

@@ -56,6 +56,14 @@ struct Record {
   std::optional<std::size_t> lead_index(std::string_view canonical_name) const;
 };
 
+// The leads of a standard lead set of the CinC 2021 challenge: "12" (all), "6" (I, II, III, aVR, aVL,
+// aVF), "4" (I, II, III, V2), "3" (I, II, V2), "2" (I, II); nullopt for another name.
+std::optional<std::vector<std::string>> lead_set_leads(std::string_view lead_set);
+
+// A copy of `record` with only the given leads, in the given order. Throws ecg::Error naming the
+// leads the record lacks.
+Record select_leads(const Record& record, std::span<const std::string> leads);
+
 // Summary of a record as JSON (record, fs_hz, leads, n_samples, duration_s, age, sex, labels,
 // warnings): what `ecg-screen info` prints and what the JS API returns as record metadata.
 std::string record_info_json(const Record& record);
