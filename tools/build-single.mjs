@@ -54,7 +54,7 @@ if (glueStart < 0) throw new Error('build-single: web/gen/ecg-core.mjs does not 
 const workerSource = bundle('web/worker.js', {
   'web/engine-options.js': `${decodeFn}const engineOptions = {
   wasmBinary: __ecgDecode(${JSON.stringify(base64(read('web/gen/ecg-core.wasm')))}),
-  models: ${JSON.stringify(models.map((name) => ({ name, b64: base64(read(`models/${name}`)) })))}.map((m) => ({ name: m.name, bytes: __ecgDecode(m.b64) })),
+  models: ${JSON.stringify(models.map(({ file }) => ({ name: file, b64: base64(read(`models/${file}`)) })))}.map((m) => ({ name: m.name, bytes: __ecgDecode(m.b64) })),
 };\n`,
   'web/gen/ecg-core.mjs': glue.slice(glueStart),
 }).replaceAll('import.meta.url', 'self.location.href');

@@ -200,8 +200,10 @@ document.addEventListener('drop', async (event) => {
 });
 
 // Offline use: the service worker caches every asset on the first visit (not available from file://).
+// It registers once the engine has loaded, so that its downloads do not delay the first result.
 if (canUseServiceWorker) {
-  navigator.serviceWorker.register(new URL('../sw.js', import.meta.url)).catch((error) => {
+  const register = () => navigator.serviceWorker.register(new URL('../sw.js', import.meta.url)).catch((error) => {
     console.warn(`offline cache unavailable: ${error.message}`);
   });
+  engine.ready.then(register, register);
 }

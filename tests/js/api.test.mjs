@@ -82,3 +82,19 @@ test('screening uses the shipped model for 12 leads and the rules alone when ask
   assert.match(ecg.screenCsv(record, {}), /^00003_hr,lrhnet-12,12,no,64\.1,/);
   assert.throws(() => rulesOnly.addModel({ name: 'broken.safetensors', bytes: new Uint8Array([1, 2, 3]) }), /^Error: broken\.safetensors: /);
 });
+
+test('deferModels: the model with the most leads loads first, the others before a record that needs them', async () => {
+  const deferred = await loadEcgScreen({ deferModels: true });
+  const shipped = JSON.parse(readFileSync(new URL('../../web/gen/models.json', import.meta.url), 'utf8'));
+  assert.ok(shipped.every((m, i) => i === 0 || m.leads.length <= shipped[i - 1].leads.length), 'models.json lists the most leads first');
+  assert.deepEqual(deferred.models, [shipped[0].file.replace('.safetensors', '')]);
+  const twelve = await readRecordFromPath(ecg, sample);
+  await deferred.modelsFor(twelve);  // has every lead of the first model: no wait needed
+  assert.equal(deferred.screen(twelve).model.name, ecg.screen(twelve).model.name);
+  const two = await readRecordFromPath(ecg, `${fixtures}mitbih/100_10s`);  // leads II and V5
+  await deferred.modelsFor(two);
+  assert.deepEqual([...deferred.models].sort(), [...ecg.models].sort());
+  const a = deferred.screen(two), b = ecg.screen(two);
+  assert.equal(a.model?.name ?? null, b.model?.name ?? null);
+  assert.deepEqual(a.classes.map((c) => c.decision), b.classes.map((c) => c.decision));
+});

@@ -237,6 +237,10 @@ export class EcgScreen {
   /** Loads a model file; throws an Error naming the bad field ("got … expected …"). */
   loadModel(bytes: Uint8Array | ArrayBuffer, options?: { backend?: 'simd' | 'reference' }): NnModel;
   readonly version: string;
+  /** With deferModels: waits until the models that may screen this record are loaded (at once when it has every lead of the first). */
+  modelsFor(record: EcgRecord): Promise<void>;
+  /** With deferModels: loads the other shipped models now (once). */
+  loadDeferredModels(): Promise<void>;
   /**
    * Reads one record (WFDB .hea + .dat/.mat, .csv, .edf); throws an Error naming the file, field,
    * expected and found values.
@@ -331,4 +335,9 @@ export class Evaluation {
  * Loads the WebAssembly core and the screening models (by default every shipped
  * models/*.safetensors; `models: []` screens with the clinical rules only).
  */
-export function loadEcgScreen(options?: { wasmBinary?: Uint8Array | ArrayBuffer; models?: NamedBytes[] }): Promise<EcgScreen>;
+export function loadEcgScreen(options?: {
+  wasmBinary?: Uint8Array | ArrayBuffer;
+  models?: NamedBytes[];
+  /** Shipped models only: resolve when the model with the most leads is loaded; the others load on loadDeferredModels() or when modelsFor() needs them. */
+  deferModels?: boolean;
+}): Promise<EcgScreen>;

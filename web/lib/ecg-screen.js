@@ -64,10 +64,14 @@ async function defaultWasmBinary() {
 
 /**
  * Loads the WebAssembly core.
- * @param {{ wasmBinary?: Uint8Array | ArrayBuffer, models?: NamedBytes[] }} [options]
+ * @param {{ wasmBinary?: Uint8Array | ArrayBuffer, models?: NamedBytes[], deferModels?: boolean }} [options]
  *   wasmBinary: the .wasm bytes (e.g. from a single-file build); by default web/gen/ecg-core.wasm
  *   next to this package is loaded. models: the screening model files; by default every shipped
- *   models/*.safetensors; [] screens with the clinical rules only.
+ *   models/*.safetensors; [] screens with the clinical rules only. deferModels (shipped models
+ *   only): resolve once the shipped model with the most leads is loaded; the others load when
+ *   `ecg.loadDeferredModels()` is called (e.g. once the page is idle) or when `await
+ *   ecg.modelsFor(record)`, called before screen(), finds that the record lacks a lead of the first
+ *   model (a page's first result comes sooner; the results are the same).
  * @returns {Promise<EcgScreen>}
  * @example
  *   import { loadEcgScreen } from 'ecg-screen';
@@ -78,36 +82,71 @@ async function defaultWasmBinary() {
  */
 export async function loadEcgScreen(options = {}) {
   // Passing wasmBinary also avoids Emscripten 3.1.6 fetch()ing a file path under Node 18+.
-  const wasmBinary = options.wasmBinary ?? await defaultWasmBinary();
-  const module = await createEcgModule({ wasmBinary });
+  const wasmBinaryPromise = options.wasmBinary ?? defaultWasmBinary();
+  const shipped = options.models ? null : await shippedModels();
+  const first = shipped?.[0] ? readModelFile(shipped[0].file) : null;  // fetched while the wasm compiles
+  const module = await createEcgModule({ wasmBinary: await wasmBinaryPromise });
   const ecg = new EcgScreen(module);
-  for (const model of options.models ?? await defaultModels()) ecg.addModel(model);
+  if (options.models) {
+    for (const model of options.models) ecg.addModel(model);
+    return ecg;
+  }
+  if (first) ecg.addModel({ name: shipped[0].file, bytes: await first });
+  const rest = shipped.slice(1);
+  const loadRest = async () => {
+    for (const model of await Promise.all(rest.map(async ({ file }) => ({ name: file, bytes: await readModelFile(file) })))) ecg.addModel(model);
+  };
+  if (options.deferModels && rest.length) {
+    let loading = null;
+    const retryable = () => loadRest().catch((error) => { loading = null; throw error; });  // e.g. offline for a moment
+    ecg.deferred = { leads: shipped[0].leads, load: () => (loading ??= retryable()) };
+  } else {
+    await loadRest();
+  }
   return ecg;
 }
 
-// The shipped models: every models/*.safetensors of this package, as listed in web/gen/models.json
-// (written by tools/gen-sw-manifest.mjs at build time).
-async function defaultModels() {
-  const list = new URL('../gen/models.json', import.meta.url);
-  const read = async (url) => {
-    if (isNode) return (await import('node:fs/promises')).readFile(url);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
-  };
-  const names = JSON.parse(new TextDecoder().decode(await read(list)));
-  return Promise.all(names.map(async (name) => ({ name, bytes: await read(new URL(`../../models/${name}`, import.meta.url)) })));
+// The shipped models as web/gen/models.json lists them (written by tools/gen-sw-manifest.mjs at build
+// time): [{file, leads}], the model with the most leads first.
+async function shippedModels() {
+  return JSON.parse(new TextDecoder().decode(await readPackageFile(new URL('../gen/models.json', import.meta.url))));
+}
+
+const readModelFile = (file) => readPackageFile(new URL(`../../models/${file}`, import.meta.url));
+
+async function readPackageFile(url) {
+  if (isNode) return (await import('node:fs/promises')).readFile(url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** A loaded core. Create it with loadEcgScreen(). */
 export class EcgScreen {
   constructor(module) {
+    /** Set by loadEcgScreen({deferModels}): the first model's leads and load() for the others. */
+    this.deferred = null;
     this.module = module;
     this.screener = new module.Screener();
   }
 
   /** Version of the core. */
   get version() { return this.module.version(); }
+
+  /**
+   * With loadEcgScreen({deferModels: true}): waits until the models that may screen `record` are
+   * loaded (at once when the record has every lead of the first model). Without: resolves at once.
+   * @param {EcgRecord} record
+   */
+  async modelsFor(record) {
+    if (!this.deferred || this.deferred.leads.every((lead) => record.leads.includes(lead))) return;
+    await this.deferred.load();
+  }
+
+  /** With loadEcgScreen({deferModels: true}): loads the other shipped models now (once). */
+  async loadDeferredModels() {
+    await this.deferred?.load();
+  }
 
   /**
    * Reads one record from its files: a WFDB header with its signal files (.dat or .mat), a .csv or
