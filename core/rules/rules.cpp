@@ -136,8 +136,20 @@ void rate_rules(const Rhythm& rh, Report& out) {
   out.rules.push_back(st);
 }
 
-// Baseline-free lead for amplitude and area measurements.
-std::vector<float> clean(const Context& c, std::size_t lead) { return dsp::remove_baseline(c.record.lead(lead), c.fs); }
+// Long leads are measured in 60-s chunks, each seen with 2-s margins, so the memory a rule needs
+// beyond the record is bounded by a chunk, not by the record's length. f(start, end, lo, x) gets the
+// chunk [start, end) and the samples x = lead[lo, lo + x.size()) around it (margins included).
+// Baseline removal (a 0.2 s then 0.6 s running median) reaches 0.4 s: inside the chunk it equals the
+// whole-lead result exactly, so records up to 60 s are measured as one chunk and longer ones agree.
+template <typename F>
+void for_each_chunk(const Context& c, std::span<const float> lead, F&& f) {
+  const auto n = static_cast<std::int64_t>(lead.size());
+  const std::int64_t core = std::max<std::int64_t>(1, std::llround(60.0 * c.fs)), margin = std::llround(2.0 * c.fs);
+  for (std::int64_t start = 0; start < n; start += core) {
+    const std::int64_t end = std::min(n, start + core), lo = std::max<std::int64_t>(0, start - margin), hi = std::min(n, end + margin);
+    f(start, end, lo, lead.subspan(static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo)));
+  }
+}
 
 // Per-beat QRS window: delineated boundaries, else R -/+ 60 ms.
 std::pair<std::int64_t, std::int64_t> qrs_window(const Context& c, const dsp::Beat& b) {
@@ -164,15 +176,20 @@ void axis_rules(const Context& c, Report& out) {
   }
   // Net QRS area (mV*ms) per beat, relative to the level at QRS onset; the median over beats.
   auto area = [&](std::size_t lead) {
-    std::vector<float> y = clean(c, lead);
     std::vector<double> areas;
-    for (const auto& b : c.beats) {
-      auto [on, off] = qrs_window(c, b);
-      if (off <= on) continue;
-      double a = 0;
-      for (std::int64_t i = on; i <= off; ++i) a += y[static_cast<std::size_t>(i)] - y[static_cast<std::size_t>(on)];
-      areas.push_back(a * 1000.0 / c.fs);
-    }
+    for_each_chunk(c, c.record.lead(lead), [&](std::int64_t start, std::int64_t end, std::int64_t lo, std::span<const float> x) {
+      const std::vector<float> y = dsp::remove_baseline(x, c.fs);  // baseline-free chunk
+      const std::int64_t last = lo + static_cast<std::int64_t>(y.size()) - 1;
+      for (const auto& b : c.beats) {
+        if (b.r < start || b.r >= end) continue;
+        auto [on, off] = qrs_window(c, b);
+        on = std::max(on, lo), off = std::min(off, last);
+        if (off <= on) continue;
+        double a = 0;
+        for (std::int64_t i = on; i <= off; ++i) a += y[static_cast<std::size_t>(i - lo)] - y[static_cast<std::size_t>(on - lo)];
+        areas.push_back(a * 1000.0 / c.fs);
+      }
+    });
     return median(areas);
   };
   const double a_i = area(*i_lead);
@@ -250,7 +267,8 @@ void voltage_rule(const Context& c, Report& out) {
 void pacing_rule(const Context& c, Report& out) {
   RuleResult r = make("PR", "10370003", "pacing rhythm",
                       "pacing spikes (|second difference| >= max(0.25 mV, 5 x its 98th percentile), local maxima >= 10 ms apart) within 300 ms "
-                      "before the R peak of >= 50 % of beats, in >= 1/4 of the usable leads (at least one); valid at fs >= 500 Hz");
+                      "before the R peak of >= 50 % of beats, in >= 1/4 of the usable leads (at least one); valid at fs >= 500 Hz; "
+                      "the percentile is taken per 60-s stretch of a longer record");
   if (c.fs < kPacingMinFsHz) {
     r.note = "sampling rate " + std::to_string(static_cast<int>(c.fs)) + " Hz is below 500 Hz: pacing spikes (0.1-2 ms) are not reliably sampled";
     out.rules.push_back(r);
@@ -268,23 +286,26 @@ void pacing_rule(const Context& c, Report& out) {
   for (std::size_t lead = 0; lead < c.record.n_leads(); ++lead) {
     if (!c.usable[lead]) continue;
     ++usable;
-    auto x = c.record.lead(lead);
-    const auto n = static_cast<std::int64_t>(x.size());
-    std::vector<double> d2(x.size(), 0.0);
-    for (std::int64_t i = 1; i + 1 < n; ++i) d2[i] = std::fabs(static_cast<double>(x[i + 1]) - 2.0 * x[i] + x[i - 1]);
-    const double thr = std::max(0.25, 5.0 * quantile(d2, 0.98));
-    std::vector<std::int64_t> spikes;
-    for (std::int64_t i = 1; i + 1 < n; ++i) {
-      if (d2[i] >= thr && d2[i] >= d2[i - 1] && d2[i] >= d2[i + 1]) {
-        if (!spikes.empty() && i - spikes.back() < sep) continue;
-        spikes.push_back(i);
-      }
-    }
+    // Spikes per chunk (threshold from the chunk's own second differences), counted for its beats.
     std::size_t paced = 0;
-    for (auto rp : c.rpeaks) {
-      auto it = std::lower_bound(spikes.begin(), spikes.end(), rp - before);
-      if (it != spikes.end() && *it <= rp) ++paced;
-    }
+    for_each_chunk(c, c.record.lead(lead), [&](std::int64_t start, std::int64_t end, std::int64_t lo, std::span<const float> x) {
+      const auto n = static_cast<std::int64_t>(x.size());
+      std::vector<double> d2(x.size(), 0.0);
+      for (std::int64_t i = 1; i + 1 < n; ++i) d2[i] = std::fabs(static_cast<double>(x[i + 1]) - 2.0 * x[i] + x[i - 1]);
+      const double thr = std::max(0.25, 5.0 * quantile(d2, 0.98));
+      std::vector<std::int64_t> spikes;  // absolute sample indices
+      for (std::int64_t i = 1; i + 1 < n; ++i) {
+        if (d2[i] >= thr && d2[i] >= d2[i - 1] && d2[i] >= d2[i + 1]) {
+          if (!spikes.empty() && lo + i - spikes.back() < sep) continue;
+          spikes.push_back(lo + i);
+        }
+      }
+      for (auto rp : c.rpeaks) {
+        if (rp < start || rp >= end) continue;
+        auto it = std::lower_bound(spikes.begin(), spikes.end(), rp - before);
+        if (it != spikes.end() && *it <= rp) ++paced;
+      }
+    });
     const double share = static_cast<double>(paced) / static_cast<double>(c.rpeaks.size());
     best_share = std::max(best_share, share);
     if (share >= 0.5) {

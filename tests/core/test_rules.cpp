@@ -194,6 +194,24 @@ TEST_CASE("R-peaks stream through an hour-long lead in windows", "[dsp][rpeaks][
   CHECK(ecg::dsp::heart_rate_bpm(peaks, r.fs_hz).value() == Approx(72).margin(0.6));
 }
 
+TEST_CASE("rules measure a long record in 60-s chunks with the same result as a short one", "[rules][long]") {
+  // 150 s = three chunks; the beats repeat every 0.8 s, so every chunk measures the same axis, and
+  // pacing spikes before every QRS are found in every chunk.
+  Synth s;
+  s.seconds = 150;
+  s.hr_bpm = 75;
+  s.axis_deg = -50;
+  s.pacing = true;
+  s.leads = {"I", "II", "aVF"};
+  const auto long_rep = ecg::rules::evaluate(synth(s), ecg::Sex::unknown);
+  s.seconds = 20;
+  const auto short_rep = ecg::rules::evaluate(synth(s), ecg::Sex::unknown);
+  CHECK(rule(long_rep, "LAD").decision == Decision::positive);
+  CHECK(evidence(rule(long_rep, "LAD"), "qrs_axis_deg") == Approx(evidence(rule(short_rep, "LAD"), "qrs_axis_deg")).margin(0.5));
+  CHECK(rule(long_rep, "PR").decision == Decision::positive);
+  CHECK(evidence(rule(long_rep, "PR"), "max_paced_beat_share") >= 0.95);
+}
+
 TEST_CASE("rules on the PTB-XL sample: normal sinus ECG, axis 'MID' in ptbxl_database.csv", "[rules][fixture]") {
   ecg::test::FixtureFiles files;
   files.add("wfdb/00003_hr.hea").add("wfdb/00003_hr.dat");
