@@ -1,0 +1,51 @@
+"""tools.train.tables: cells are mean ± sd over the folds whose results.json exists; --write replaces
+only the marked section."""
+import json
+import os
+import tempfile
+import unittest
+
+from tools.train import tables
+
+
+def fake_run(root, name, fold, lead_sets):
+    d = os.path.join(root, f"{name}-f{fold}")
+    os.makedirs(d)
+    with open(os.path.join(d, "results.json"), "w") as f:
+        json.dump({"test_fold": fold, "lead_sets": {ls: {"test": {"challenge_metric": v, "macro_f1": v / 2,
+                                                                   "macro_auroc": 0.7, "macro_auprc": 0.2}}
+                                                     for ls, v in lead_sets.items()}}, f)
+
+
+class TablesTest(unittest.TestCase):
+    def test_cells_and_write(self):
+        with tempfile.TemporaryDirectory() as root:
+            fake_run(root, "lrhnet-12", 0, {"12": 0.2})
+            fake_run(root, "lrhnet-12", 1, {"12": 0.4})
+            os.makedirs(os.path.join(root, "lrhnet-12-f2"))  # unfinished: no results.json
+            fake_run(root, "leadwise", 0, {"12": 0.3, "2": 0.1})
+            self.assertEqual(tables.cell(root, "lrhnet-{L}", "12"), "0.300 ± 0.141 (2)")
+            self.assertEqual(tables.cell(root, "leadwise", "2"), "0.100 (1)")
+            self.assertEqual(tables.cell(root, "lrhnet-{L}", "6"), "–")
+            text = tables.tables(root)
+            self.assertIn("| LRH-Net | 0.300 ± 0.141 (2) | – | – | – | – |", text)
+            self.assertIn("| lead-wise multi-branch CNN (one model, every lead set) | 0.300 (1) | – | – | – | 0.100 (1) |", text)
+            doc = os.path.join(root, "results.md")
+            with open(doc, "w") as f:
+                f.write(f"intro\n{tables.BEGIN}\nSTALE-TABLES\n{tables.END}\noutro\n")
+            import sys
+            argv = sys.argv
+            sys.argv = ["tables", root, "--write", doc]
+            try:
+                tables.main()
+            finally:
+                sys.argv = argv
+            with open(doc) as f:
+                written = f.read()
+            self.assertTrue(written.startswith("intro\n" + tables.BEGIN + "\n### Table 1"))
+            self.assertTrue(written.endswith(tables.END + "\noutro\n"))
+            self.assertNotIn("STALE-TABLES", written)
+
+
+if __name__ == "__main__":
+    unittest.main()
