@@ -58,46 +58,16 @@ struct Context {
 struct Rhythm {
   std::optional<double> hr_bpm;    // from the median RR
   std::optional<double> rr_mean_ms;
-  std::optional<double> nrmssd;    // RMSSD / mean RR
-  double p_share = 0;              // share of beats with a P wave before the QRS
-  std::optional<double> pr_ms;     // median P onset -> QRS onset
-  std::optional<double> pr_sd_ms;
-  std::optional<bool> sinus;       // nullopt: cannot tell
+  std::vector<double> rr_ms;
+  PWaveEvidence p;
 };
 
 Rhythm rhythm(const Context& c) {
   Rhythm r;
   r.hr_bpm = dsp::heart_rate_bpm(c.rpeaks, c.fs);
-  std::vector<double> rr;
-  for (std::size_t i = 1; i < c.rpeaks.size(); ++i) rr.push_back(static_cast<double>(c.rpeaks[i] - c.rpeaks[i - 1]) * 1000.0 / c.fs);
-  if (!rr.empty()) r.rr_mean_ms = std::accumulate(rr.begin(), rr.end(), 0.0) / static_cast<double>(rr.size());
-  if (rr.size() >= 7) {
-    double ss = 0;
-    for (std::size_t i = 1; i < rr.size(); ++i) ss += (rr[i] - rr[i - 1]) * (rr[i] - rr[i - 1]);
-    r.nrmssd = std::sqrt(ss / static_cast<double>(rr.size() - 1)) / *r.rr_mean_ms;
-  }
-  std::vector<double> pr;
-  std::size_t with_p = 0, counted = 0;
-  for (const auto& b : c.beats) {
-    if (!b.qrs_on) continue;
-    ++counted;
-    if (b.p_on && b.p_peak) {
-      ++with_p;
-      pr.push_back(static_cast<double>(*b.qrs_on - *b.p_on) * 1000.0 / c.fs);
-    }
-  }
-  r.p_share = counted ? static_cast<double>(with_p) / static_cast<double>(counted) : 0.0;
-  if (pr.size() >= 2) {
-    r.pr_ms = median(pr);
-    const double mean = std::accumulate(pr.begin(), pr.end(), 0.0) / static_cast<double>(pr.size());
-    double ss = 0;
-    for (double v : pr) ss += (v - mean) * (v - mean);
-    r.pr_sd_ms = std::sqrt(ss / static_cast<double>(pr.size() - 1));
-  }
-  if (counted >= 3) {
-    if (r.p_share >= 0.7 && r.pr_sd_ms && *r.pr_sd_ms <= 40.0) r.sinus = true;
-    else if (r.p_share < 0.3) r.sinus = false;
-  }
+  for (std::size_t i = 1; i < c.rpeaks.size(); ++i) r.rr_ms.push_back(static_cast<double>(c.rpeaks[i] - c.rpeaks[i - 1]) * 1000.0 / c.fs);
+  if (!r.rr_ms.empty()) r.rr_mean_ms = std::accumulate(r.rr_ms.begin(), r.rr_ms.end(), 0.0) / static_cast<double>(r.rr_ms.size());
+  r.p = p_wave_evidence(c.beats, c.fs);
   return r;
 }
 
@@ -106,15 +76,15 @@ void add(RuleResult& r, std::string name, double value, std::string unit, std::s
 }
 
 void rate_rules(const Rhythm& rh, Report& out) {
-  const std::string sinus_text = !rh.sinus ? "undetermined" : *rh.sinus ? "sinus" : "non-sinus";
+  const std::string sinus_text = !rh.p.sinus ? "undetermined" : *rh.p.sinus ? "sinus" : "non-sinus";
   auto base = [&](RuleResult& r) {
     if (!rh.hr_bpm) {
       r.note = "fewer than two beats found";
       return false;
     }
     add(r, "heart_rate_bpm", *rh.hr_bpm, "bpm");
-    add(r, "p_wave_share", rh.p_share, "share");
-    if (rh.pr_sd_ms) add(r, "pr_sd_ms", *rh.pr_sd_ms, "ms");
+    add(r, "p_wave_share", rh.p.p_share, "share");
+    if (rh.p.pr_sd_ms) add(r, "pr_sd_ms", *rh.p.pr_sd_ms, "ms");
     return true;
   };
   RuleResult brady = make("Brady", "426627000", "bradycardia", "heart rate (60 / median RR) < 60 bpm, any rhythm");
@@ -122,13 +92,13 @@ void rate_rules(const Rhythm& rh, Report& out) {
   RuleResult sb = make("SB", "426177001", "sinus bradycardia",
                        "heart rate < 60 bpm and the rhythm not shown non-sinus (sinus: P wave before >= 70 % of QRS with PR sd <= 40 ms; non-sinus: P before < 30 %)");
   if (base(sb)) {
-    sb.decision = *rh.hr_bpm < 60.0 && rh.sinus != false ? Decision::positive : Decision::negative;
+    sb.decision = *rh.hr_bpm < 60.0 && rh.p.sinus != false ? Decision::positive : Decision::negative;
     sb.note = "rhythm " + sinus_text;
   }
   RuleResult st = make("STach", "427084000", "sinus tachycardia",
                        "heart rate > 100 bpm and the rhythm not shown non-sinus (as for SB)");
   if (base(st)) {
-    st.decision = *rh.hr_bpm > 100.0 && rh.sinus != false ? Decision::positive : Decision::negative;
+    st.decision = *rh.hr_bpm > 100.0 && rh.p.sinus != false ? Decision::positive : Decision::negative;
     st.note = "rhythm " + sinus_text;
   }
   out.rules.push_back(brady);
@@ -325,10 +295,10 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
   // PR / IAVB
   RuleResult iavb = make("IAVB", "270492004", "1st degree AV block",
                          "median PR interval (P onset to QRS onset) > 200 ms, with a P wave before >= 70 % of QRS complexes");
-  if (rh.pr_ms) add(iavb, "pr_ms", *rh.pr_ms, "ms");
-  add(iavb, "p_wave_share", rh.p_share, "share");
-  if (!rh.pr_ms || rh.p_share < 0.7) iavb.note = "P waves not found before enough QRS complexes";
-  else iavb.decision = *rh.pr_ms > 200.0 ? Decision::positive : Decision::negative;
+  if (rh.p.pr_ms) add(iavb, "pr_ms", *rh.p.pr_ms, "ms");
+  add(iavb, "p_wave_share", rh.p.p_share, "share");
+  if (!rh.p.pr_ms || rh.p.p_share < 0.7) iavb.note = "P waves not found before enough QRS complexes";
+  else iavb.decision = *rh.p.pr_ms > 200.0 ? Decision::positive : Decision::negative;
   out.rules.push_back(iavb);
   // QRS width
   std::vector<double> qrs, qt;
@@ -363,17 +333,7 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
     lqt.note = "T-wave end found in fewer than half of the beats (or fewer than three)";
   }
   out.rules.push_back(lqt);
-  // RR irregularity
-  RuleResult irr = make("IrregularRR", "164889003", "irregular RR (atrial fibrillation suspicion)",
-                        "normalised RMSSD of RR intervals (RMSSD / mean RR) > 0.10 over >= 8 beats, unless the rhythm reads as sinus (P wave before >= 70 % of QRS with PR sd <= 40 ms); works on a single lead");
-  if (rh.nrmssd) {
-    add(irr, "rr_nrmssd", *rh.nrmssd, "ratio");
-    add(irr, "p_wave_share", rh.p_share, "share");
-    irr.decision = *rh.nrmssd > 0.10 && rh.sinus != true ? Decision::positive : Decision::negative;
-  } else {
-    irr.note = "fewer than eight beats";
-  }
-  out.rules.push_back(irr);
+  out.rules.push_back(irregular_rr(rh.rr_ms, rh.p));
 }
 
 }  // namespace
@@ -384,6 +344,56 @@ std::string_view to_string(Decision d) {
     case Decision::negative: return "negative";
     default: return "not_assessable";
   }
+}
+
+PWaveEvidence p_wave_evidence(std::span<const dsp::Beat> beats, double fs_hz) {
+  PWaveEvidence e;
+  std::vector<double> pr;
+  std::size_t with_p = 0;
+  for (const auto& b : beats) {
+    if (!b.qrs_on) continue;
+    ++e.beats;
+    if (b.p_on && b.p_peak) {
+      ++with_p;
+      pr.push_back(static_cast<double>(*b.qrs_on - *b.p_on) * 1000.0 / fs_hz);
+    }
+  }
+  e.p_share = e.beats ? static_cast<double>(with_p) / static_cast<double>(e.beats) : 0.0;
+  if (pr.size() >= 2) {
+    e.pr_ms = median(pr);
+    const double mean = std::accumulate(pr.begin(), pr.end(), 0.0) / static_cast<double>(pr.size());
+    double ss = 0;
+    for (double v : pr) ss += (v - mean) * (v - mean);
+    e.pr_sd_ms = std::sqrt(ss / static_cast<double>(pr.size() - 1));
+  }
+  if (e.beats >= 3) {
+    if (e.p_share >= 0.7 && e.pr_sd_ms && *e.pr_sd_ms <= 40.0) e.sinus = true;
+    else if (e.p_share < 0.3) e.sinus = false;
+  }
+  return e;
+}
+
+std::optional<double> rr_nrmssd(std::span<const double> rr_ms) {
+  if (rr_ms.size() < 7) return std::nullopt;
+  const double mean = std::accumulate(rr_ms.begin(), rr_ms.end(), 0.0) / static_cast<double>(rr_ms.size());
+  double ss = 0;
+  for (std::size_t i = 1; i < rr_ms.size(); ++i) ss += (rr_ms[i] - rr_ms[i - 1]) * (rr_ms[i] - rr_ms[i - 1]);
+  return std::sqrt(ss / static_cast<double>(rr_ms.size() - 1)) / mean;
+}
+
+RuleResult irregular_rr(std::span<const double> rr_ms, const std::optional<PWaveEvidence>& p_waves) {
+  RuleResult irr = make("IrregularRR", "164889003", "irregular RR (atrial fibrillation suspicion)",
+                        "normalised RMSSD of RR intervals (RMSSD / mean RR) > 0.10 over >= 8 beats, unless the rhythm reads as sinus (P wave before >= 70 % of QRS with PR sd <= 40 ms); works on a single lead");
+  if (const auto nrmssd = rr_nrmssd(rr_ms)) {
+    add(irr, "rr_nrmssd", *nrmssd, "ratio");
+    if (p_waves) add(irr, "p_wave_share", p_waves->p_share, "share");
+    else irr.note = "RR intervals only: no P-wave evidence, so sinus arrhythmia cannot be told apart";
+    const bool sinus = p_waves && p_waves->sinus == true;
+    irr.decision = *nrmssd > 0.10 && !sinus ? Decision::positive : Decision::negative;
+  } else {
+    irr.note = "fewer than eight beats";
+  }
+  return irr;
 }
 
 const RuleResult* Report::find(std::string_view id) const {
@@ -435,22 +445,28 @@ Report evaluate(const Record& record, Sex sex) {
   return evaluate(record, sex, rpeaks, beats);
 }
 
+namespace {
+nlohmann::json rule_json(const RuleResult& r) {
+  nlohmann::json e = nlohmann::json::array();
+  for (const auto& ev : r.evidence) {
+    nlohmann::json x{{"name", ev.name}, {"value", std::isfinite(ev.value) ? nlohmann::json(ev.value) : nlohmann::json(nullptr)}, {"unit", ev.unit}};
+    if (!ev.lead.empty()) x["lead"] = ev.lead;
+    e.push_back(x);
+  }
+  return {{"id", r.id}, {"snomed", r.snomed}, {"name", r.name}, {"decision", to_string(r.decision)},
+          {"criterion", r.criterion}, {"evidence", e}, {"note", r.note}};
+}
+}  // namespace
+
+std::string to_json(const RuleResult& rule) { return rule_json(rule).dump(); }
+
 std::string to_json(const Report& report) {
   nlohmann::json j;
   j["n_beats"] = report.n_beats;
   j["quality"] = report.quality;
   j["leads_used"] = report.leads_used;
   nlohmann::json rules = nlohmann::json::array();
-  for (const auto& r : report.rules) {
-    nlohmann::json e = nlohmann::json::array();
-    for (const auto& ev : r.evidence) {
-      nlohmann::json x{{"name", ev.name}, {"value", std::isfinite(ev.value) ? nlohmann::json(ev.value) : nlohmann::json(nullptr)}, {"unit", ev.unit}};
-      if (!ev.lead.empty()) x["lead"] = ev.lead;
-      e.push_back(x);
-    }
-    rules.push_back({{"id", r.id}, {"snomed", r.snomed}, {"name", r.name}, {"decision", to_string(r.decision)},
-                     {"criterion", r.criterion}, {"evidence", e}, {"note", r.note}});
-  }
+  for (const auto& r : report.rules) rules.push_back(rule_json(r));
   j["rules"] = rules;
   return j.dump();
 }

@@ -50,5 +50,28 @@ Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpe
 Report evaluate(const Record& record, Sex sex);
 
 std::string to_json(const Report& report);
+// One rule as JSON: {id, snomed, name, decision, criterion, evidence: [{name, value, unit, lead?}], note}.
+std::string to_json(const RuleResult& rule);
+
+// ---- Rhythm criteria on their own, shared by evaluate() and live screening (ecg/live.h) ----------
+
+// P waves over delineated beats: the share of QRS complexes with a P wave before them, the PR
+// interval (median and sd over beats), and whether the rhythm reads as sinus (P before >= 70 % of QRS
+// with PR sd <= 40 ms), non-sinus (P before < 30 %) or cannot be told (nullopt; also under 3 beats).
+struct PWaveEvidence {
+  std::size_t beats = 0;             // beats with a QRS onset
+  double p_share = 0.0;
+  std::optional<double> pr_ms, pr_sd_ms;
+  std::optional<bool> sinus;
+};
+PWaveEvidence p_wave_evidence(std::span<const dsp::Beat> beats, double fs_hz);
+
+// RMSSD of successive RR intervals divided by their mean; nullopt with fewer than 7 intervals.
+std::optional<double> rr_nrmssd(std::span<const double> rr_ms);
+
+// The IrregularRR rule: positive when rr_nrmssd > 0.10 over >= 8 beats, unless the P waves show a
+// sinus rhythm. Without P-wave evidence (RR intervals from a heart-rate strap) sinus arrhythmia
+// cannot be excluded, and the note says so.
+RuleResult irregular_rr(std::span<const double> rr_ms, const std::optional<PWaveEvidence>& p_waves);
 
 }  // namespace ecg::rules
