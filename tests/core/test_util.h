@@ -57,4 +57,20 @@ inline std::map<std::string, std::vector<float>> read_safetensors_fixture(const 
   return out;
 }
 
+// A Polar PMD ECG data frame built from the protocol description (ecg/ble.h): measurement type,
+// uint64 LE timestamp of the last sample (ns since 2000-01-01), frame type, signed int24 LE microvolts.
+inline std::vector<std::uint8_t> pmd_ecg_frame(std::uint64_t timestamp_ns, const std::vector<std::int32_t>& samples_uv,
+                                               std::uint8_t frame_type = 0, std::uint8_t measurement = 0) {
+  std::vector<std::uint8_t> b{measurement};
+  for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(timestamp_ns >> (8 * i)));
+  b.push_back(frame_type);
+  for (std::int32_t v : samples_uv) {
+    const auto u = static_cast<std::uint32_t>(v);
+    b.push_back(static_cast<std::uint8_t>(u));
+    b.push_back(static_cast<std::uint8_t>(u >> 8));
+    b.push_back(static_cast<std::uint8_t>(u >> 16));
+  }
+  return b;
+}
+
 }  // namespace ecg::test
