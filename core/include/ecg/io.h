@@ -59,4 +59,25 @@ std::string canonical_lead_name(std::string_view label);
 // Returns how many leads were added; does nothing when I or II is missing.
 std::size_t derive_limb_leads(Record& record);
 
+// ---- Writers (core/io/write.cpp): a Record back to files, e.g. a live session to save ----------
+
+struct WrittenFile {
+  std::string name;
+  std::vector<std::uint8_t> bytes;
+};
+
+// WFDB: `<name>.hea` and `<name>.dat` in format 16 at 1000 units per mV (1 uV steps, +-32.767 mV),
+// every lead in one file; NaN samples are written as the WFDB invalid-sample marker -32768 and values
+// beyond the range are clipped (the header says how many). start_unix_ms, when given, becomes the
+// header's base time and date (UTC, whole seconds). The record's comments become '#' lines.
+std::vector<WrittenFile> write_wfdb(const Record& record, const std::string& name,
+                                    std::optional<std::int64_t> start_unix_ms = std::nullopt);
+
+// CSV: `<name>.csv` with a header "time_s,<lead> (mV),...", one row per sample, values in mV with
+// 1 uV resolution; a NaN sample is an empty cell. Without NaN it reads back with read_record.
+WrittenFile write_csv(const Record& record, const std::string& name);
+
+// "2025-11-21T19:50:00.123Z" for a Unix time in ms.
+std::string iso8601_utc(std::int64_t unix_ms);
+
 }  // namespace ecg::io
