@@ -9,6 +9,8 @@ of the C++ readers); tests/fixtures/ATTRIBUTION.md says which file comes from wh
       the first 10,800 bytes of 100.dat unchanged (format 212); the header states 3,600 samples and
       the checksums of those samples; the .atr keeps the annotations before sample 3,600, byte for
       byte, followed by the end-of-file word.
+  tests/fixtures/mitbih/100_2min.{hea,dat,atr}  the same for the first 2 min (43,200 frames): a real
+      record long enough to stream (live screening tests replay it at 130 Hz as Polar H10 frames).
   tests/fixtures/csv/00003_lr.csv               PTB-XL 00003_lr (100 Hz): header "time (s),I (mV),...",
       comma-separated, values in mV with 3 decimals (exact: the stored integers are uV).
   tests/fixtures/csv/00003_lr_semicolon.csv     the same in uV with a semicolon delimiter, decimal comma
@@ -41,26 +43,26 @@ def read_format16(hea: Path) -> np.ndarray:
     return np.fromfile(dat, dtype="<i2").reshape(n, n_sig).T.astype(np.int64)
 
 
-def mitbih_short(data: Path, frames: int = 3600) -> None:
+def mitbih_short(data: Path, name: str, frames: int) -> None:
     src = data / "mitbih"
     out = OUT / "mitbih"
     out.mkdir(parents=True, exist_ok=True)
     raw = (src / "100.dat").read_bytes()[: frames * 3]  # 2 signals x 12 bits = 3 bytes per frame
-    (out / "100_10s.dat").write_bytes(raw)
+    (out / f"{name}.dat").write_bytes(raw)
     t = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int64)
     s0 = t[:, 0] | ((t[:, 1] & 0x0F) << 8)
     s1 = t[:, 2] | ((t[:, 1] >> 4) << 8)
     sig = [np.where(s >= 2048, s - 4096, s) for s in (s0, s1)]
     lines = (src / "100.hea").read_text().splitlines()
-    head = [f"100_10s 2 360 {frames}"]
+    head = [f"{name} 2 360 {frames}"]
     for k, line in enumerate(lines[1:3]):
         f = line.split()
-        f[0] = "100_10s.dat"
+        f[0] = f"{name}.dat"
         f[5] = str(int(sig[k][0]))
         f[6] = str(int(((int(sig[k].sum()) + 32768) % 65536) - 32768))
         head.append(" ".join(f))
     head += lines[3:]
-    (out / "100_10s.hea").write_text("\n".join(head) + "\n")
+    (out / f"{name}.hea").write_text("\n".join(head) + "\n")
     # Annotations: copy words up to the first annotation at or after `frames`, then the end word.
     b = (src / "100.atr").read_bytes()
     pos, time, cut = 0, 0, None
@@ -86,7 +88,7 @@ def mitbih_short(data: Path, frames: int = 3600) -> None:
             break
         time += i
         pos += 2
-    (out / "100_10s.atr").write_bytes(b[:cut] + b"\0\0")
+    (out / f"{name}.atr").write_bytes(b[:cut] + b"\0\0")
 
 
 def csv_files(data: Path) -> None:
@@ -149,7 +151,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=os.environ.get("ECG_DATA", str(Path.home() / ".cache/ecg-data")))
     data = Path(ap.parse_args().data).expanduser()
-    mitbih_short(data)
+    mitbih_short(data, "100_10s", 3600)
+    mitbih_short(data, "100_2min", 43200)
     csv_files(data)
     edf_file(data)
     for d in ("mitbih", "csv", "edf"):
