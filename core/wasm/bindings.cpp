@@ -3,17 +3,18 @@
 #include <emscripten/val.h>
 
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "ecg/annotations.h"
+#include "ecg/ble.h"
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/evaluate.h"
 #include "ecg/io.h"
+#include "ecg/live.h"
 #include "ecg/nn.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
@@ -239,6 +240,93 @@ class NnSession {
   ecg::nn::Session session_;
 };
 
+std::span<const std::uint8_t> byte_span(const std::string& bytes) {
+  return {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
+}
+
+// bleProtocol() -> JSON: UUIDs and PMD command bytes (ecg::io::ble::protocol_json)
+std::string ble_protocol() { return ecg::io::ble::protocol_json(); }
+
+// parsePmdControlPoint(bytes) -> JSON (ecg::io::ble::control_point_json)
+std::string parse_pmd_control_point(const std::string& bytes) {
+  return guarded([&] { return ecg::io::ble::control_point_json(byte_span(bytes)); });
+}
+
+// A live stream (ecg::screen::LiveScreener). Each push returns what the page needs to draw and, when
+// an update fell due, the findings as JSON ("" otherwise).
+class LiveStream {
+ public:
+  LiveStream(const std::string& source, const std::string& options_json)
+      : live_(guarded([&] { return ecg::screen::LiveScreener(ecg::screen::live_source_from_name(source), ecg::screen::live_options_from_json(options_json)); })) {}
+
+  std::string push(const val& samples_mv, double gap_samples) {
+    return guarded([&] {
+      const auto x = emscripten::convertJSArrayToNumberVector<float>(samples_mv);
+      live_.push(x, static_cast<std::int64_t>(gap_samples));
+      return due();
+    });
+  }
+  val push_pmd_frame(const std::string& bytes) {
+    return guarded([&] {
+      const ecg::io::ble::PmdChunk chunk = live_.push_pmd_frame(byte_span(bytes));
+      val out = val::object();
+      out.set("samples", val(emscripten::typed_memory_view(chunk.samples_mv.size(), chunk.samples_mv.data())).call<val>("slice"));
+      out.set("gapSamples", static_cast<double>(chunk.gap_samples));
+      out.set("gapS", chunk.gap_s);
+      out.set("dropped", chunk.dropped);
+      out.set("note", chunk.note);
+      out.set("firstSampleUnixMs", chunk.times_unix_ns.empty() ? val::null() : val(static_cast<double>(chunk.times_unix_ns.front()) / 1e6));
+      out.set("findings", due());
+      return out;
+    });
+  }
+  val push_heart_rate_measurement(const std::string& bytes) {
+    return guarded([&] {
+      const ecg::io::ble::HeartRateMeasurement m = live_.push_heart_rate_measurement(byte_span(bytes));
+      val out = val::object();
+      out.set("heartRateBpm", m.heart_rate_bpm);
+      out.set("rrMs", val::array(m.rr_ms.begin(), m.rr_ms.end()));
+      out.set("sensorContact", m.sensor_contact ? val(*m.sensor_contact) : val::null());
+      out.set("energyExpendedKj", m.energy_expended_kj ? val(*m.energy_expended_kj) : val::null());
+      out.set("findings", due());
+      return out;
+    });
+  }
+  std::string update() { return guarded([&] { return ecg::screen::to_json(live_.update()); }); }
+  // session(name) -> { info: JSON, samples: Float32Array } like readRecord
+  val session(const std::string& name) {
+    return guarded([&] {
+      const ecg::Record record = live_.session(name);
+      val out = val::object();
+      out.set("info", ecg::record_info_json(record));
+      out.set("samples", val(emscripten::typed_memory_view(record.samples_mv.size(), record.samples_mv.data())).call<val>("slice"));
+      return out;
+    });
+  }
+  // sessionFiles(name, format) -> [{ name, bytes: Uint8Array }]
+  val session_files(const std::string& name, const std::string& format) {
+    return guarded([&] {
+      val out = val::array();
+      for (const ecg::io::WrittenFile& f : live_.session_files(name, format)) {
+        val file = val::object();
+        file.set("name", f.name);
+        file.set("bytes", val(emscripten::typed_memory_view(f.bytes.size(), f.bytes.data())).call<val>("slice"));
+        out.call<void>("push", file);
+      }
+      return out;
+    });
+  }
+  double elapsed_s() const { return live_.elapsed_s(); }
+  double analysis_bytes() const { return static_cast<double>(live_.analysis_bytes()); }
+
+ private:
+  std::string due() {
+    auto f = live_.update_if_due();
+    return f ? ecg::screen::to_json(*f) : std::string();
+  }
+  ecg::screen::LiveScreener live_;
+};
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(ecg_screen) {
@@ -273,4 +361,16 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .function("run", &NnSession::run)
       .function("outputView", &NnSession::output_view)
       .function("arenaBytes", &NnSession::arena_bytes);
+  emscripten::function("bleProtocol", &ble_protocol);
+  emscripten::function("parsePmdControlPoint", &parse_pmd_control_point);
+  emscripten::class_<LiveStream>("LiveStream")
+      .constructor<const std::string&, const std::string&>()
+      .function("push", &LiveStream::push)
+      .function("pushPmdFrame", &LiveStream::push_pmd_frame)
+      .function("pushHeartRateMeasurement", &LiveStream::push_heart_rate_measurement)
+      .function("update", &LiveStream::update)
+      .function("session", &LiveStream::session)
+      .function("sessionFiles", &LiveStream::session_files)
+      .function("elapsedS", &LiveStream::elapsed_s)
+      .function("analysisBytes", &LiveStream::analysis_bytes);
 }

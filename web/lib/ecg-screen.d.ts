@@ -233,6 +233,137 @@ export class NnModel {
   delete(): void;
 }
 
+/** Bluetooth constants and Polar PMD command bytes, from the core (no protocol logic in web code). */
+export interface BleProtocol {
+  pmd: {
+    /** PMD service UUID (fb005c80-…). */
+    service: string;
+    /** Control point (write + indicate). */
+    controlPoint: string;
+    /** Data (notify): ECG frames. */
+    data: string;
+    /** 130: the Polar H10's ECG rate. */
+    ecgFsHz: number;
+    /** 01 00 */
+    getSettings: Uint8Array;
+    /** 02 00 00 01 82 00 01 01 0E 00 (ECG, 130 Hz, 14 bit) */
+    startEcg: Uint8Array;
+    /** 03 00 */
+    stop: Uint8Array;
+  };
+  heartRate: { service: string; measurement: string };
+}
+
+/** A PMD control-point answer. */
+export interface PmdControlPointAnswer {
+  opcode: number;
+  opcode_name: string;
+  measurement: number;
+  measurement_name: string;
+  status: number;
+  /** 'success', 'invalid opcode', 'already in state', 'invalid sample rate', 'device in charger', … */
+  status_name: string;
+  ok: boolean;
+  more: boolean;
+  /** For a successful get-settings answer. */
+  settings: {
+    sample_rates_hz: number[];
+    resolutions_bits: number[];
+    ranges: number[];
+    ranges_milliunit: number[];
+    channels: number[];
+    factors: number[];
+    security: boolean;
+  } | null;
+}
+
+export interface LiveStreamOptions {
+  /** 'ecg': samples or PMD frames (default); 'rr': Heart Rate service RR intervals. */
+  source?: 'ecg' | 'rr';
+  /** ECG sampling rate, 100-1000 Hz (default 130, the Polar H10's). */
+  fsHz?: number;
+  /** The lead's name (default 'ECG'). */
+  lead?: string;
+  /** Findings every this many seconds of stream time (default 5). */
+  updateEveryS?: number;
+  /** Seconds of samples kept for analysis (default 60): the memory bound. */
+  keepS?: number;
+  /** Heart rate: median RR over this many seconds (default 10). */
+  hrWindowS?: number;
+  /** RR irregularity, P waves: over this many seconds (default 30). */
+  rhythmWindowS?: number;
+  /** Seconds of the session kept for saving (default 4 h; 0 keeps none). */
+  recordS?: number;
+  /** Wall-clock time of the first sample for saved files (PMD frames carry their own). */
+  startUnixMs?: number;
+}
+
+/** Live findings: the JSON the core's to_json(LiveFindings) writes. */
+export interface LiveFindings {
+  /** 1, 2, … one per update. */
+  update: number;
+  source: 'ecg' | 'rr';
+  lead: string;
+  /** 0 for RR intervals. */
+  fs_hz: number;
+  /** Stream time so far, gaps included. */
+  elapsed_s: number;
+  /** Beats are final up to here (the detector needs 2 s after a beat). */
+  analysed_to_s: number;
+  /** [from, to] seconds of the heart rate's window. */
+  hr_window_s: [number, number];
+  n_samples: number;
+  n_beats: number;
+  n_gaps: number;
+  gap_s: number;
+  n_dropped_frames: number;
+  /** R-peak sample indices from the stream's start (the last keepS seconds). */
+  rpeaks: number[];
+  /** 60 / median RR over the heart-rate window; null when fewer than three beats. */
+  heart_rate_bpm: number | null;
+  hr_beats: number;
+  /** What the Heart Rate service reported last. */
+  device_heart_rate_bpm: number | null;
+  /** The IrregularRR rule over the rhythm window, with its evidence (rr_nrmssd, p_wave_share). */
+  irregular_rr: RuleResult;
+  /** A rhythm model's view of the last 30 s, when one is set (C++ hook; none in the JS API yet). */
+  model: { name: string; window_s: number; decided: string; classes: { snomed: string; abbr: string; name: string; probability: number }[] } | null;
+  af_suspected: boolean;
+  af_source: 'rule' | 'model' | 'both' | '';
+  /** Median correlation of recent beats with their median beat (near 1 on a clean ECG). */
+  beat_similarity: number | null;
+  /** Flat, clipped, noisy signal, gaps, lost contact, recording full. */
+  quality: string[];
+  /** True while the findings cannot be relied on (reasons say why). */
+  inconclusive: boolean;
+  inconclusive_reasons: string[];
+  disclaimer: string;
+}
+
+/** A live stream being screened; call delete() when done. */
+export class LiveStream {
+  /** ECG samples in mV; findings when an update fell due. */
+  push(samplesMv: Float32Array | number[], options?: { gapSamples?: number }): LiveFindings | null;
+  /** One PMD data frame (Polar H10 ECG). */
+  pushPmdFrame(bytes: Uint8Array | ArrayBuffer | DataView): {
+    samples: Float32Array; gapSamples: number; gapS: number; dropped: boolean; note: string;
+    firstSampleUnixMs: number | null; findings: LiveFindings | null;
+  };
+  /** One Heart Rate Measurement value (0x2A37). */
+  pushHeartRateMeasurement(bytes: Uint8Array | ArrayBuffer | DataView): {
+    heartRateBpm: number; rrMs: number[]; sensorContact: boolean | null; energyExpendedKj: number | null; findings: LiveFindings | null;
+  };
+  /** Findings now. */
+  update(): LiveFindings;
+  /** The session so far as a one-lead record (NaN where samples were lost). */
+  samples(name?: string): EcgRecord;
+  /** The session as files: 'wfdb' (.hea + .dat; ECG only) or 'csv'. */
+  sessionFiles(name: string, format?: 'wfdb' | 'csv'): NamedBytes[];
+  readonly elapsedS: number;
+  readonly analysisBytes: number;
+  delete(): void;
+}
+
 export class EcgScreen {
   /** Loads a model file; throws an Error naming the bad field ("got … expected …"). */
   loadModel(bytes: Uint8Array | ArrayBuffer, options?: { backend?: 'simd' | 'reference' }): NnModel;
@@ -274,6 +405,12 @@ export class EcgScreen {
   evalCase(record: EcgRecord, options?: { leadSet?: '12' | '6' | '4' | '3' | '2' }): EvalCase;
   /** A new accumulator scoring cases with the CinC 2021 challenge metric (call delete() when done). */
   evaluation(): Evaluation;
+  /** UUIDs and PMD command bytes for Web Bluetooth code. */
+  readonly bleProtocol: BleProtocol;
+  /** Parses a PMD control-point answer; throws on bytes that are not one. */
+  parsePmdControlPoint(bytes: Uint8Array | ArrayBuffer | DataView): PmdControlPointAnswer;
+  /** Starts live screening of an ECG or RR-interval stream. */
+  createStream(options?: LiveStreamOptions): LiveStream;
 }
 
 /** One record's part of an evaluation (what evalCase returns and Evaluation.add takes). */

@@ -9,6 +9,26 @@ const isNode = typeof process === 'object' && !!process.versions?.node;
  */
 
 /**
+ * @typedef {object} LiveStreamOptions
+ * @property {'ecg' | 'rr'} [source]  'ecg': samples or PMD frames (default); 'rr': Heart Rate service RR intervals
+ * @property {number} [fsHz]  ECG sampling rate (default 130, the Polar H10's)
+ * @property {string} [lead]  the lead's name (default 'ECG')
+ * @property {number} [updateEveryS]  findings every this many seconds of stream time (default 5)
+ * @property {number} [keepS]  seconds of samples kept for analysis (default 60)
+ * @property {number} [hrWindowS]  heart rate: median RR over this many seconds (default 10)
+ * @property {number} [rhythmWindowS]  RR irregularity over this many seconds (default 30)
+ * @property {number} [recordS]  seconds of session kept for saving (default 4 h; 0: none)
+ * @property {number} [startUnixMs]  wall-clock time of the first sample for saved files (PMD frames carry their own)
+ */
+
+/**
+ * @typedef {object} BleProtocol
+ * @property {{ service: string, controlPoint: string, data: string, ecgFsHz: number, getSettings: Uint8Array,
+ *   startEcg: Uint8Array, stop: Uint8Array }} pmd
+ * @property {{ service: string, measurement: string }} heartRate
+ */
+
+/**
  * @typedef {object} ReadOptions
  * @property {number} [fsHz]  sampling rate of a CSV file without a time column
  * @property {'mV' | 'uV' | 'µV'} [units]  units of a CSV file whose header does not state them
@@ -346,6 +366,139 @@ export class EcgScreen {
   bandpass(samples, fsHz, options = {}) {
     return this.module.bandpass(samples, fsHz, options.loHz ?? 0.5, options.hiHz ?? 45);
   }
+
+  /**
+   * What Web Bluetooth code needs to talk to ECG devices, from the core: the Polar PMD service's UUIDs
+   * and command bytes, and the standard Heart Rate service's UUIDs.
+   * @returns {BleProtocol}
+   * @example
+   *   const { pmd } = ecg.bleProtocol;
+   *   await controlPoint.writeValueWithResponse(pmd.getSettings);   // 01 00
+   *   await controlPoint.writeValueWithResponse(pmd.startEcg);      // 02 00 00 01 82 00 01 01 0E 00
+   */
+  get bleProtocol() {
+    const { pmd, heart_rate: hr } = JSON.parse(this.module.bleProtocol());
+    return {
+      pmd: {
+        service: pmd.service, controlPoint: pmd.control_point, data: pmd.data, ecgFsHz: pmd.ecg_fs_hz,
+        getSettings: Uint8Array.from(pmd.get_settings), startEcg: Uint8Array.from(pmd.start_ecg), stop: Uint8Array.from(pmd.stop),
+      },
+      heartRate: { service: hr.service, measurement: hr.measurement },
+    };
+  }
+
+  /**
+   * Parses a PMD control-point answer (an indication after a command).
+   * @param {Uint8Array | ArrayBuffer | DataView} bytes
+   * @returns {object} { opcode, opcode_name, measurement, measurement_name, status, status_name, ok, more, settings }
+   * @throws {Error} when the bytes are not a control-point answer (expected vs found)
+   * @example
+   *   const answer = ecg.parsePmdControlPoint(bytes);
+   *   if (!answer.ok) throw new Error(`the device refused ${answer.opcode_name}: ${answer.status_name}`);
+   *   answer.settings?.sample_rates_hz;   // [130] on a Polar H10
+   */
+  parsePmdControlPoint(bytes) {
+    return JSON.parse(this.module.parsePmdControlPoint(toBytes(bytes, 'control point answer')));
+  }
+
+  /**
+   * Starts live screening of a stream: ECG samples or Polar PMD frames (source 'ecg'), or Heart Rate
+   * Measurement values with RR intervals (source 'rr'). Memory is bounded however long it runs (the
+   * session kept for saving grows up to recordS). Call delete() when done.
+   * @param {LiveStreamOptions} [options]
+   * @returns {LiveStream}
+   * @example
+   *   const stream = ecg.createStream({ source: 'ecg', fsHz: 130, lead: 'ECG' });
+   *   characteristic.addEventListener('characteristicvaluechanged', (event) => {
+   *     const { samples, gapSamples, findings } = stream.pushPmdFrame(event.target.value);
+   *     if (findings) console.log(findings.heart_rate_bpm, findings.af_suspected, findings.quality);
+   *   });
+   */
+  createStream(options = {}) {
+    const { source = 'ecg', ...rest } = options ?? {};
+    return new LiveStream(new this.module.LiveStream(String(source), JSON.stringify(rest)));
+  }
+}
+
+/**
+ * A live stream being screened (EcgScreen.createStream). Findings come every updateEveryS seconds of
+ * stream time (5 s by default) from the push that completes the interval, or on demand from update().
+ */
+export class LiveStream {
+  constructor(handle) {
+    this.handle = handle;
+  }
+
+  /**
+   * ECG samples in mV (source 'ecg').
+   * @param {Float32Array | number[]} samplesMv
+   * @param {{ gapSamples?: number }} [options]  samples lost right before these
+   * @returns {LiveFindings | null}  findings when an update fell due
+   */
+  push(samplesMv, { gapSamples = 0 } = {}) {
+    return parseFindings(this.handle.push(samplesMv, gapSamples));
+  }
+
+  /**
+   * One PMD data frame from a Polar H10's data characteristic (source 'ecg').
+   * @param {Uint8Array | ArrayBuffer | DataView} bytes
+   * @returns {{ samples: Float32Array, gapSamples: number, gapS: number, dropped: boolean, note: string,
+   *   firstSampleUnixMs: number | null, findings: LiveFindings | null }}
+   *   samples in mV; gapSamples lost before them; dropped: a duplicate or late frame (no samples)
+   * @throws {Error} for a malformed frame, naming expected and found bytes
+   */
+  pushPmdFrame(bytes) {
+    const out = this.handle.pushPmdFrame(toBytes(bytes, 'PMD frame'));
+    out.findings = parseFindings(out.findings);
+    return out;
+  }
+
+  /**
+   * One Heart Rate Measurement value (characteristic 0x2A37; source 'rr').
+   * @param {Uint8Array | ArrayBuffer | DataView} bytes
+   * @returns {{ heartRateBpm: number, rrMs: number[], sensorContact: boolean | null,
+   *   energyExpendedKj: number | null, findings: LiveFindings | null }}
+   */
+  pushHeartRateMeasurement(bytes) {
+    const out = this.handle.pushHeartRateMeasurement(toBytes(bytes, 'Heart Rate Measurement'));
+    out.findings = parseFindings(out.findings);
+    return out;
+  }
+
+  /** Findings now (also between the regular updates). @returns {LiveFindings} */
+  update() { return JSON.parse(this.handle.update()); }
+
+  /**
+   * The session so far as a record (one lead, NaN where samples were lost), e.g. to screen or plot it.
+   * @param {string} [name]
+   * @returns {EcgRecord}
+   */
+  samples(name = 'live') {
+    const { info, samples } = this.handle.session(name);
+    return new EcgRecord(JSON.parse(info), samples);
+  }
+
+  /**
+   * The session as files to save: 'wfdb' (name.hea + name.dat, lost samples as WFDB's invalid-sample
+   * marker; ECG only) or 'csv' (ECG: time_s and mV, lost samples as empty cells; RR: time_s, rr_ms).
+   * @param {string} name  file name stem, no spaces or slashes
+   * @param {'wfdb' | 'csv'} [format]
+   * @returns {NamedBytes[]}
+   */
+  sessionFiles(name, format = 'wfdb') { return this.handle.sessionFiles(name, format); }
+
+  /** Stream time so far in seconds, gaps included. */
+  get elapsedS() { return this.handle.elapsedS(); }
+
+  /** Bytes of the analysis state (bounded: ring of recent samples and their beats). */
+  get analysisBytes() { return this.handle.analysisBytes(); }
+
+  /** Frees the stream's wasm memory. */
+  delete() { this.handle.delete(); }
+}
+
+function parseFindings(json) {
+  return json ? JSON.parse(json) : null;
 }
 
 /**
