@@ -1,6 +1,7 @@
 // The page: opens files, a folder or the built-in sample, hands each record to the worker, shows the
-// traces on ECG paper and the findings.
+// traces on ECG paper and the findings; the live panel (web/live.js) streams a Bluetooth strap.
 import { EngineClient, readFiles } from './engine-client.js';
+import { initLive } from './live.js';
 import { canUseServiceWorker, loadSampleFiles } from './platform.js';
 import { drawTraces } from './plot.js';
 
@@ -13,11 +14,14 @@ function setStatus(text, isError = false) {
   $('status').classList.toggle('error', isError);
 }
 
+let live = null;
 const engine = new EngineClient((state) => {
   if (!state.ready) return setStatus(`The ECG engine could not start: ${state.error}`, true);
   setStatus(`Ready (engine ${state.version}). Open ECG files or screen the built-in sample.`);
   for (const id of ['screen-sample', 'file-input', 'folder-input']) $(id).disabled = false;
+  live.ready(state.ble);
 });
+live = initLive(engine);
 
 function patient() {
   const age = $('age').value === '' ? null : Number($('age').value);

@@ -1,6 +1,7 @@
 // Draws an ECG on grid paper at a true paper scale (default 25 mm/s, 10 mm/mV). A standard 12-lead
 // record gets the 3×4 layout (2.5 s per column: I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6) plus a
-// 10 s lead II rhythm strip; any other lead set gets one row per lead.
+// 10 s lead II rhythm strip; any other lead set gets one row per lead. A live lead is drawn as a
+// strip whose right edge is the newest sample.
 const PAPER_MM = 250;  // paper width: 10 s at 25 mm/s
 const ROW_MM = 30;
 const LAYOUT_3X4 = [['I', 'aVR', 'V1', 'V4'], ['II', 'aVL', 'V2', 'V5'], ['III', 'aVF', 'V3', 'V6']];
@@ -64,6 +65,60 @@ export function drawTraces(canvas, info, samples, rpeaks = [], view = {}) {
     info.leads.forEach((lead, row) => trace(lead, row, startS, startS + seconds, 0));
   }
   return { layout: twelveLead ? '3x4+II' : 'rows', startS, seconds };
+}
+
+const STRIP_MM = 40;
+
+/**
+ * Draws the newest samples of a live lead as a strip on grid paper, the newest on the right edge.
+ * @param {HTMLCanvasElement} canvas
+ * @param {{ ring: Float32Array, endIndex: number, fsHz: number, rpeaks?: number[], lead?: string }} strip
+ *   ring: the latest samples, absolute sample index i at ring[i % ring.length] (NaN where samples were
+ *   lost); endIndex: the absolute index after the newest sample; rpeaks: absolute indices to mark
+ * @param {{ mmPerS?: number, mmPerMv?: number }} [view]
+ * @returns {{ seconds: number }} the time span the paper shows
+ */
+export function drawStrip(canvas, { ring, endIndex, fsHz, rpeaks = [], lead = '' }, view = {}) {
+  const mmPerS = view.mmPerS ?? 25;
+  const mmPerMv = view.mmPerMv ?? 10;
+  const seconds = PAPER_MM / mmPerS;
+  const pxPerMm = canvas.width / PAPER_MM;
+  canvas.height = Math.round(STRIP_MM * pxPerMm);
+  const ctx = canvas.getContext('2d');
+  drawGrid(ctx, canvas.width, canvas.height, pxPerMm);
+  const count = Math.min(endIndex, Math.floor(seconds * fsHz), ring.length);
+  const first = endIndex - count;
+  const at = (i) => ring[i % ring.length];
+  const visible = [];
+  for (let i = first; i < endIndex; i++) if (!Number.isNaN(at(i))) visible.push(at(i));
+  const baseline = median(visible);
+  const midPx = 0.55 * STRIP_MM * pxPerMm;
+  const x = (i) => (PAPER_MM - (endIndex - i) / fsHz * mmPerS) * pxPerMm;
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = 1.2;
+  ctx.beginPath();
+  let drawing = false;
+  for (let i = first; i < endIndex; i++) {
+    const v = at(i);
+    if (Number.isNaN(v)) {
+      drawing = false;  // a gap: lost samples are not drawn
+      continue;
+    }
+    const y = midPx - (v - baseline) * mmPerMv * pxPerMm;
+    drawing ? ctx.lineTo(x(i), y) : ctx.moveTo(x(i), y);
+    drawing = true;
+  }
+  ctx.stroke();
+  ctx.fillStyle = '#1565c0';
+  for (const peak of rpeaks) {
+    if (peak >= first && peak < endIndex) ctx.fillRect(x(peak) - 1, (STRIP_MM - 2) * pxPerMm, 2, 1.5 * pxPerMm);
+  }
+  if (lead) {
+    ctx.fillStyle = '#111';
+    ctx.font = `${Math.round(3.5 * pxPerMm)}px system-ui, sans-serif`;
+    ctx.fillText(lead, pxPerMm, 5 * pxPerMm);
+  }
+  return { seconds };
 }
 
 function drawGrid(ctx, width, height, pxPerMm) {
