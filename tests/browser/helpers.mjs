@@ -6,12 +6,13 @@ import { startServer } from '../../tools/serve.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function openApp() {
+/** @param {{ args?: string[] }} [options]  extra Chromium flags (e.g. --enable-features=WebBluetooth) */
+export async function openApp({ args = [] } = {}) {
   const server = await startServer({ port: 0 });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', ...args],
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
   const requests = [];

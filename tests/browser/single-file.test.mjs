@@ -46,6 +46,11 @@ test('the single file screens a record opened from files', async () => {
   await page.screenshot({ path: `${ROOT}build/browser/single-file.png`, fullPage: true });
 });
 
+test('the single file explains that live ECG needs a served page (no Web Bluetooth from file://)', async () => {
+  assert.match(await page.textContent('#live-status'), /^Live ECG needs Web Bluetooth, which browsers do not offer to a page opened from a file \(file:\/\/\)\./);
+  assert.ok(await page.isDisabled('#live-connect'));
+});
+
 test('the single file makes no network request and logs no error', () => {
   const network = requests.filter((url) => !url.startsWith('file:') && !url.startsWith('blob:') && !url.startsWith('data:'));
   assert.deepEqual(network, []);
