@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::uint8_t kControlPointAnswer = 0xF0;
 constexpr std::size_t kFrameHeaderBytes = 10;  // measurement type, 8-byte timestamp, frame type
+constexpr std::uint64_t kClockResetNs = 10'000'000'000;  // 10 s
 
 std::string hex(std::span<const std::uint8_t> bytes, std::size_t limit = 16) {
   static const char* digits = "0123456789ABCDEF";
@@ -188,6 +189,15 @@ PmdChunk PmdDecoder::push(std::span<const std::uint8_t> bytes) {
   ++frames_;
   const std::size_t n = f.samples_uv.size();
   const double period_ns = 1e9 / fs_hz_;
+  // A timestamp far behind the previous one is no late frame (BLE keeps notifications in order) but the
+  // device's clock set back: keep the frame and time it afresh, or every later frame would be dropped.
+  bool clock_reset = false;
+  if (last_timestamp_ns_ && *last_timestamp_ns_ > f.timestamp_ns && *last_timestamp_ns_ - f.timestamp_ns > kClockResetNs) {
+    const double back_s = static_cast<double>(*last_timestamp_ns_ - f.timestamp_ns) * 1e-9;
+    out.note = "device clock went back " + std::to_string(back_s) + " s: frame kept, timing restarted";
+    last_timestamp_ns_.reset();
+    clock_reset = true;
+  }
   if (last_timestamp_ns_ && f.timestamp_ns <= *last_timestamp_ns_) {
     ++dropped_;
     out.dropped = true;
@@ -225,6 +235,7 @@ PmdChunk PmdDecoder::push(std::span<const std::uint8_t> bytes) {
     out.times_unix_ns[i] = static_cast<std::int64_t>(f.timestamp_ns - offset + static_cast<std::uint64_t>(kPmdEpochUnixNs));
   }
   if (!first_unix_ns_) first_unix_ns_ = out.times_unix_ns.front();
+  clock_resets_ += clock_reset;
   last_timestamp_ns_ = f.timestamp_ns;
   samples_ += n;
   return out;

@@ -157,6 +157,7 @@ struct LiveScreener::State {
       }
     }
     committed = commit_to;
+    trim();
   }
 
   void trim() {
@@ -237,15 +238,16 @@ void LiveScreener::push(std::span<const float> samples_mv, std::int64_t gap_samp
     s.total += gap_samples;
     s.segment_start = s.committed = s.total;
   }
+  // Detect at least every update interval, also inside a long chunk, so the ring never overwrites
+  // samples not yet analysed.
+  const std::int64_t detect_every = s.samples_of(kLeadOutS + s.o.update_every_s);
   for (float v : samples_mv) {
     s.ring[static_cast<std::size_t>(s.total) % s.cap] = v;
     ++s.total;
     s.record(v);
+    if (s.total - s.committed >= detect_every) s.detect(false);
   }
   s.n_samples += samples_mv.size();
-  // Detect at least every update interval so the ring never overwrites samples not yet analysed.
-  if (s.total - s.committed >= s.samples_of(kLeadOutS + s.o.update_every_s)) s.detect(false);
-  s.trim();
 }
 
 io::ble::PmdChunk LiveScreener::push_pmd_frame(std::span<const std::uint8_t> frame) {
@@ -301,6 +303,7 @@ LiveFindings LiveScreener::State::findings_ecg() {
   // The signal behind the heart rate and the rhythm: the current segment only.
   const std::int64_t contiguous = to - segment_start;
   std::optional<rules::PWaveEvidence> p_waves;
+  bool bad_signal = false;
   if (contiguous > samples_of(1.0)) {
     const std::int64_t lo = std::max(segment_start, rhythm_from - samples_of(0.5));
     const std::int64_t hi = std::min(total, to + samples_of(0.5));
@@ -326,11 +329,17 @@ LiveFindings LiveScreener::State::findings_ecg() {
       std::snprintf(buf, sizeof buf, "noisy: beats correlate %.2f with their median beat (below %.1f)", *f.beat_similarity, kNoisySimilarity);
       f.quality.push_back(buf);
     }
-    if (q.flat || q.saturated || (f.beat_similarity && *f.beat_similarity < kNoisySimilarity)) {
-      f.inconclusive_reasons.push_back("the signal is flat, clipped or noisy");
-    }
+    bad_signal = q.flat || q.saturated || (f.beat_similarity && *f.beat_similarity < kNoisySimilarity);
+    if (bad_signal) f.inconclusive_reasons.push_back("the signal is flat, clipped or noisy");
   }
   f.irregular_rr = rules::irregular_rr(rr_between(rhythm_from, to), p_waves);
+  if (bad_signal) {
+    // Beats found in noise are not a rhythm: irregular "RR" there says nothing about AF.
+    f.irregular_rr.decision = rules::Decision::not_assessable;
+    f.irregular_rr.note = "not assessed: the signal is flat, clipped or noisy";
+  } else if (f.irregular_rr.decision == rules::Decision::not_assessable) {
+    f.inconclusive_reasons.push_back("rhythm: " + f.irregular_rr.note + " in the last " + seconds_text(o.rhythm_window_s));
+  }
   for (const GapMark& g : gaps) {
     if (g.at + g.samples > rhythm_from) {
       f.quality.push_back("gap of " + seconds_text(static_cast<double>(g.samples) / fs()) + " (" + std::to_string(g.samples) + " samples lost) at " +
@@ -384,6 +393,10 @@ LiveFindings LiveScreener::State::findings_rr() {
   if (contact == false) {
     f.quality.push_back("the strap reports no skin contact");
     f.inconclusive_reasons.push_back("no skin contact");
+    f.irregular_rr.decision = rules::Decision::not_assessable;
+    f.irregular_rr.note = "not assessed: the strap reports no skin contact";
+  } else if (f.irregular_rr.decision == rules::Decision::not_assessable) {
+    f.inconclusive_reasons.push_back("rhythm: " + f.irregular_rr.note + " in the last " + seconds_text(o.rhythm_window_s));
   }
   if (rr_rejected) {
     f.quality.push_back(std::to_string(rr_rejected) + " RR intervals outside 250-3000 ms ignored (missed or extra beats)");
@@ -402,9 +415,6 @@ void LiveScreener::State::finish(LiveFindings& f) {
   f.n_gaps = n_gaps;
   f.gap_s = source == LiveSource::ecg ? static_cast<double>(lost_samples) / fs() : 0.0;
   f.n_dropped_frames = pmd ? pmd->dropped_frames() : 0;
-  if (f.irregular_rr.decision == rules::Decision::not_assessable) {
-    f.inconclusive_reasons.push_back("rhythm: " + f.irregular_rr.note + " in the last " + seconds_text(o.rhythm_window_s));
-  }
   const bool rule_af = f.irregular_rr.decision == rules::Decision::positive;
   bool model_af = false;
   if (f.model) {

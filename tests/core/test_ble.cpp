@@ -187,6 +187,25 @@ TEST_CASE("PMD decoder: per-sample times, contiguous frames, gaps, duplicates an
   CHECK(d.first_sample_unix_ns() == c1.times_unix_ns.front());
 }
 
+TEST_CASE("PMD decoder: a timestamp more than 10 s back is the device clock set back, not a late frame", "[ble][pmd]") {
+  ble::PmdDecoder d;
+  const std::uint64_t t0 = 700'000'000'000'000'000ull;
+  d.push(ecg_frame(t0, ramp(73, 0)));
+  const std::uint64_t back = t0 - 60'000'000'000ull;  // 60 s earlier
+  auto c = d.push(ecg_frame(back, ramp(73, 0)));
+  CHECK_FALSE(c.dropped);
+  CHECK(c.samples_mv.size() == 73);
+  CHECK(c.gap_samples == 0);
+  CHECK(c.note == "device clock went back 60.000000 s: frame kept, timing restarted");
+  CHECK(c.times_unix_ns.back() == static_cast<std::int64_t>(back) + ble::kPmdEpochUnixNs);
+  // Timing goes on from the new clock.
+  auto next = d.push(ecg_frame(back + static_cast<std::uint64_t>(std::llround(73 * kPeriodNs)), ramp(73, 0)));
+  CHECK(next.gap_samples == 0);
+  CHECK_FALSE(next.dropped);
+  CHECK(d.clock_resets() == 1);
+  CHECK(d.dropped_frames() == 0);
+}
+
 TEST_CASE("PMD decoder: a malformed frame throws and leaves the decoder's state as it was", "[ble][pmd]") {
   ble::PmdDecoder d;
   const std::uint64_t t0 = 1'000'000'000'000ull;

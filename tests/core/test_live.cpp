@@ -154,6 +154,17 @@ TEST_CASE("Live: MIT-BIH 100 streamed as H10 frames at 130 Hz: heart rate within
   CHECK(last.n_dropped_frames == 0);
 }
 
+TEST_CASE("Live: a whole record pushed in one chunk gives the same beats as frame by frame", "[live]") {
+  const Replay r = load("mitbih/100_2min", "II");
+  LiveScreener framed(LiveSource::ecg), whole(LiveSource::ecg);
+  stream_pmd(framed, r);
+  whole.push(r.mv);  // 120 s at once: twice the 60 s ring
+  const LiveFindings a = framed.update(), b = whole.update();
+  CHECK(a.n_beats == b.n_beats);
+  CHECK(a.rpeaks == b.rpeaks);
+  CHECK(a.heart_rate_bpm == b.heart_rate_bpm);
+}
+
 TEST_CASE("Live: CPSC 2021 persistent AF streamed as samples: AF suspected from irregular RR, heart rate as the offline pipeline's", "[live]") {
   const Replay r = load("cpsc2021/data_8_4", "I");
   // The offline pipeline's beats on the whole lead: 52, one more than the 51 annotated (at 13.36 s,
@@ -224,6 +235,17 @@ TEST_CASE("Live: RR intervals from the Heart Rate service: heart rate, AF suspic
     }
     std::printf("live [%s, RR intervals]: %zu updates, max |HR - annotation HR| = %.2f bpm\n", c.stem, updates.size(), max_error);
   }
+}
+
+TEST_CASE("Live: a strap that reports lost skin contact makes the findings inconclusive", "[live]") {
+  LiveScreener live(LiveSource::rr_intervals);
+  for (int i = 0; i < 20; ++i) live.push_heart_rate_measurement(std::vector<std::uint8_t>{0x14, 75, 0x00, 0x03});  // contact lost, RR 750 ms
+  const LiveFindings f = live.update();
+  CHECK(f.inconclusive);
+  CHECK(any_contains(f.inconclusive_reasons, "no skin contact"));
+  CHECK(f.irregular_rr.decision == ecg::rules::Decision::not_assessable);
+  CHECK(f.heart_rate_bpm.value() == Approx(80.0));
+  CHECK(f.device_heart_rate_bpm == 75.0);
 }
 
 TEST_CASE("Live: lost PMD frames become a gap; RR intervals never span it; a late frame is dropped and counted", "[live]") {
@@ -320,6 +342,9 @@ TEST_CASE("Live: flat and noisy signals are flagged and inconclusive", "[live]")
     CAPTURE(f.quality, f.beat_similarity.value_or(-1));
     CHECK(f.inconclusive);
     CHECK(any_contains(f.quality, "noisy"));
+    CHECK(f.irregular_rr.decision == ecg::rules::Decision::not_assessable);
+    CHECK(f.irregular_rr.note == "not assessed: the signal is flat, clipped or noisy");
+    CHECK_FALSE(f.af_suspected);
   }
 }
 

@@ -97,8 +97,9 @@ struct PmdChunk {
   // frame's own length. 0 when none.
   std::int64_t gap_samples = 0;
   double gap_s = 0.0;
-  // The frame was a duplicate or came out of order (its timestamp not after the previous frame's):
-  // it is dropped (no samples) and reported here.
+  // The frame was a duplicate or came out of order (its timestamp not after the previous frame's, by
+  // up to 10 s): it is dropped (no samples) and reported here. A timestamp more than 10 s behind is
+  // taken as the device's clock set back: the frame is kept, timed afresh, and the note says so.
   bool dropped = false;
   std::string note;  // what happened, for logs and the UI ("" when nothing did)
 };
@@ -116,13 +117,14 @@ class PmdDecoder {
   std::uint64_t gaps() const { return gaps_; }
   std::uint64_t missing_samples() const { return missing_samples_; }
   std::uint64_t dropped_frames() const { return dropped_; }
+  std::uint64_t clock_resets() const { return clock_resets_; }
   std::optional<std::int64_t> first_sample_unix_ns() const { return first_unix_ns_; }
 
  private:
   double fs_hz_;
   std::optional<std::uint64_t> last_timestamp_ns_;
   std::optional<std::int64_t> first_unix_ns_;
-  std::uint64_t frames_ = 0, samples_ = 0, gaps_ = 0, missing_samples_ = 0, dropped_ = 0;
+  std::uint64_t frames_ = 0, samples_ = 0, gaps_ = 0, missing_samples_ = 0, dropped_ = 0, clock_resets_ = 0;
 };
 
 // ---- Heart Rate service 0x180D (core/io/heart_rate.cpp) -------------------------------------------
