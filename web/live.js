@@ -60,7 +60,7 @@ export function initLive(engine) {
     const rhythm = rule.decision === 'positive'
       ? `Irregular RR — atrial fibrillation suspected (normalised RMSSD ${nrmssd.toFixed(2)} > 0.10 over the last 30 s)`
       : rule.decision === 'negative' ? `Regular RR (normalised RMSSD ${nrmssd.toFixed(2)} ≤ 0.10 over the last 30 s)`
-        : `Not assessable yet: ${rule.note}`;
+        : `Not assessable: ${rule.note}`;
     const decided = f.model?.classes.find((c) => c.abbr === f.model.decided);
     const model = decided ? `; ${f.model.name}: ${decided.name} (${(100 * decided.probability).toFixed(0)} %)` : '';
     $('live-rhythm').textContent = rhythm + model + (rule.note && rule.decision !== 'not_assessable' ? ` (${rule.note})` : '');

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,7 @@ constexpr double kNoisySimilarity = 0.5;
 struct Beat {
   std::int64_t at = 0;   // absolute sample index
   bool joins = false;    // the RR interval to the previous beat is valid (no gap between them)
+  dsp::Beat waves;       // its delineation (absolute indices), done once when the beat is committed
 };
 
 struct GapMark {
@@ -147,12 +149,29 @@ struct LiveScreener::State {
     if (end - lo >= samples_of(1.0)) {
       const std::vector<float> x = window(lo, end);
       const std::int64_t refractory = samples_of(kRefractoryS);
+      std::vector<std::int64_t> fresh;  // new beats, as indices into x
+      std::int64_t last = beats.empty() ? std::numeric_limits<std::int64_t>::min() / 2 : beats.back().at;
       for (std::int64_t p : dsp::detect_rpeaks(x, fs())) {
         const std::int64_t at = lo + p;
         if (at < committed || at >= commit_to) continue;
-        if (!beats.empty() && at - beats.back().at < refractory) continue;  // the same beat seen from two windows
+        if (at - last < refractory) continue;  // the same beat seen from two windows
+        fresh.push_back(p);
+        last = at;
+      }
+      // P, QRS and T of the new beats, from 2 s before the first of them (context for the baseline).
+      const std::int64_t from = fresh.empty() ? 0 : std::max<std::int64_t>(0, fresh.front() - samples_of(2.0));
+      std::vector<std::int64_t> near(fresh);
+      for (std::int64_t& p : near) p -= from;
+      const std::span<const float> part(x.data() + from, x.size() - static_cast<std::size_t>(from));
+      const std::vector<dsp::Beat> waves = dsp::delineate(part, fs(), near);
+      for (std::size_t k = 0; k < fresh.size(); ++k) {
+        dsp::Beat w = waves[k];
+        for (std::optional<std::int64_t>* v : {&w.qrs_on, &w.qrs_off, &w.qrs_wide_on, &w.qrs_wide_off, &w.p_on, &w.p_peak, &w.p_off, &w.t_peak, &w.t_off}) {
+          if (*v) **v += lo + from;
+        }
+        w.r = lo + fresh[k];
         const bool joins = !beats.empty() && beats.back().at >= segment_start;
-        beats.push_back({at, joins});
+        beats.push_back({w.r, joins, w});
         ++n_beats;
       }
     }
@@ -305,23 +324,21 @@ LiveFindings LiveScreener::State::findings_ecg() {
   std::optional<rules::PWaveEvidence> p_waves;
   bool bad_signal = false;
   if (contiguous > samples_of(1.0)) {
-    const std::int64_t lo = std::max(segment_start, rhythm_from - samples_of(0.5));
-    const std::int64_t hi = std::min(total, to + samples_of(0.5));
-    const std::vector<float> x = window(lo, hi);
-    std::vector<std::int64_t> local;
+    std::vector<dsp::Beat> waves;
     for (const Beat& b : beats) {
-      if (b.at > rhythm_from && b.at <= to && b.at >= segment_start) local.push_back(b.at - lo);
+      if (b.at > rhythm_from && b.at <= to && b.at >= segment_start) waves.push_back(b.waves);
     }
-    p_waves = rules::p_wave_evidence(dsp::delineate(x, fs(), local), fs());
-    // Quality on the heart-rate window.
-    const std::int64_t q_lo = std::max(segment_start, hr_from);
-    const std::span<const float> recent(x.data() + (q_lo - lo), static_cast<std::size_t>(to - q_lo));
+    p_waves = rules::p_wave_evidence(waves, fs());
+    // Quality on the heart-rate window (with 0.5 s beyond it for the last beats' shapes).
+    const std::int64_t lo = std::max(segment_start, hr_from);
+    const std::vector<float> x = window(lo, std::min(total, to + samples_of(0.5)));
+    const std::span<const float> recent(x.data(), static_cast<std::size_t>(to - lo));
     const dsp::LeadQuality q = dsp::lead_quality(recent);
     if (q.flat) f.quality.push_back("signal flat over the last " + seconds_text(o.hr_window_s) + " (electrode contact lost?)");
     if (q.saturated) f.quality.push_back("signal saturated or clipped over the last " + seconds_text(o.hr_window_s));
     std::vector<std::int64_t> recent_peaks;
-    for (std::int64_t p : local) {
-      if (p + lo > hr_from) recent_peaks.push_back(p);
+    for (const Beat& b : beats) {
+      if (b.at > hr_from && b.at <= to && b.at >= segment_start) recent_peaks.push_back(b.at - lo);
     }
     f.beat_similarity = beat_similarity(x, recent_peaks, fs());
     if (f.beat_similarity && *f.beat_similarity < kNoisySimilarity) {
@@ -336,7 +353,7 @@ LiveFindings LiveScreener::State::findings_ecg() {
   if (bad_signal) {
     // Beats found in noise are not a rhythm: irregular "RR" there says nothing about AF.
     f.irregular_rr.decision = rules::Decision::not_assessable;
-    f.irregular_rr.note = "not assessed: the signal is flat, clipped or noisy";
+    f.irregular_rr.note = "the signal is flat, clipped or noisy";
   } else if (f.irregular_rr.decision == rules::Decision::not_assessable) {
     f.inconclusive_reasons.push_back("rhythm: " + f.irregular_rr.note + " in the last " + seconds_text(o.rhythm_window_s));
   }
@@ -394,7 +411,7 @@ LiveFindings LiveScreener::State::findings_rr() {
     f.quality.push_back("the strap reports no skin contact");
     f.inconclusive_reasons.push_back("no skin contact");
     f.irregular_rr.decision = rules::Decision::not_assessable;
-    f.irregular_rr.note = "not assessed: the strap reports no skin contact";
+    f.irregular_rr.note = "the strap reports no skin contact";
   } else if (f.irregular_rr.decision == rules::Decision::not_assessable) {
     f.inconclusive_reasons.push_back("rhythm: " + f.irregular_rr.note + " in the last " + seconds_text(o.rhythm_window_s));
   }

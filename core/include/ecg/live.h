@@ -84,8 +84,8 @@ struct LiveFindings {
 // Streams one lead (or RR intervals) in, findings out. Memory is bounded by the options (a ring of
 // keep_s seconds of samples and the beats in it) however long the stream runs, except for the session
 // recording (record_s). R-peaks are detected with dsp::detect_rpeaks on overlapping windows (8 s of
-// lead-in, 2 s of lead-out, as it does for long records) and kept once, by absolute sample index; RR
-// intervals never span a gap.
+// lead-in, 2 s of lead-out, as it does for long records) and kept once, by absolute sample index, each
+// delineated once (dsp::delineate) for its P wave; RR intervals never span a gap.
 class LiveScreener {
  public:
   LiveScreener(LiveSource source, LiveOptions options = {});
