@@ -227,13 +227,14 @@ def run_graph(doc: dict, tensors: dict[str, np.ndarray], inputs: dict[str, np.nd
 
 # ----------------------------------------------------------------------------------------- export
 
-def build_graph(model: nn.Module, n_leads: int, input_len: int) -> tuple[dict, dict[str, np.ndarray]]:
+def build_graph(model: nn.Module, n_leads: int, input_len: int, demographics: bool = True) -> tuple[dict, dict[str, np.ndarray]]:
+    """demographics=False: the graph has the `ecg` input only (models that do not read demographics)."""
     model.eval()
     g = GraphBuilder()
-    out = model.emit(g, "ecg", "demographics")
+    out = model.emit(g, "ecg", "demographics" if demographics else None)
     outputs = [out] if isinstance(out, str) else [out[k] for k in out]
-    graph = {"inputs": [{"name": "ecg", "shape": [n_leads, input_len]}, {"name": "demographics", "shape": [5]}],
-             "outputs": outputs, "nodes": g.nodes}
+    inputs = [{"name": "ecg", "shape": [n_leads, input_len]}] + ([{"name": "demographics", "shape": [5]}] if demographics else [])
+    graph = {"inputs": inputs, "outputs": outputs, "nodes": g.nodes}
     used = {w for n in g.nodes for w in n["weights"].values()}
     if used != set(g.tensors):
         raise ValueError(f"unused tensors {sorted(set(g.tensors) - used)}")
@@ -246,12 +247,23 @@ def class_list() -> list[dict]:
 
 def export_model(path: str, model: nn.Module, name: str, leads: list[str], fs_hz: int, input_len: int,
                  thresholds, preprocess: dict | None = None, training: dict | None = None, metrics: dict | None = None,
-                 classes: list[dict] | None = None, lead_sets: list[dict] | None = None, demographics: str | None = "lrhnet5") -> dict:
-    """Write one model file; returns the ecg_screen document. thresholds: one per class."""
-    graph, tensors = build_graph(model, len(leads), input_len)
+                 classes: list[dict] | None = None, lead_sets: list[dict] | None = None, demographics: str | None = "lrhnet5",
+                 task: str | None = None) -> dict:
+    """Write one model file; returns the ecg_screen document.
+
+    thresholds: one per class for the multi-label "threshold_or_argmax" rule, or None for the
+    single-label "argmax" rule (softmax over the classes, one class per record; docs/model-format.md).
+    task: None (the multi-label screening model the Screener chooses from) or "rhythm" (the
+    single-label rhythm classifier; recorded as `"task"` in the document).
+    """
+    graph, tensors = build_graph(model, len(leads), input_len, demographics is not None)
     classes = classes or class_list()
-    if len(thresholds) != len(classes):
-        raise ValueError(f"got {len(thresholds)} thresholds, expected {len(classes)}")
+    if thresholds is None:
+        decision = {"rule": "argmax"}
+    else:
+        if len(thresholds) != len(classes):
+            raise ValueError(f"got {len(thresholds)} thresholds, expected {len(classes)}")
+        decision = {"rule": "threshold_or_argmax", "thresholds": [float(t) for t in thresholds]}
     doc = {
         "name": name,
         "architecture": getattr(model, "arch", type(model).__name__),
@@ -261,7 +273,7 @@ def export_model(path: str, model: nn.Module, name: str, leads: list[str], fs_hz
         "preprocess": {**DEFAULT_PREPROCESS, **(preprocess or {})},
         "demographics": demographics,
         "classes": classes,
-        "decision": {"rule": "threshold_or_argmax", "thresholds": [float(t) for t in thresholds]},
+        "decision": decision,
         "graph": graph,
         "training": training or {},
         "metrics": metrics or {},
@@ -270,6 +282,8 @@ def export_model(path: str, model: nn.Module, name: str, leads: list[str], fs_hz
         doc["preprocess"]["fir_taps"] = 2 * int(fs_hz) + 1
     if lead_sets is not None:
         doc["lead_sets"] = lead_sets
+    if task is not None:
+        doc["task"] = task
     write_safetensors(path, tensors, {"format": FORMAT, "ecg_screen": json.dumps(doc, separators=(",", ":"))})
     return doc
 
@@ -281,17 +295,21 @@ def load_model_file(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     return json.loads(meta["ecg_screen"]), tensors
 
 
-def torch_outputs(model: nn.Module, ecg: np.ndarray, demo: np.ndarray) -> dict[str, np.ndarray]:
+def torch_outputs(model: nn.Module, ecg: np.ndarray, demo: np.ndarray | None) -> dict[str, np.ndarray]:
     model.eval()
     with torch.no_grad():
-        out = model(torch.from_numpy(ecg[None].astype(np.float32)), torch.from_numpy(demo[None].astype(np.float32)))
+        d = None if demo is None else torch.from_numpy(demo[None].astype(np.float32))
+        out = model(torch.from_numpy(ecg[None].astype(np.float32)), d)
     if isinstance(out, dict):
         return {f"logits_{k}": v[0].numpy() for k, v in out.items()}
     return {"logits": out[0].numpy()}
 
 
-def write_golden(path: str, doc: dict, ecg: np.ndarray, demo: np.ndarray, outputs: dict[str, np.ndarray], command: str) -> None:
-    t = {"input.ecg": ecg.astype(np.float32), "input.demographics": demo.astype(np.float32)}
+def write_golden(path: str, doc: dict, ecg: np.ndarray, demo: np.ndarray | None, outputs: dict[str, np.ndarray], command: str) -> None:
+    """demo=None for a model without a demographics input (no `input.demographics` tensor then)."""
+    t = {"input.ecg": ecg.astype(np.float32)}
+    if demo is not None:
+        t["input.demographics"] = demo.astype(np.float32)
     t.update({f"output.{k}": v for k, v in outputs.items()})
     write_safetensors(path, t, {"format": "ecg-screen-golden/1", "model": doc["name"], "command": command,
                                 "outputs": "PyTorch float32 eval-mode logits for input.ecg (already preprocessed) and input.demographics"})
@@ -321,6 +339,8 @@ def tiny_models() -> dict[str, tuple[nn.Module, list[str], int, list[dict] | Non
         "tiny-seresnet": (M.SEResNetTeacher(12, lab.N_CLASSES, width=0.0625), leads12, 512, None),
         "tiny-leadwise": (lw, leads12, 512, lw_sets),
         "tiny-mobilenet1d": (M.MobileNet1D(12, lab.N_CLASSES, channels=(8, 16, 16, 32)), leads12, 512, None),
+        # task "rhythm": one lead, 4 single-label classes, no demographics input, "argmax" rule
+        "tiny-rhythmnet": (M.RhythmNet(1, len(lab.CINC2017_CLASSES), channels=(8, 8, 16, 16)), ["I"], 512, None),
     }
 
 
@@ -340,9 +360,13 @@ def export_tiny_fixtures(out_dir: str, seed: int = 1234) -> list[str]:
         ecg = rng.standard_normal((len(leads), input_len)).astype(np.float32)
         demo = np.array([0.63, 1, 0, 1, 1], dtype=np.float32)
         path = os.path.join(out_dir, f"{name}.safetensors")
-        doc = export_model(path, model, name, leads, 257, input_len, [0.5] * lab.N_CLASSES,
-                           training={"data": "none: random weights for parity tests", "command": command},
-                           lead_sets=lead_sets)
+        training = {"data": "none: random weights for parity tests", "command": command}
+        if isinstance(model, M.RhythmNet):
+            demo = None
+            doc = export_model(path, model, name, leads, 130, input_len, None, preprocess={"window_stride": input_len // 2},
+                               training=training, classes=lab.CINC2017_MODEL_CLASSES, demographics=None, task="rhythm")
+        else:
+            doc = export_model(path, model, name, leads, 257, input_len, [0.5] * lab.N_CLASSES, training=training, lead_sets=lead_sets)
         write_golden(os.path.join(out_dir, f"{name}.golden.safetensors"), doc, ecg, demo,
                      torch_outputs(model, ecg, demo), command)
         written += [path, os.path.join(out_dir, f"{name}.golden.safetensors")]

@@ -140,6 +140,15 @@ LUDB_TO_SNOMED: dict[str, tuple[str, str]] = {
 # CinC 2017 single-lead rhythm classes (REFERENCE.csv).
 CINC2017_CLASSES = ["N", "A", "O", "~"]
 CINC2017_NAMES = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm", "~": "too noisy"}
+# The rhythm model's classes (models/rhythm-1), in CINC2017_CLASSES order: SNOMED CT where one exists
+# (NSR 426783006, AF 164889003, as in the scored CinC 2020/2021 classes); "other rhythm" and "too
+# noisy" have no SNOMED CT concept, so they carry local codes ("local:…", docs/model-format.md).
+CINC2017_MODEL_CLASSES = [
+    {"snomed": "426783006", "abbr": "NSR", "name": "normal sinus rhythm"},
+    {"snomed": "164889003", "abbr": "AF", "name": "atrial fibrillation"},
+    {"snomed": "local:other_rhythm", "abbr": "OTHER", "name": "other rhythm"},
+    {"snomed": "local:noisy", "abbr": "NOISY", "name": "too noisy to classify"},
+]
 
 
 def cpsc_codes(dx: Iterable[str]) -> list[str]:

@@ -332,6 +332,43 @@ class MobileNet1D(nn.Module):
         return g.linear(g.concat([demo, g.global_avg_pool(x, "gap")], "concat"), self.fc, "logits")
 
 
+# ------------------------------------------------------------------ single-lead rhythm net (CinC 2017)
+
+class RhythmNet(nn.Module):
+    """Single-lead N/A/O/~ rhythm classifier for chest straps: a small SE-ResNet built from ZhaoBlock.
+
+    stem conv(k15, stride 2) → BN → ReLU, then one ZhaoBlock per entry of ``channels`` (stride 2 each,
+    so 30 s at 130 Hz ends at 61 steps ≈ 0.5 s each), global average pool, dropout, linear → logits
+    for the 4 classes (softmax, single label). No demographics input (the graph has only ``ecg``).
+    """
+
+    arch = "rhythmnet"
+
+    def __init__(self, n_leads: int = 1, n_classes: int = 4, channels=(16, 24, 32, 48, 64, 64), dropout: float = 0.3):
+        super().__init__()
+        self.stem = PadConv1d(n_leads, channels[0], 15, stride=2, pad=(7, 7), bias=False)
+        self.stem_bn = nn.BatchNorm1d(channels[0])
+        blocks, c_in = [], channels[0]
+        for c in channels[1:]:
+            blocks.append(ZhaoBlock(c_in, c, 2))
+            c_in = c
+        self.blocks = nn.ModuleList(blocks)
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(c_in, n_classes)
+
+    def forward(self, x, demo=None):
+        x = F.relu(self.stem_bn(self.stem(x)))
+        for b in self.blocks:
+            x = b(x)
+        return self.fc(self.drop(x.mean(-1)))
+
+    def emit(self, g, ecg, demo=None):
+        x = g.relu(g.conv(ecg, self.stem, "stem", bn=self.stem_bn), "stem.relu")
+        for i, b in enumerate(self.blocks):
+            x = b.emit(g, x, f"blocks.{i}")
+        return g.linear(g.global_avg_pool(x, "gap"), self.fc, "logits")
+
+
 def count_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
@@ -343,6 +380,8 @@ def build(arch: str, n_leads: int = 12, n_classes: int = 26, **kw) -> nn.Module:
         return SEResNetTeacher(n_leads, n_classes, **kw)
     if arch == "mobilenet1d":
         return MobileNet1D(n_leads, n_classes, **kw)
+    if arch == "rhythmnet":
+        return RhythmNet(n_leads, n_classes, **kw)
     if arch == "leadwise":
         if n_leads != 12:
             raise ValueError("the lead-wise model always takes a 12-lead input (absent leads = zero rows)")

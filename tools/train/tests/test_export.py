@@ -28,8 +28,15 @@ def check_schema(test, path):
     for key in ("name", "architecture", "leads", "fs_hz", "input_len", "preprocess", "demographics", "classes",
                 "decision", "graph", "training", "metrics"):
         test.assertIn(key, doc)
-    test.assertEqual(doc["decision"]["rule"], "threshold_or_argmax")
-    test.assertEqual(len(doc["decision"]["thresholds"]), len(doc["classes"]))
+    if doc.get("task", "screen") == "screen":
+        test.assertEqual(doc["decision"]["rule"], "threshold_or_argmax")
+        test.assertEqual(len(doc["decision"]["thresholds"]), len(doc["classes"]))
+    else:  # single-label rhythm model: argmax of softmax, no thresholds, no demographics input
+        test.assertEqual(doc["task"], "rhythm")
+        test.assertEqual(doc["decision"], {"rule": "argmax"})
+        test.assertEqual([i["name"] for i in doc["graph"]["inputs"]], ["ecg"])
+    for c in doc["classes"]:
+        test.assertRegex(c["snomed"], r"^([1-9][0-9]{5,17}|local:[a-z0-9_]+)$")
     known = {i["name"] for i in doc["graph"]["inputs"]}
     used = set()
     for node in doc["graph"]["nodes"]:
@@ -73,7 +80,7 @@ class TestExport(unittest.TestCase):
                 self.assertLess(os.path.getsize(p), 200 * 1024)
                 doc, t = check_schema(self, p)
                 g, _ = E.read_safetensors(p.replace(".safetensors", ".golden.safetensors"))
-                out = E.run_graph(doc, t, {"ecg": g["input.ecg"], "demographics": g["input.demographics"]})
+                out = E.run_graph(doc, t, {k[len("input."):]: v for k, v in g.items() if k.startswith("input.")})
                 for k, v in out.items():
                     np.testing.assert_allclose(v, g[f"output.{k}"], atol=1e-5)
 
