@@ -212,6 +212,14 @@ Preprocess parse_preprocess(const json& p, const std::string& where) {
   return out;
 }
 
+// A class code: a SNOMED CT concept id (6 to 18 digits, no leading zero) or "local:" and [a-z0-9_]+
+// for a class that has no SNOMED CT concept (e.g. CinC 2017's "other rhythm" and "too noisy").
+bool valid_class_code(const std::string& s) {
+  auto in = [](char c, bool letters) { return (c >= '0' && c <= '9') || (letters && ((c >= 'a' && c <= 'z') || c == '_')); };
+  if (s.rfind("local:", 0) == 0) return s.size() > 6 && std::all_of(s.begin() + 6, s.end(), [&](char c) { return in(c, true); });
+  return s.size() >= 6 && s.size() <= 18 && s[0] != '0' && std::all_of(s.begin(), s.end(), [&](char c) { return in(c, false); });
+}
+
 bool valid_name(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'; });
 }
@@ -356,13 +364,25 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
     const std::string w = W + ".classes[" + std::to_string(i) + "]";
     if (!classes[i].is_object()) fail(w, "got " + kind_of(classes[i]) + ", expected an object");
     info.classes.push_back({get_string(classes[i], "snomed", w), get_string(classes[i], "abbr", w), get_string(classes[i], "name", w)});
+    if (!valid_class_code(info.classes.back().snomed))
+      fail(w + ".snomed", "got \"" + info.classes.back().snomed + "\", expected a SNOMED CT concept id (digits) or \"local:\" and [a-z0-9_]+ for a class without one");
+  }
+  if (doc.contains("task") && !doc["task"].is_null()) {
+    info.task = get_string(doc, "task", W);
+    if (info.task != "screen" && info.task != "rhythm") fail(W + ".task", "got \"" + info.task + "\", expected \"screen\" or \"rhythm\"");
   }
   const json& decision = field(doc, "decision", W);
   if (!decision.is_object()) fail(W + ".decision", "got " + kind_of(decision) + ", expected an object");
   info.decision_rule = get_string(decision, "rule", W + ".decision");
-  if (info.decision_rule != "threshold_or_argmax") fail(W + ".decision.rule", "got \"" + info.decision_rule + "\", expected \"threshold_or_argmax\"");
-  info.thresholds = get_numbers(field(decision, "thresholds", W + ".decision"), W + ".decision.thresholds");
-  if (info.thresholds.size() != info.classes.size()) fail(W + ".decision.thresholds", "got " + std::to_string(info.thresholds.size()) + " thresholds, expected " + std::to_string(info.classes.size()) + " (one per class)");
+  // task screen: multi-label, per-class thresholds; task rhythm: single-label, argmax of softmax.
+  const std::string want_rule = info.task == "rhythm" ? "argmax" : "threshold_or_argmax";
+  if (info.decision_rule != want_rule) fail(W + ".decision.rule", "got \"" + info.decision_rule + "\", expected \"" + want_rule + "\" for task \"" + info.task + "\"");
+  if (info.decision_rule == "argmax") {
+    if (decision.contains("thresholds")) fail(W + ".decision.thresholds", "got thresholds, expected none for the single-label \"argmax\" rule");
+  } else {
+    info.thresholds = get_numbers(field(decision, "thresholds", W + ".decision"), W + ".decision.thresholds");
+    if (info.thresholds.size() != info.classes.size()) fail(W + ".decision.thresholds", "got " + std::to_string(info.thresholds.size()) + " thresholds, expected " + std::to_string(info.classes.size()) + " (one per class)");
+  }
   if (doc.contains("training")) info.training_json = doc["training"].dump();
   if (doc.contains("metrics")) info.metrics_json = doc["metrics"].dump();
 
@@ -500,6 +520,7 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   }
   if (m.outputs.empty()) fail(G + ".outputs", "got none, expected at least one output");
 
+  if (doc.contains("lead_sets") && info.task != "screen") fail(W + ".lead_sets", "got lead sets for task \"" + info.task + "\", expected them only for task \"screen\"");
   if (doc.contains("lead_sets")) {
     const json& ls = doc["lead_sets"];
     if (!ls.is_array()) fail(W + ".lead_sets", "got " + kind_of(ls) + ", expected an array");

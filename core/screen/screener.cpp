@@ -97,8 +97,11 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
   auto has_all = [&](const std::vector<std::string>& leads) {
     return std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return record.lead_index(l).has_value(); });
   };
+  std::size_t screening_models = 0;
   for (auto& m : models_) {
     const nn::ModelInfo& info = m->model->info;
+    if (info.task != "screen") continue;  // e.g. a rhythm model: other classes, single-label (RhythmClassifier)
+    ++screening_models;
     if (info.lead_sets.empty()) {
       if (has_all(info.leads) && info.leads.size() > best) std::tie(chosen, chosen_set, best) = std::tuple(m.get(), nullptr, info.leads.size());
     } else {
@@ -108,9 +111,10 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
     }
   }
   if (chosen == nullptr) {
-    if (!models_.empty()) {
+    if (screening_models > 0) {
       std::string names;
-      for (const auto& m : models_) names += (names.empty() ? "" : "; ") + m->model->info.name + " needs " + std::to_string(m->model->info.leads.size()) + " leads";
+      for (const auto& m : models_)
+        if (m->model->info.task == "screen") names += (names.empty() ? "" : "; ") + m->model->info.name + " needs " + std::to_string(m->model->info.leads.size()) + " leads";
       f.warnings.push_back("no model fits this record's leads (" + std::to_string(record.n_leads()) + " leads; " + names + "): rules only");
     }
     merge_rules_into_classes(f);

@@ -229,6 +229,8 @@ class NnSession {
     j["input_len"] = i.input_len;
     j["demographics"] = i.demographics.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.demographics);
     for (const auto& c : i.classes) j["classes"].push_back({{"snomed", c.snomed}, {"abbr", c.abbr}, {"name", c.name}});
+    j["task"] = i.task;
+    j["decision_rule"] = i.decision_rule;
     j["thresholds"] = i.thresholds;
     for (const auto& in : m.inputs) j["inputs"].push_back({{"name", in.name}, {"shape", in.shape.rank == 2 ? std::vector<std::int64_t>{in.shape.c, in.shape.l} : std::vector<std::int64_t>{in.shape.c}}});
     for (int o : m.outputs) j["outputs"].push_back(m.value_names[static_cast<std::size_t>(o)]);

@@ -30,7 +30,7 @@ std::shared_ptr<const Model> load_fixture(const std::string& name) {
   return std::make_shared<const Model>(Model::load(bytes));
 }
 
-const std::vector<std::string> kFixtures = {"tiny-lrhnet", "tiny-lrhnet-2", "tiny-seresnet", "tiny-leadwise", "tiny-mobilenet1d", "parity-ops", "parity-convs"};
+const std::vector<std::string> kFixtures = {"tiny-lrhnet", "tiny-lrhnet-2", "tiny-seresnet", "tiny-leadwise", "tiny-mobilenet1d", "tiny-rhythmnet", "parity-ops", "parity-convs"};
 
 std::string seed_note(std::uint32_t seed) { return "random seed " + std::to_string(seed) + " (set ECG_TEST_SEED to replay)"; }
 
@@ -273,6 +273,35 @@ TEST_CASE("nn: the loader names the bad field with got … expected …", "[nn]"
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["inputs"][0]["shape"][0] = 3; })), Contains("expected 12 (the number of leads)"));
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["data_offsets"][1] = h["stem.weight"]["data_offsets"][1].get<int>() + 4; })),
              Contains("data_offsets"));
+}
+
+TEST_CASE("nn: a rhythm model has task rhythm, the argmax rule without thresholds, and local class codes", "[nn][rhythm]") {
+  using Catch::Matchers::Contains;
+  using json = nlohmann::json;
+  const auto m = Model::load(ecg::test::read_fixture("nn/tiny-rhythmnet.safetensors"));
+  CHECK(m.info.task == "rhythm");
+  CHECK(m.info.decision_rule == "argmax");
+  CHECK(m.info.thresholds.empty());
+  CHECK(m.info.leads == std::vector<std::string>{"I"});
+  REQUIRE(m.info.classes.size() == 4);
+  CHECK(m.info.classes[0].snomed == "426783006");
+  CHECK(m.info.classes[2].snomed == "local:other_rhythm");
+  CHECK(m.inputs.size() == 1);
+  CHECK(Model::load(ecg::test::read_fixture("nn/tiny-lrhnet.safetensors")).info.task == "screen");  // absent = screen
+
+  CHECK_THAT(load_error(edited("tiny-rhythmnet", [](json&, json& d) { d["decision"]["thresholds"] = {0.5, 0.5, 0.5, 0.5}; })),
+             Contains("got thresholds, expected none for the single-label \"argmax\" rule"));
+  CHECK_THAT(load_error(edited("tiny-rhythmnet", [](json&, json& d) { d.erase("task"); })),
+             Contains("got \"argmax\", expected \"threshold_or_argmax\" for task \"screen\""));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["task"] = "rhythm"; })),
+             Contains("got \"threshold_or_argmax\", expected \"argmax\" for task \"rhythm\""));
+  CHECK_THAT(load_error(edited("tiny-rhythmnet", [](json&, json& d) { d["task"] = "beats"; })), Contains("expected \"screen\" or \"rhythm\""));
+  for (const std::string code : {"", "other", "local:", "local:Other", "0123456", "12345"}) {
+    CAPTURE(code);
+    CHECK_THAT(load_error(edited("tiny-rhythmnet", [&](json&, json& d) { d["classes"][2]["snomed"] = code; })),
+               Contains("classes[2].snomed") && Contains("expected a SNOMED CT concept id"));
+  }
+  CHECK_THAT(load_error(edited("tiny-rhythmnet", [](json&, json& d) { d["lead_sets"] = json::array(); })), Contains("expected them only for task \"screen\""));
 }
 
 TEST_CASE("nn: sessions reject bad batch sizes and lengths with a message", "[nn]") {

@@ -24,7 +24,7 @@ function readSafetensors(path) {
   return out;
 }
 
-for (const name of ['tiny-lrhnet', 'tiny-seresnet', 'tiny-leadwise', 'tiny-mobilenet1d', 'parity-ops', 'parity-convs']) {
+for (const name of ['tiny-lrhnet', 'tiny-seresnet', 'tiny-leadwise', 'tiny-mobilenet1d', 'tiny-rhythmnet', 'parity-ops', 'parity-convs']) {
   for (const backend of ['simd', 'reference']) {
     test(`${name} (${backend}) matches PyTorch within 1e-4 of the output scale`, () => {
       const model = ecg.loadModel(readFileSync(`${dir}${name}.safetensors`), { backend });
@@ -67,6 +67,8 @@ test('bad model bytes and bad inputs give messages naming what was expected', ()
   try {
     assert.equal(model.info.name, 'tiny-lrhnet');
     assert.equal(model.info.classes.length, model.info.thresholds.length);
+    assert.equal(model.info.task, 'screen');
+    assert.equal(model.info.decision_rule, 'threshold_or_argmax');
     assert.throws(() => model.run({ ecg: new Float32Array(5), demographics: new Float32Array(5) }), /input ecg: got 5 values, expected 6144/);
     assert.throws(() => model.run({ ecg: new Float32Array(6144) }), /input demographics: expected a Float32Array/);
   } finally {

@@ -209,7 +209,13 @@ export interface ModelInfo {
   fs_hz: number;
   input_len: number;
   demographics: 'lrhnet5' | null;
+  /** 'screen': multi-label screening model (Screener); 'rhythm': single-label rhythm model (never chosen by Screener). */
+  task: 'screen' | 'rhythm';
+  /** `snomed`: a SNOMED CT id, or 'local:…' for a class without one (e.g. rhythm-1's 'local:noisy'). */
   classes: { snomed: string; abbr: string; name: string }[];
+  /** 'threshold_or_argmax' (task screen, sigmoid per class) or 'argmax' (task rhythm, softmax, one class). */
+  decision_rule: 'threshold_or_argmax' | 'argmax';
+  /** One per class for 'threshold_or_argmax'; empty for 'argmax'. */
   thresholds: number[];
   inputs: { name: string; shape: number[] }[];
   outputs: string[];

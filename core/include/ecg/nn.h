@@ -8,7 +8,11 @@
 //   The ecg_screen document: name, architecture, leads, fs_hz, input_len, preprocess, demographics,
 //   classes [{snomed, abbr, name}], decision {rule, thresholds}, graph {inputs [{name, shape}],
 //   outputs [names], nodes [{op, inputs, output, weights {role: tensor}, attrs}]}, training, metrics,
-//   optional lead_sets. Shapes exclude the batch dimension.
+//   optional lead_sets, optional task ("screen", the default: multi-label CinC classes with
+//   "threshold_or_argmax", chosen by screen::Screener; or "rhythm": single-label classes with
+//   "argmax" over softmax probabilities and no thresholds, run by screen::RhythmClassifier).
+//   A class's `snomed` is a SNOMED CT concept id (digits) or "local:<code>" for a class without one.
+//   Shapes exclude the batch dimension.
 // Model::load validates every field, tensor and graph reference and throws ecg::Error with
 // "got … expected …". Lifecycle (as XNNPACK's subgraph API): load → Session (build and pack weights
 // once) → reshape(batch, input_len) (plans memory; again only when the length changes) → fill
@@ -94,8 +98,9 @@ struct ModelInfo {
   Preprocess preprocess;
   std::string demographics;  // "" (none) or "lrhnet5"
   std::vector<ClassInfo> classes;
-  std::string decision_rule;
-  std::vector<double> thresholds;
+  std::string task = "screen";  // "screen" (Screener) or "rhythm" (RhythmClassifier)
+  std::string decision_rule;    // "threshold_or_argmax" (task screen) or "argmax" (task rhythm)
+  std::vector<double> thresholds;  // one per class for threshold_or_argmax; empty for argmax
   std::vector<LeadSet> lead_sets;
   std::string training_json, metrics_json;  // free-form, for model cards
 };

@@ -74,9 +74,10 @@ Findings screen(const Record& record, const Patient& patient);
 // (tools/train/preprocess.py is the Python twin). Returns lead-major samples at info.fs_hz.
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info);
 
-// The full pipeline with models: picks, among the models added, the one (and for lead-wise models
-// the lead set) using the most leads that the record has, runs it over windows covering the whole
-// record, aggregates, decides per class, and merges with the rules.
+// The full pipeline with models: picks, among the screening models added (task "screen"; models of
+// another task, such as a rhythm model, are accepted and never chosen), the one (and for lead-wise
+// models the lead set) using the most leads that the record has, runs it over windows covering the
+// whole record, aggregates, decides per class, and merges with the rules.
 class Screener {
  public:
   explicit Screener(nn::Backend backend = nn::Backend::simd);
@@ -93,6 +94,45 @@ class Screener {
   struct Loaded;
   nn::Backend backend_;
   std::vector<std::unique_ptr<Loaded>> models_;
+};
+
+// One class of a rhythm model with its probability.
+struct RhythmClass {
+  std::string snomed, abbr, name;  // snomed: SNOMED CT id, or "local:…" for a class without one
+  double probability = 0.0;        // softmax over the classes, averaged over windows (sums to 1)
+};
+
+struct RhythmResult {
+  std::string model;                 // the model's name
+  std::string lead;                  // the record's lead that was read
+  std::vector<RhythmClass> classes;  // in the model's order
+  std::size_t best = 0;              // the decided class: the most probable one ("argmax")
+  std::size_t windows = 0;           // windows covering the record
+  double duration_s = 0.0;           // of the record
+};
+
+// Single-label rhythm classification with a model of task "rhythm" (models/rhythm-1: CinC 2017
+// N / A / O / ~ on one lead at 130 Hz, the Polar H10 rate). Kept apart from Screener: its classes are
+// not the scored CinC 2020/2021 classes and it decides one class, not one decision per class.
+class RhythmClassifier {
+ public:
+  // Throws ecg::Error when the file is invalid or its task is not "rhythm".
+  explicit RhythmClassifier(std::span<const std::uint8_t> model_file, nn::Backend backend = nn::Backend::simd);
+  ~RhythmClassifier();
+  RhythmClassifier(RhythmClassifier&&) noexcept;
+  RhythmClassifier& operator=(RhythmClassifier&&) noexcept;
+
+  const nn::ModelInfo& info() const;
+  // Preprocesses as the file says (resample, band-pass, z-score over the whole record), runs windows
+  // of input_len every window_stride samples (a shorter record is one window zero-padded on the
+  // right), averages the softmax probabilities and takes the argmax. The lead read is the model's
+  // lead when the record has it, else the record's only lead whatever its name (a chest strap's
+  // "ECG"); a multi-lead record without the model's lead is refused with an ecg::Error.
+  RhythmResult classify(const Record& record);
+
+ private:
+  std::shared_ptr<const nn::Model> model_;
+  std::unique_ptr<nn::Session> session_;
 };
 
 // Findings as one JSON object; the single serialisation used by the CLI, the bindings and tests.
