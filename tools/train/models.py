@@ -337,16 +337,17 @@ class MobileNet1D(nn.Module):
 class RhythmNet(nn.Module):
     """Single-lead N/A/O/~ rhythm classifier for chest straps: a small SE-ResNet built from ZhaoBlock.
 
-    stem conv(k15, stride 2) → BN → ReLU, then one ZhaoBlock per entry of ``channels`` (stride 2 each,
-    so 30 s at 130 Hz ends at 61 steps ≈ 0.5 s each), global average pool, dropout, linear → logits
+    stem conv(k15, stride ``stem_stride``) → BN → ReLU, then one ZhaoBlock per further entry of
+    ``channels`` (stride 2 each), global average pool, dropout, linear → logits
     for the 4 classes (softmax, single label). No demographics input (the graph has only ``ecg``).
     """
 
     arch = "rhythmnet"
 
-    def __init__(self, n_leads: int = 1, n_classes: int = 4, channels=(16, 24, 32, 48, 64, 64), dropout: float = 0.3):
+    def __init__(self, n_leads: int = 1, n_classes: int = 4, channels=(16, 24, 32, 48, 64, 64), dropout: float = 0.3,
+                 stem_stride: int = 2):
         super().__init__()
-        self.stem = PadConv1d(n_leads, channels[0], 15, stride=2, pad=(7, 7), bias=False)
+        self.stem = PadConv1d(n_leads, channels[0], 15, stride=stem_stride, pad=(7, 7), bias=False)
         self.stem_bn = nn.BatchNorm1d(channels[0])
         blocks, c_in = [], channels[0]
         for c in channels[1:]:
