@@ -1,0 +1,148 @@
+// Rhythm models (task "rhythm"): the shipped models/rhythm-1 equals PyTorch on a real window; the
+// classifier equals tools/train/rhythm.py on a whole real CinC 2017 AF record and calls it AF; which
+// lead it reads; and Screener never chooses a rhythm model.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "ecg/error.h"
+#include "ecg/io.h"
+#include "ecg/screen.h"
+#include "test_util.h"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A fold-0 (test fold of the shipped model) AF record chosen by tools/train/rhythm.py pick_fixture.
+const std::string kRecord = "A01192";
+
+std::vector<std::uint8_t> shipped(const std::string& name) {
+  const std::string path = std::string(ECG_MODELS_DIR) + "/" + name + ".safetensors";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ecg::Error("shipped model not found: " + path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+ecg::Record read(const std::string& hea, const std::string& data) {
+  ecg::test::FixtureFiles files;
+  files.add(hea).add(data);
+  auto buffers = files.buffers();
+  return ecg::io::read_record(buffers);
+}
+
+ecg::Record twelve_lead() { return read("wfdb/00003_hr.hea", "wfdb/00003_hr.dat"); }
+
+ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& leads) {
+  ecg::Record out = r;
+  out.leads = leads;
+  out.samples_mv.clear();
+  for (const auto& lead : leads) {
+    auto span = r.lead(*r.lead_index(lead));
+    out.samples_mv.insert(out.samples_mv.end(), span.begin(), span.end());
+  }
+  out.lead_info.clear();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("rhythm: models/rhythm-1 matches PyTorch on a real preprocessed window, every backend", "[rhythm][nn]") {
+  auto model = std::make_shared<const ecg::nn::Model>(ecg::nn::Model::load(shipped("rhythm-1")));
+  CHECK(model->info.task == "rhythm");
+  CHECK(model->info.fs_hz == 130);
+  CHECK(model->info.input_len == 1950);
+  const auto golden = ecg::test::read_safetensors_fixture("nn/rhythm-1.golden.safetensors");
+  for (ecg::nn::Backend backend : ecg::nn::available_backends()) {
+    ecg::nn::Session session(model, backend);
+    const auto& in = golden.at("input.ecg");
+    REQUIRE(session.input(0).size() == in.size());
+    std::copy(in.begin(), in.end(), session.input(0).begin());
+    session.run();
+    const auto& want = golden.at("output.logits");
+    auto got = session.output(0);
+    REQUIRE(got.size() == want.size());
+    double scale = 0, err = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+      err = std::max(err, std::fabs(static_cast<double>(got[i]) - want[i]));
+    }
+    std::printf("parity %-18s %-9s output 0: max_abs_err %.3g, output scale %.3g\n", "rhythm-1", ecg::nn::backend_name(backend), err, scale);
+    CHECK(err <= 1e-4 * scale);
+  }
+}
+
+TEST_CASE("rhythm: the classifier calls a real AF record AF with the probabilities of tools/train/rhythm.py", "[rhythm]") {
+  ecg::screen::RhythmClassifier classifier(shipped("rhythm-1"));
+  const ecg::Record record = read("cinc2017/" + kRecord + ".hea", "cinc2017/" + kRecord + ".mat");
+  REQUIRE(record.n_leads() == 1);
+  auto bytes = ecg::test::read_fixture("screen/" + kRecord + ".rhythm-1.json");
+  const auto ref = nlohmann::json::parse(bytes.begin(), bytes.end());
+  const ecg::screen::RhythmResult r = classifier.classify(record);
+  CHECK(r.model == "rhythm-1");
+  CHECK(r.lead == record.leads[0]);  // "ECG": a one-lead record's only lead, whatever its name
+  CHECK(r.windows == ref["windows"].get<std::size_t>());
+  CHECK(r.windows >= 2);
+  REQUIRE(r.classes.size() == 4);
+  double sum = 0;
+  for (std::size_t c = 0; c < 4; ++c) {
+    CAPTURE(c);
+    CHECK(r.classes[c].abbr == ref["classes"][c].get<std::string>());
+    // float32 engine and preprocessing vs float64 numpy/PyTorch
+    CHECK(r.classes[c].probability == Approx(ref["probabilities"][c].get<double>()).margin(1e-4));
+    sum += r.classes[c].probability;
+  }
+  CHECK(sum == Approx(1.0).margin(1e-9));
+  CHECK(ref["label"] == "A");
+  CHECK(r.classes[r.best].abbr == "AF");
+  CHECK(r.classes[r.best].snomed == "164889003");
+}
+
+TEST_CASE("rhythm: the classifier reads the model's lead by name, or a one-lead record's only lead", "[rhythm]") {
+  ecg::screen::RhythmClassifier classifier(ecg::test::read_fixture("nn/tiny-rhythmnet.safetensors"), ecg::nn::Backend::reference);
+  const ecg::Record twelve = twelve_lead();
+  auto a = classifier.classify(twelve);
+  CHECK(a.lead == "I");
+  // the same as lead I alone, and as lead I renamed (a chest strap's "ECG")
+  auto only_i = keep_leads(twelve, {"I"});
+  auto b = classifier.classify(only_i);
+  only_i.leads = {"ECG"};
+  auto c = classifier.classify(only_i);
+  CHECK(c.lead == "ECG");
+  for (std::size_t k = 0; k < 4; ++k) {
+    CHECK(a.classes[k].probability == Approx(b.classes[k].probability).margin(1e-12));
+    CHECK(b.classes[k].probability == Approx(c.classes[k].probability).margin(1e-12));
+  }
+  CHECK(a.windows == 5);  // 10 s at 130 Hz = 1300 samples: windows of 512 at 0, 256, 512, 768 and 788 (the end)
+  CHECK_THROWS_WITH(classifier.classify(keep_leads(twelve, {"II", "V1"})), Contains("expected lead(s) I or a single-lead record"));
+  CHECK_THROWS_WITH(ecg::screen::RhythmClassifier(ecg::test::read_fixture("nn/tiny-lrhnet.safetensors")),
+                    Contains("got \"screen\", expected \"rhythm\""));
+}
+
+TEST_CASE("rhythm: Screener accepts a rhythm model but never chooses it", "[rhythm][screen][model]") {
+  ecg::screen::Screener screener(ecg::nn::Backend::simd);
+  for (const std::string name : {"rhythm-1", "lrhnet-2", "lrhnet-12", "lrhnet-2-kd"}) screener.add_model(shipped(name));
+  CHECK(screener.model_names().size() == 4);
+  const ecg::Record twelve = twelve_lead();
+  auto f12 = screener.screen(twelve, {});
+  REQUIRE(f12.model);
+  CHECK(f12.model->name == "lrhnet-12");
+  auto f2 = screener.screen(keep_leads(twelve, {"I", "II"}), {});
+  REQUIRE(f2.model);
+  CHECK(f2.model->name.rfind("lrhnet-2", 0) == 0);
+  // one lead: no screening model fits; the rhythm model is not used and not named
+  auto f1 = screener.screen(keep_leads(twelve, {"I"}), {});
+  CHECK_FALSE(f1.model);
+  REQUIRE_FALSE(f1.warnings.empty());
+  CHECK_THAT(f1.warnings.back(), Contains("no model fits") && !Contains("rhythm-1"));
+
+  ecg::screen::Screener rhythm_only;
+  rhythm_only.add_model(ecg::test::read_fixture("nn/tiny-rhythmnet.safetensors"));
+  auto g = rhythm_only.screen(keep_leads(twelve, {"I"}), {});
+  CHECK_FALSE(g.model);
+  for (const auto& c : g.classes) CHECK_FALSE(c.probability);
+}
