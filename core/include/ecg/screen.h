@@ -99,7 +99,7 @@ class Screener {
 // One class of a rhythm model with its probability.
 struct RhythmClass {
   std::string snomed, abbr, name;  // snomed: SNOMED CT id, or "local:…" for a class without one
-  double probability = 0.0;        // softmax over the classes, averaged over windows (sums to 1)
+  double probability = 0.0;        // softmax over the classes, averaged over windows (sums to 1 with "aggregate": "mean")
 };
 
 struct RhythmResult {
