@@ -311,8 +311,9 @@ def write_golden(path: str, doc: dict, ecg: np.ndarray, demo: np.ndarray | None,
     if demo is not None:
         t["input.demographics"] = demo.astype(np.float32)
     t.update({f"output.{k}": v for k, v in outputs.items()})
+    inputs = "input.ecg (already preprocessed)" + (" and input.demographics" if demo is not None else "")
     write_safetensors(path, t, {"format": "ecg-screen-golden/1", "model": doc["name"], "command": command,
-                                "outputs": "PyTorch float32 eval-mode logits for input.ecg (already preprocessed) and input.demographics"})
+                                "outputs": f"PyTorch float32 eval-mode logits for {inputs}"})
 
 
 # ------------------------------------------------------------------------------ tiny test fixtures
