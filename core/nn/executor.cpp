@@ -20,6 +20,7 @@ std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a;
 
 struct Step {
   const Node* node = nullptr;
+  std::vector<int> nodes;  // model node indices this step runs (fused ones included)
   OpType op = OpType::relu;
   std::vector<int> in;
   int out = -1;
@@ -86,8 +87,25 @@ class PlannedExecutor final : public Executor {
   std::size_t arena_bytes() const override { return arena_.size() * sizeof(float); }
 
   void run() override {
-    for (auto& st : steps_)
-      for (std::size_t b = 0; b < batch_; ++b) run_step(st, b);
+    count_run();
+    for (std::size_t i = 0; i < steps_.size(); ++i)
+      timed(i, [&] {
+        for (std::size_t b = 0; b < batch_; ++b) run_step(steps_[i], b);
+      });
+  }
+
+  std::vector<OpProfile> steps() const override {
+    std::vector<OpProfile> out;
+    out.reserve(steps_.size());
+    for (const auto& st : steps_) {
+      OpProfile p;
+      p.op = op_name(st.op);
+      p.name = m_.value_names[static_cast<std::size_t>(st.out)];
+      p.nodes = st.nodes;
+      for (int i : st.nodes) p.flops += m_.node_flops(shapes_, static_cast<std::size_t>(i)) * static_cast<double>(batch_);
+      out.push_back(std::move(p));
+    }
+    return out;
   }
 
  private:
@@ -120,6 +138,7 @@ class PlannedExecutor final : public Executor {
       const Node& n = nodes[i];
       Step st;
       st.node = &n;
+      st.nodes = {static_cast<int>(i)};
       st.op = n.op;
       st.in = n.inputs;
       st.out = n.output;
@@ -137,11 +156,13 @@ class PlannedExecutor final : public Executor {
           fold_bn(*bn, w, st.bias, static_cast<std::size_t>(st.cig * st.k));
           st.out = bn->output;
           done[++j] = true;
+          st.nodes.push_back(static_cast<int>(j));
         }
         if (const Node* r = only_consumer(j, OpType::relu)) {
           st.relu = true;
           st.out = r->output;
           done[++j] = true;
+          st.nodes.push_back(static_cast<int>(j));
           if (const Node* bn = only_consumer(j, OpType::batchnorm)) {  // BN after ReLU: per-channel affine epilogue
             st.scale.resize(static_cast<std::size_t>(c_out));
             st.shift.resize(static_cast<std::size_t>(c_out));
@@ -152,6 +173,7 @@ class PlannedExecutor final : public Executor {
             }
             st.out = bn->output;
             done[++j] = true;
+            st.nodes.push_back(static_cast<int>(j));
           }
         }
         st.kern = &kernels::best_conv_kernel(st.og);
@@ -162,6 +184,7 @@ class PlannedExecutor final : public Executor {
           st.relu = true;
           st.out = r->output;
           done[i + 1] = true;
+          st.nodes.push_back(static_cast<int>(i + 1));
         }
       }
       steps_.push_back(std::move(st));
@@ -346,6 +369,18 @@ std::span<float> Session::input(std::size_t i) {
 }
 
 void Session::run() { exec_->run(); }
+
+void Session::set_profiling(bool on) { exec_->set_profiling(on); }
+bool Session::profiling() const { return exec_->profiling(); }
+std::size_t Session::profiled_runs() const { return exec_->profiled_runs(); }
+
+std::vector<OpProfile> Session::profile() const {
+  auto out = exec_->steps();
+  const auto& ms = exec_->step_ms();
+  const std::size_t runs = exec_->profiled_runs();
+  for (std::size_t i = 0; i < out.size() && i < ms.size(); ++i) out[i].ms = runs ? ms[i] / static_cast<double>(runs) : 0.0;
+  return out;
+}
 
 std::span<const float> Session::output(std::size_t i) const {
   if (i >= model_->outputs.size()) throw Error("nn: output index got " + std::to_string(i) + ", expected < " + std::to_string(model_->outputs.size()));

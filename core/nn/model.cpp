@@ -559,14 +559,18 @@ std::int64_t Model::parameter_count() const {
   return n;
 }
 
+double Model::node_flops(const std::vector<Shape>& shapes, std::size_t node) const {
+  const Node& n = nodes[node];
+  if (n.op != OpType::conv1d && n.op != OpType::linear) return 0;
+  const auto& w = tensors[static_cast<std::size_t>(n.weight)].shape;
+  if (n.op == OpType::conv1d) return 2.0 * static_cast<double>(shapes[static_cast<std::size_t>(n.output)].numel()) * static_cast<double>(w[1] * w[2]);
+  return 2.0 * static_cast<double>(w[0] * w[1]);
+}
+
 double Model::flops(std::int64_t input_len) const {
-  auto shapes = infer_shapes(input_len);
+  const auto shapes = infer_shapes(input_len);
   double f = 0;
-  for (const auto& n : nodes) {
-    const auto& w = tensors[static_cast<std::size_t>(n.weight >= 0 ? n.weight : 0)].shape;
-    if (n.op == OpType::conv1d) f += 2.0 * static_cast<double>(shapes[static_cast<std::size_t>(n.output)].numel()) * static_cast<double>(w[1] * w[2]);
-    if (n.op == OpType::linear) f += 2.0 * static_cast<double>(w[0] * w[1]);
-  }
+  for (std::size_t i = 0; i < nodes.size(); ++i) f += node_flops(shapes, i);
   return f;
 }
 

@@ -217,6 +217,13 @@ class NnSession {
     });
   }
   std::size_t arena_bytes() const { return session_.arena_bytes(); }
+  void set_profiling(bool on) { session_.set_profiling(on); }
+  // [{op, name, nodes, ms, flops}] per step, ms the mean over the runs since profiling was switched on.
+  std::string profile_json() const {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& p : session_.profile()) j.push_back({{"op", p.op}, {"name", p.name}, {"nodes", p.nodes}, {"ms", p.ms}, {"flops", p.flops}});
+    return nlohmann::json({{"runs", session_.profiled_runs()}, {"steps", j}}).dump();
+  }
 
  private:
   static std::string info_json(const ecg::nn::Model& m) {
@@ -362,7 +369,9 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .function("inputView", &NnSession::input_view)
       .function("run", &NnSession::run)
       .function("outputView", &NnSession::output_view)
-      .function("arenaBytes", &NnSession::arena_bytes);
+      .function("arenaBytes", &NnSession::arena_bytes)
+      .function("setProfiling", &NnSession::set_profiling)
+      .function("profileJson", &NnSession::profile_json);
   emscripten::function("bleProtocol", &ble_protocol);
   emscripten::function("parsePmdControlPoint", &parse_pmd_control_point);
   emscripten::class_<LiveStream>("LiveStream")

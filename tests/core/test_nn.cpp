@@ -311,3 +311,57 @@ TEST_CASE("nn: sessions reject bad batch sizes and lengths with a message", "[nn
   CHECK_THROWS_WITH(s.reshape(1, 2), Catch::Matchers::Contains("too short"));
   CHECK_NOTHROW(s.reshape(2, 1000));
 }
+
+TEST_CASE("nn: a profiled run times every node once, its FLOPs add up to the model's, and its output is unchanged", "[nn]") {
+  for (const auto& name : kFixtures) {
+    auto model = load_fixture(name);
+    auto golden = read_golden(name);
+    for (Backend backend : available_backends()) {
+      INFO(name << " " << backend_name(backend));
+      for (std::size_t batch : {std::size_t{1}, std::size_t{2}}) {
+        Session plain(model, backend), profiled(model, backend);
+        plain.reshape(batch, model->info.input_len);
+        profiled.reshape(batch, model->info.input_len);
+        for (std::size_t i = 0; i < model->inputs.size(); ++i) {
+          const auto& in = golden.at("input." + model->inputs[i].name);
+          for (std::size_t b = 0; b < batch; ++b) {
+            std::copy(in.begin(), in.end(), plain.input(i).begin() + static_cast<std::ptrdiff_t>(b * in.size()));
+            std::copy(in.begin(), in.end(), profiled.input(i).begin() + static_cast<std::ptrdiff_t>(b * in.size()));
+          }
+        }
+        CHECK_FALSE(profiled.profiling());
+        profiled.set_profiling(true);
+        plain.run();
+        profiled.run();
+        profiled.run();
+        CHECK(profiled.profiled_runs() == 2);
+        const auto steps = profiled.profile();
+        std::vector<int> seen;
+        double flops = 0, ms = 0;
+        for (const auto& st : steps) {
+          REQUIRE_FALSE(st.nodes.empty());
+          if (st.op == "xnnpack") CHECK(backend == Backend::xnnpack);  // a delegated subgraph
+          else CHECK(st.op == op_name(model->nodes[static_cast<std::size_t>(st.nodes[0])].op));
+          CHECK(st.name == model->value_names[static_cast<std::size_t>(model->nodes[static_cast<std::size_t>(st.nodes.back())].output)]);
+          CHECK(st.ms >= 0);
+          seen.insert(seen.end(), st.nodes.begin(), st.nodes.end());
+          flops += st.flops;
+          ms += st.ms;
+        }
+        // every node exactly once, in graph order
+        REQUIRE(seen.size() == model->nodes.size());
+        for (std::size_t i = 0; i < seen.size(); ++i) REQUIRE(seen[i] == static_cast<int>(i));
+        CHECK(flops == Approx(model->flops(model->info.input_len) * static_cast<double>(batch)).epsilon(1e-12));
+        CHECK(ms > 0);
+        for (std::size_t o = 0; o < model->outputs.size(); ++o) {
+          auto a = plain.output(o), b = profiled.output(o);
+          REQUIRE(std::equal(a.begin(), a.end(), b.begin()));
+        }
+        profiled.set_profiling(false);
+        profiled.run();
+        CHECK(profiled.profiled_runs() == 0);
+        for (const auto& st : profiled.profile()) CHECK(st.ms == 0);
+      }
+    }
+  }
+}

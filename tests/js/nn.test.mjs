@@ -76,3 +76,36 @@ test('bad model bytes and bad inputs give messages naming what was expected', ()
   }
   assert.throws(() => ecg.loadModel(readFileSync(`${dir}tiny-lrhnet.safetensors`), { backend: 'gpu' }), /backend got 'gpu'/);
 });
+
+test('a profiled run times every graph node once and its FLOPs add up to flops_per_window', () => {
+  for (const name of ['tiny-lrhnet', 'tiny-seresnet', 'tiny-leadwise', 'tiny-mobilenet1d', 'parity-ops', 'parity-convs']) {
+    const bytes = readFileSync(`${dir}${name}.safetensors`);
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+    const graph = JSON.parse(header.__metadata__.ecg_screen).graph;
+    const golden = readSafetensors(`${dir}${name}.golden.safetensors`);
+    const inputs = { ecg: golden['input.ecg'], demographics: golden['input.demographics'] };
+    const model = ecg.loadModel(bytes);
+    try {
+      const plain = model.run(inputs);
+      assert.deepEqual(model.profile().runs, 0);
+      model.setProfiling(true);
+      const profiled = model.run(inputs);
+      model.run(inputs);
+      const { runs, steps } = model.profile();
+      assert.equal(runs, 2);
+      assert.deepEqual(steps.flatMap((s) => s.nodes), graph.nodes.map((_, i) => i), `${name}: every node once, in order`);
+      for (const s of steps) {
+        assert.equal(s.op, graph.nodes[s.nodes[0]].op);
+        assert.equal(s.name, graph.nodes[s.nodes.at(-1)].output);
+        assert.ok(s.ms >= 0);
+      }
+      const flops = steps.reduce((a, s) => a + s.flops, 0);
+      assert.ok(Math.abs(flops - model.info.flops_per_window) <= 1e-9 * flops, `${name}: ${flops} vs ${model.info.flops_per_window}`);
+      assert.ok(steps.reduce((a, s) => a + s.ms, 0) > 0);
+      for (const o of model.info.outputs) assert.deepEqual(profiled[o], plain[o]);
+      model.setProfiling(false);
+    } finally {
+      model.delete();
+    }
+  }
+});

@@ -236,6 +236,10 @@ export class NnModel {
   readonly arenaBytes: number;
   /** Current wasm memory size (its high-water mark: wasm memory never shrinks). */
   readonly heapBytes: number;
+  /** Per-step timing of the next runs (off by default); switching it on clears what was recorded. */
+  setProfiling(on: boolean): void;
+  /** Steps of the runs since setProfiling(true), in run order, with mean ms per run and FLOPs. */
+  profile(): { runs: number; steps: NnStepProfile[] };
   delete(): void;
 }
 
@@ -368,6 +372,17 @@ export class LiveStream {
   readonly elapsedS: number;
   readonly analysisBytes: number;
   delete(): void;
+export interface NnStepProfile {
+  /** The step's first op ('conv1d', 'add', ...); a fused step runs several nodes. */
+  op: string;
+  /** The value the step writes. */
+  name: string;
+  /** Indices of the model's graph nodes the step runs. */
+  nodes: number[];
+  /** Mean wall time per run, ms. */
+  ms: number;
+  /** 2·MAC of its conv1d and linear nodes per run. */
+  flops: number;
 }
 
 export class EcgScreen {

@@ -566,6 +566,25 @@ export class NnModel {
   /** Activation + scratch bytes the current plan uses. */
   get arenaBytes() { return this.session.arenaBytes(); }
 
+  /**
+   * Per-step timing of the next runs (off by default; when off it costs nothing measurable).
+   * Switching it on clears what was recorded.
+   * @param {boolean} on
+   */
+  setProfiling(on) { this.session.setProfiling(Boolean(on)); }
+
+  /**
+   * The steps of the runs since setProfiling(true), in run order: a fused step (e.g. conv1d +
+   * batch-norm + relu) lists every model node it runs.
+   * @returns {{ runs: number, steps: { op: string, name: string, nodes: number[], ms: number, flops: number }[] }}
+   *   ms: mean wall time per run; flops: 2·MAC of its conv1d and linear nodes per run (whole batch)
+   * @example
+   *   model.setProfiling(true);
+   *   model.run(inputs);
+   *   const convMs = model.profile().steps.filter((s) => s.op === 'conv1d').reduce((a, s) => a + s.ms, 0);
+   */
+  profile() { return JSON.parse(this.session.profileJson()); }
+
   /** Size of the whole wasm memory now; it only grows, so this is the high-water mark. */
   get heapBytes() { return this.session.inputView(0).buffer.byteLength; }
 

@@ -124,12 +124,24 @@ class Model {
   std::int64_t parameter_count() const;
   // Multiply-accumulate count ×2 of the convolutions and linear layers for one window.
   double flops(std::int64_t input_len) const;
+  // The same for one node, given infer_shapes' result (0 for ops other than conv1d and linear).
+  double node_flops(const std::vector<Shape>& shapes, std::size_t node) const;
 };
 
 enum class Backend { reference, simd, xnnpack };
 const char* backend_name(Backend b);
 std::optional<Backend> backend_from_name(const std::string& name);
 std::vector<Backend> available_backends();  // xnnpack only in builds with ECG_NN_XNNPACK
+
+// One step of a profiled session: the nodes it runs (a fused step runs several, e.g. conv1d +
+// batch-norm + relu; an XNNPACK subgraph many), its mean time per run and its FLOPs.
+struct OpProfile {
+  std::string op;          // the step's first node's op, or "xnnpack" for a delegated subgraph
+  std::string name;        // the value the step writes (its last node's output)
+  std::vector<int> nodes;  // indices into Model::nodes, in order
+  double ms = 0;           // mean wall time per run since profiling was switched on
+  double flops = 0;        // 2·MAC of its conv1d and linear nodes per run (every window of the batch)
+};
 
 class Executor;  // internal
 
@@ -152,6 +164,15 @@ class Session {
   Backend backend() const;
   const Model& model() const;
   std::size_t arena_bytes() const;  // activation + scratch memory planned by the last reshape
+
+  // Per-step timing (off by default; off costs one branch per step). Switching it on clears what
+  // was recorded; runs then add each step's steady_clock time into storage allocated here, so a
+  // profiled run still allocates nothing. profile() (which allocates) reports the steps in run order
+  // with their mean ms per run; profiled_runs() says over how many runs.
+  void set_profiling(bool on);
+  bool profiling() const;
+  std::size_t profiled_runs() const;
+  std::vector<OpProfile> profile() const;
 
  private:
   std::shared_ptr<const Model> model_;

@@ -139,18 +139,43 @@ class XnnpackExecutor final : public Executor {
     return n * sizeof(float);  // XNNPACK's own workspace is not counted
   }
 
+  // Steps: one per XNNPACK subgraph (with its layout transposes), one per node run by reference.
   void run() override {
+    count_run();
+    std::size_t step = 0;
     for (auto& seg : segments_) {
       if (seg.xnn) {
-        for (int v : seg.ext_in)
-          if (shape(v).rank == 2) transpose(v, true);
-        check(xnn_invoke_runtime(seg.runtime), "xnn_invoke_runtime");
-        for (int v : seg.ext_out)
-          if (shape(v).rank == 2) transpose(v, false);
+        timed(step++, [&] {
+          for (int v : seg.ext_in)
+            if (shape(v).rank == 2) transpose(v, true);
+          check(xnn_invoke_runtime(seg.runtime), "xnn_invoke_runtime");
+          for (int v : seg.ext_out)
+            if (shape(v).rank == 2) transpose(v, false);
+        });
       } else {
-        for (std::size_t i : seg.nodes) run_reference(m_.nodes[i]);
+        for (std::size_t i : seg.nodes) timed(step++, [&] { run_reference(m_.nodes[i]); });
       }
     }
+  }
+
+  std::vector<OpProfile> steps() const override {
+    std::vector<OpProfile> out;
+    auto add = [&](const char* op, const std::vector<std::size_t>& nodes) {
+      OpProfile p;
+      p.op = op;
+      p.name = m_.value_names[static_cast<std::size_t>(m_.nodes[nodes.back()].output)];
+      for (std::size_t i : nodes) {
+        p.nodes.push_back(static_cast<int>(i));
+        p.flops += m_.node_flops(shapes_, i) * static_cast<double>(batch_);
+      }
+      out.push_back(std::move(p));
+    };
+    for (const auto& seg : segments_) {
+      if (seg.xnn) add("xnnpack", seg.nodes);
+      else
+        for (std::size_t i : seg.nodes) add(op_name(m_.nodes[i].op), {i});
+    }
+    return out;
   }
 
  private:
