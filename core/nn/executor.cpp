@@ -27,10 +27,13 @@ struct Step {
   // fused epilogue (fast conv, fast add)
   bool relu = false;
   std::vector<float> scale, shift;  // per-channel affine after relu (a batch-norm that could not fold)
+  // fast add: in = {x, b, s} computes x·s[c] + b (an SE scale, mul_channel, that only this add reads)
+  bool mul = false;
   // conv (fast)
   const kernels::ConvKernel* kern = nullptr;
   std::vector<float> wpack, bias;
   int k = 1, cig = 1, og = 1;
+  std::vector<std::uint8_t> phase_used;  // [stride]: whether any tap reads that phase of the input rows
   // planned per reshape
   std::vector<std::ptrdiff_t> offs;
   std::int64_t row_len = 0;
@@ -122,10 +125,39 @@ class PlannedExecutor final : public Executor {
     return c;
   }
 
+  // Per-channel scale and shift of a batch-norm node (in double, then float, as the batchnorm step).
+  void bn_affine(const Node& bn, std::vector<float>& scale, std::vector<float>& shift) const {
+    const std::size_t c = m_.tensors[static_cast<std::size_t>(bn.weight)].data.size();
+    scale.resize(c);
+    shift.resize(c);
+    for (std::size_t i = 0; i < c; ++i) {
+      const double inv = tensor(bn.weight)[i] / std::sqrt(static_cast<double>(tensor(bn.var)[i]) + bn.eps);
+      scale[i] = static_cast<float>(inv);
+      shift[i] = static_cast<float>(tensor(bn.bias)[i] - tensor(bn.mean)[i] * inv);
+    }
+  }
+
   void lower() {
     const auto consumers = consumer_counts();
     const auto& nodes = m_.nodes;
     std::vector<bool> done(nodes.size(), false);
+    // An SE scale (mul_channel) whose only reader is an add is done inside that add (fast only):
+    // one pass over the block's output instead of two. The add comes later in graph order (in
+    // LRH-Net a shortcut conv sits between them); its step keeps the mul's inputs alive.
+    std::vector<int> producer(m_.value_names.size(), -1), mul_into(nodes.size(), -1);
+    for (std::size_t i = 0; i < nodes.size(); ++i) producer[static_cast<std::size_t>(nodes[i].output)] = static_cast<int>(i);
+    if (fast_)
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].op != OpType::add) continue;
+        for (int v : nodes[i].inputs) {
+          const int p = producer[static_cast<std::size_t>(v)];
+          if (p >= 0 && nodes[static_cast<std::size_t>(p)].op == OpType::mul_channel && consumers[static_cast<std::size_t>(v)] == 1) {
+            mul_into[i] = p;
+            done[static_cast<std::size_t>(p)] = true;
+            break;
+          }
+        }
+      }
     auto only_consumer = [&](std::size_t i, OpType op) -> const Node* {
       // the next node, when it is `op`, reads value nodes[i].output, and is its only reader
       if (i + 1 >= nodes.size()) return nullptr;
@@ -164,27 +196,36 @@ class PlannedExecutor final : public Executor {
           done[++j] = true;
           st.nodes.push_back(static_cast<int>(j));
           if (const Node* bn = only_consumer(j, OpType::batchnorm)) {  // BN after ReLU: per-channel affine epilogue
-            st.scale.resize(static_cast<std::size_t>(c_out));
-            st.shift.resize(static_cast<std::size_t>(c_out));
-            for (int c = 0; c < c_out; ++c) {
-              const double inv = tensor(bn->weight)[c] / std::sqrt(static_cast<double>(tensor(bn->var)[c]) + bn->eps);
-              st.scale[static_cast<std::size_t>(c)] = static_cast<float>(inv);
-              st.shift[static_cast<std::size_t>(c)] = static_cast<float>(tensor(bn->bias)[c] - tensor(bn->mean)[c] * inv);
-            }
+            bn_affine(*bn, st.scale, st.shift);
             st.out = bn->output;
             done[++j] = true;
             st.nodes.push_back(static_cast<int>(j));
           }
         }
+        st.phase_used.assign(static_cast<std::size_t>(n.stride), 0);
+        for (int t = 0; t < st.k; ++t) st.phase_used[static_cast<std::size_t>(t * n.dilation % n.stride)] = 1;
         st.kern = &kernels::best_conv_kernel(st.og);
         st.wpack.resize(kernels::packed_conv_size(n.groups, st.og, st.cig, st.k, st.kern->mr));
         kernels::pack_conv_weights(w.data(), n.groups, st.og, st.cig, st.k, st.kern->mr, st.wpack.data());
       } else if (fast_ && n.op == OpType::add) {
+        if (const int p = mul_into[i]; p >= 0) {  // x·s[c] + other
+          const Node& mul = nodes[static_cast<std::size_t>(p)];
+          const int other = n.inputs[0] == mul.output ? n.inputs[1] : n.inputs[0];
+          st.in = {mul.inputs[0], other, mul.inputs[1]};
+          st.mul = true;
+          st.nodes.insert(st.nodes.begin(), p);
+        }
         if (const Node* r = only_consumer(i, OpType::relu)) {
           st.relu = true;
           st.out = r->output;
           done[i + 1] = true;
           st.nodes.push_back(static_cast<int>(i + 1));
+          if (const Node* bn = only_consumer(i + 1, OpType::batchnorm)) {  // BN after the ReLU: affine epilogue
+            bn_affine(*bn, st.scale, st.shift);
+            st.out = bn->output;
+            done[i + 2] = true;
+            st.nodes.push_back(static_cast<int>(i + 2));
+          }
         }
       }
       steps_.push_back(std::move(st));
@@ -212,24 +253,27 @@ class PlannedExecutor final : public Executor {
     return static_cast<std::size_t>(x.c * s * st.row_len);
   }
 
+  // Phase r of channel ci: dst[j] = padded[r + s·j] = x[r + s·j - pad_left] inside the input, else 0.
+  // Phases no tap reads (a 1x1 strided conv reads one) are left as they are.
   void prepare_rows(const Step& st, const float* x, std::int64_t c, std::int64_t l, float* rows) const {
     const Node& n = *st.node;
     const std::int64_t s = n.stride, pl = n.pad_left, rl = st.row_len;
-    for (std::int64_t ci = 0; ci < c; ++ci) {
-      const float* xr = x + ci * l;
-      for (std::int64_t r = 0; r < s; ++r) {
+    auto ceil_div = [](std::int64_t a, std::int64_t b) { return a <= 0 ? -(-a / b) : (a + b - 1) / b; };
+    for (std::int64_t r = 0; r < s; ++r) {
+      if (!st.phase_used[static_cast<std::size_t>(r)]) continue;
+      // j in [j0, j1) reads inside the input
+      const std::int64_t j0 = std::clamp<std::int64_t>(ceil_div(pl - r, s), 0, rl);
+      const std::int64_t j1 = std::clamp<std::int64_t>(ceil_div(l + pl - r, s), j0, rl);
+      for (std::int64_t ci = 0; ci < c; ++ci) {
         float* dst = rows + (ci * s + r) * rl;
-        if (s == 1) {
-          const std::int64_t head = std::min(pl, rl), body = std::min(l, rl - head);
-          std::memset(dst, 0, static_cast<std::size_t>(head) * sizeof(float));
-          std::memcpy(dst + head, xr, static_cast<std::size_t>(body) * sizeof(float));
-          std::memset(dst + head + body, 0, static_cast<std::size_t>(rl - head - body) * sizeof(float));
-        } else {
-          for (std::int64_t j = 0; j < rl; ++j) {
-            const std::int64_t src = r + s * j - pl;
-            dst[j] = src >= 0 && src < l ? xr[src] : 0.0f;
-          }
+        std::memset(dst, 0, static_cast<std::size_t>(j0) * sizeof(float));
+        if (j1 > j0) {
+          const float* src = x + ci * l + (r + s * j0 - pl);
+          if (s == 1) std::memcpy(dst + j0, src, static_cast<std::size_t>(j1 - j0) * sizeof(float));
+          else
+            for (std::int64_t j = 0; j < j1 - j0; ++j) dst[j0 + j] = src[s * j];
         }
+        std::memset(dst + j1, 0, static_cast<std::size_t>(rl - j1) * sizeof(float));
       }
     }
   }
@@ -288,8 +332,20 @@ class PlannedExecutor final : public Executor {
       case OpType::mish: ref::mish(x, xs.numel(), y); break;
       case OpType::sigmoid: ref::sigmoid(x, xs.numel(), y); break;
       case OpType::add:
-        if (fast_) (st.relu ? elt_.add_relu : elt_.add)(x, value(st.in[1], b), y, static_cast<std::size_t>(xs.numel()));
-        else ref::add(x, value(st.in[1], b), xs.numel(), y);
+        if (!fast_) {
+          ref::add(x, value(st.in[1], b), xs.numel(), y);
+        } else if (!st.mul && st.scale.empty()) {
+          (st.relu ? elt_.add_relu : elt_.add)(x, value(st.in[1], b), y, static_cast<std::size_t>(xs.numel()));
+        } else {  // per channel: act(x·s[c] + other)·scale[c] + shift[c]
+          const float* other = value(st.in[1], b);
+          const float* sv = st.mul ? value(st.in[2], b) : nullptr;
+          const std::int64_t l = xs.rank == 2 ? xs.l : 1;
+          for (std::int64_t c = 0; c < xs.c; ++c) {
+            const auto ci = static_cast<std::size_t>(c);
+            elt_.channel_affine(x + c * l, sv ? sv[c] : 1.0f, other + c * l, st.relu, st.scale.empty() ? 1.0f : st.scale[ci],
+                                st.shift.empty() ? 0.0f : st.shift[ci], y + c * l, static_cast<std::size_t>(l));
+          }
+        }
         break;
       case OpType::mul_channel: {
         const float* s = value(st.in[1], b);
@@ -299,8 +355,18 @@ class PlannedExecutor final : public Executor {
           ref::mul_channel(x, s, xs.c, xs.l, y);
         break;
       }
-      case OpType::global_avg_pool: ref::global_avg_pool(x, xs.c, xs.l, y); break;
-      case OpType::global_max_pool: ref::global_max_pool(x, xs.c, xs.l, y); break;
+      case OpType::global_avg_pool:
+        if (fast_)
+          for (std::int64_t c = 0; c < xs.c; ++c) y[c] = elt_.sum(x + c * xs.l, static_cast<std::size_t>(xs.l)) / static_cast<float>(xs.l);
+        else
+          ref::global_avg_pool(x, xs.c, xs.l, y);
+        break;
+      case OpType::global_max_pool:
+        if (fast_)
+          for (std::int64_t c = 0; c < xs.c; ++c) y[c] = elt_.max(x + c * xs.l, static_cast<std::size_t>(xs.l));
+        else
+          ref::global_max_pool(x, xs.c, xs.l, y);
+        break;
       case OpType::max_pool1d: ref::max_pool1d(x, xs.c, xs.l, n.kernel, n.stride, n.pad_left, y, ys.l); break;
       case OpType::avg_pool1d: ref::avg_pool1d(x, xs.c, xs.l, n.kernel, n.stride, n.pad_left, y, ys.l); break;
       case OpType::linear: ref::linear(x, xs.c, tensor(n.weight), tensor(n.bias), ys.c, y); break;

@@ -2,6 +2,7 @@
 // of every compiled variant; the AVX2+FMA variants live in kernels_avx2.cpp (x86 builds only).
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "nn/conv_tiles.h"
@@ -47,9 +48,72 @@ void scale_shift_k(const float* x, float scale, float shift, float* y, std::size
   for (; i < n; ++i) y[i] = x[i] * scale + shift;
 }
 
+template <class S, bool kAdd, bool kRelu>
+void channel_affine_loop(const float* x, float mul, const float* b, float scale, float shift, float* y, std::size_t n) {
+  std::size_t i = 0;
+  const auto m = S::splat(mul), sc = S::splat(scale), sh = S::splat(shift);
+  for (; i + S::W <= n; i += S::W) {
+    auto v = S::mul(S::loadu(x + i), m);
+    if constexpr (kAdd) v = S::add(v, S::loadu(b + i));
+    if constexpr (kRelu) v = S::max(v, S::zero());
+    S::storeu(y + i, S::fma(v, sc, sh));
+  }
+  for (; i < n; ++i) {
+    float v = x[i] * mul;
+    if constexpr (kAdd) v = v + b[i];
+    if constexpr (kRelu) v = v > 0.0f ? v : 0.0f;
+    y[i] = v * scale + shift;
+  }
+}
+
+template <class S>
+void channel_affine_k(const float* x, float mul, const float* b, bool relu, float scale, float shift, float* y, std::size_t n) {
+  if (b) (relu ? channel_affine_loop<S, true, true> : channel_affine_loop<S, true, false>)(x, mul, b, scale, shift, y, n);
+  else (relu ? channel_affine_loop<S, false, true> : channel_affine_loop<S, false, false>)(x, mul, b, scale, shift, y, n);
+}
+
+template <class S>
+float sum_k(const float* x, std::size_t n) {
+  constexpr std::size_t W = S::W;
+  auto a0 = S::zero(), a1 = S::zero(), a2 = S::zero(), a3 = S::zero();
+  std::size_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    a0 = S::add(a0, S::loadu(x + i));
+    a1 = S::add(a1, S::loadu(x + i + W));
+    a2 = S::add(a2, S::loadu(x + i + 2 * W));
+    a3 = S::add(a3, S::loadu(x + i + 3 * W));
+  }
+  for (; i + W <= n; i += W) a0 = S::add(a0, S::loadu(x + i));
+  float lanes[W];
+  S::storeu(lanes, S::add(S::add(a0, a1), S::add(a2, a3)));
+  float s = 0.0f;
+  for (std::size_t j = 0; j < W; ++j) s += lanes[j];
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+template <class S>
+float max_k(const float* x, std::size_t n) {
+  constexpr std::size_t W = S::W;
+  const float lowest = -std::numeric_limits<float>::infinity();
+  auto a0 = S::splat(lowest), a1 = S::splat(lowest);
+  std::size_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    a0 = S::max(a0, S::loadu(x + i));
+    a1 = S::max(a1, S::loadu(x + i + W));
+  }
+  for (; i + W <= n; i += W) a0 = S::max(a0, S::loadu(x + i));
+  float lanes[W];
+  S::storeu(lanes, S::max(a0, a1));
+  float m = lowest;
+  for (std::size_t j = 0; j < W; ++j) m = lanes[j] > m ? lanes[j] : m;
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+
 template <class S>
 constexpr EltKernels make_elt() {
-  return {S::isa, relu_k<S>, add_k<S>, add_relu_k<S>, scale_shift_k<S>};
+  return {S::isa, relu_k<S>, add_k<S>, add_relu_k<S>, scale_shift_k<S>, channel_affine_k<S>, sum_k<S>, max_k<S>};
 }
 
 const EltKernels kScalarElt = make_elt<simd::Scalar>();

@@ -55,6 +55,12 @@ struct EltKernels {
   void (*add)(const float* a, const float* b, float* y, std::size_t n);
   void (*add_relu)(const float* a, const float* b, float* y, std::size_t n);
   void (*scale_shift)(const float* x, float scale, float shift, float* y, std::size_t n);
+  // One channel of a fused SE-scale + residual add + ReLU + batch-norm: y = act(x·mul + b)·scale +
+  // shift, act ReLU or identity, b may be null (no add). The same operations in the same order as
+  // scale_shift, add and add_relu run one by one, so the results are the same.
+  void (*channel_affine)(const float* x, float mul, const float* b, bool relu, float scale, float shift, float* y, std::size_t n);
+  float (*sum)(const float* x, std::size_t n);  // in float, several partial sums
+  float (*max)(const float* x, std::size_t n);  // -infinity for n = 0
 };
 const EltKernels& elt_kernels_native();
 const EltKernels& elt_kernels_scalar();

@@ -93,9 +93,10 @@ test('a profiled run times every graph node once and its FLOPs add up to flops_p
       model.run(inputs);
       const { runs, steps } = model.profile();
       assert.equal(runs, 2);
-      assert.deepEqual(steps.flatMap((s) => s.nodes), graph.nodes.map((_, i) => i), `${name}: every node once, in order`);
+      // every node once (a fused step may take a node from further back, e.g. an SE scale)
+      assert.deepEqual(steps.flatMap((s) => s.nodes).sort((a, b) => a - b), graph.nodes.map((_, i) => i), `${name}: every node once`);
       for (const s of steps) {
-        assert.equal(s.op, graph.nodes[s.nodes[0]].op);
+        assert.ok(s.nodes.some((j) => graph.nodes[j].op === s.op), `${name}: step ${s.name} runs a ${s.op} node`);
         assert.equal(s.name, graph.nodes[s.nodes.at(-1)].output);
         assert.ok(s.ms >= 0);
       }

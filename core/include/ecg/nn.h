@@ -134,11 +134,12 @@ std::optional<Backend> backend_from_name(const std::string& name);
 std::vector<Backend> available_backends();  // xnnpack only in builds with ECG_NN_XNNPACK
 
 // One step of a profiled session: the nodes it runs (a fused step runs several, e.g. conv1d +
-// batch-norm + relu; an XNNPACK subgraph many), its mean time per run and its FLOPs.
+// batch-norm + relu, or an SE scale + add + relu + batch-norm; an XNNPACK subgraph many), its mean
+// time per run and its FLOPs.
 struct OpProfile {
-  std::string op;          // the step's first node's op, or "xnnpack" for a delegated subgraph
+  std::string op;          // the op of the step's main node (conv1d, add, …), or "xnnpack" for a delegated subgraph
   std::string name;        // the value the step writes (its last node's output)
-  std::vector<int> nodes;  // indices into Model::nodes, in order
+  std::vector<int> nodes;  // indices into Model::nodes, ascending
   double ms = 0;           // mean wall time per run since profiling was switched on
   double flops = 0;        // 2·MAC of its conv1d and linear nodes per run (every window of the batch)
 };
