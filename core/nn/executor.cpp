@@ -367,7 +367,12 @@ class PlannedExecutor final : public Executor {
         else
           ref::global_max_pool(x, xs.c, xs.l, y);
         break;
-      case OpType::max_pool1d: ref::max_pool1d(x, xs.c, xs.l, n.kernel, n.stride, n.pad_left, y, ys.l); break;
+      case OpType::max_pool1d:
+        if (fast_)
+          for (std::int64_t c = 0; c < xs.c; ++c) elt_.max_pool(x + c * xs.l, xs.l, n.kernel, n.stride, n.pad_left, y + c * ys.l, ys.l);
+        else
+          ref::max_pool1d(x, xs.c, xs.l, n.kernel, n.stride, n.pad_left, y, ys.l);
+        break;
       case OpType::avg_pool1d: ref::avg_pool1d(x, xs.c, xs.l, n.kernel, n.stride, n.pad_left, y, ys.l); break;
       case OpType::linear: ref::linear(x, xs.c, tensor(n.weight), tensor(n.bias), ys.c, y); break;
       case OpType::concat: {

@@ -112,8 +112,45 @@ float max_k(const float* x, std::size_t n) {
 }
 
 template <class S>
+void max_pool_k(const float* x, std::int64_t l, int k, int stride, int pad_left, float* y, std::int64_t lout) {
+  constexpr std::int64_t W = S::W;
+  const std::int64_t s = stride, pl = pad_left;
+  auto window = [&](std::int64_t t) {  // with bounds checks, for the edges
+    float m = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j < k; ++j) {
+      const std::int64_t p = t * s - pl + j;
+      if (p >= 0 && p < l && x[p] > m) m = x[p];
+    }
+    return m;
+  };
+  // outputs [t0, t1) have their whole window inside the input
+  const std::int64_t t0 = std::min(lout, (pl + s - 1) / s);
+  const std::int64_t t1 = l - k + pl < 0 ? t0 : std::clamp((l - k + pl) / s + 1, t0, lout);
+  std::int64_t t = 0;
+  for (; t < t0; ++t) y[t] = window(t);
+  const float* xb = x - pl;  // xb[t·s + j] is inside for t in [t0, t1)
+  if constexpr (W == 4) {
+    if (s == 2 && k == 2) {
+      for (; t + W <= t1; t += W) S::storeu(y + t, S::max_pairs(S::loadu(xb + 2 * t), S::loadu(xb + 2 * t + W)));
+    } else if (s == 1) {
+      for (; t + W <= t1; t += W) {
+        auto m = S::loadu(xb + t);
+        for (int j = 1; j < k; ++j) m = S::max(m, S::loadu(xb + t + j));
+        S::storeu(y + t, m);
+      }
+    }
+  }
+  for (; t < t1; ++t) {
+    float m = xb[t * s];
+    for (int j = 1; j < k; ++j) m = xb[t * s + j] > m ? xb[t * s + j] : m;
+    y[t] = m;
+  }
+  for (; t < lout; ++t) y[t] = window(t);
+}
+
+template <class S>
 constexpr EltKernels make_elt() {
-  return {S::isa, relu_k<S>, add_k<S>, add_relu_k<S>, scale_shift_k<S>, channel_affine_k<S>, sum_k<S>, max_k<S>};
+  return {S::isa, relu_k<S>, add_k<S>, add_relu_k<S>, scale_shift_k<S>, channel_affine_k<S>, sum_k<S>, max_k<S>, max_pool_k<S>};
 }
 
 const EltKernels kScalarElt = make_elt<simd::Scalar>();

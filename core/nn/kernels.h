@@ -61,6 +61,9 @@ struct EltKernels {
   void (*channel_affine)(const float* x, float mul, const float* b, bool relu, float scale, float shift, float* y, std::size_t n);
   float (*sum)(const float* x, std::size_t n);  // in float, several partial sums
   float (*max)(const float* x, std::size_t n);  // -infinity for n = 0
+  // One channel of max_pool1d: y[t] = max of x[t·stride - pad_left + j], j < k, inside [0, l)
+  // (-infinity when the window holds no sample).
+  void (*max_pool)(const float* x, std::int64_t l, int k, int stride, int pad_left, float* y, std::int64_t lout);
 };
 const EltKernels& elt_kernels_native();
 const EltKernels& elt_kernels_scalar();

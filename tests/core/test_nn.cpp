@@ -194,7 +194,7 @@ TEST_CASE("nn: every conv1d kernel variant (scalar and SIMD) matches the referen
   }
 }
 
-TEST_CASE("nn: scalar and SIMD elementwise kernels agree", "[nn]") {
+TEST_CASE("nn: scalar and SIMD elementwise, reduction and pooling kernels agree (with the reference kernels where they round alike)", "[nn]") {
   const std::uint32_t seed = test_seed();
   INFO(seed_note(seed));
   std::mt19937 rng(seed);
@@ -231,6 +231,22 @@ TEST_CASE("nn: scalar and SIMD elementwise kernels agree", "[nn]") {
     CHECK(s.max(a.data(), n) == static_cast<float>(mx));
     CHECK(v.max(a.data(), n) == static_cast<float>(mx));
   }
+  // max pool, every edge case of the window against the reference kernel (max is exact)
+  for (std::int64_t l : {1, 2, 5, 9, 64, 101})
+    for (int k : {1, 2, 3, 5})
+      for (int stride : {1, 2, 3})
+        for (int pad : {0, 1, 2}) {
+          if (pad >= k || l + 2 * pad < k) continue;  // as PyTorch requires
+          const std::int64_t lout = (l + 2 * pad - k) / stride + 1;
+          std::vector<float> x(static_cast<std::size_t>(l)), want(static_cast<std::size_t>(lout)), y1(want.size()), y2(want.size());
+          fill_random(x, rng);
+          ecg::nn::ref::max_pool1d(x.data(), 1, l, k, stride, pad, want.data(), lout);
+          s.max_pool(x.data(), l, k, stride, pad, y1.data(), lout);
+          v.max_pool(x.data(), l, k, stride, pad, y2.data(), lout);
+          INFO("l " << l << " k " << k << " stride " << stride << " pad " << pad);
+          REQUIRE(y1 == want);
+          REQUIRE(y2 == want);
+        }
 }
 
 namespace {
