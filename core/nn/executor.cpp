@@ -270,8 +270,7 @@ class PlannedExecutor final : public Executor {
         if (j1 > j0) {
           const float* src = x + ci * l + (r + s * j0 - pl);
           if (s == 1) std::memcpy(dst + j0, src, static_cast<std::size_t>(j1 - j0) * sizeof(float));
-          else
-            for (std::int64_t j = 0; j < j1 - j0; ++j) dst[j0 + j] = src[s * j];
+          else elt_.gather(src, s, dst + j0, static_cast<std::size_t>(j1 - j0));
         }
         std::memset(dst + j1, 0, static_cast<std::size_t>(rl - j1) * sizeof(float));
       }

@@ -149,8 +149,19 @@ void max_pool_k(const float* x, std::int64_t l, int k, int stride, int pad_left,
 }
 
 template <class S>
+void gather_k(const float* x, std::int64_t stride, float* y, std::size_t n) {
+  std::size_t j = 0;
+  if constexpr (S::W == 4) {
+    // stride 2 by shuffles; the last vector pair ends at x[2·(j+3)+1], inside while j + 4 < n
+    if (stride == 2)
+      for (; j + 5 <= n; j += 4) S::storeu(y + j, S::evens(S::loadu(x + 2 * j), S::loadu(x + 2 * j + 4)));
+  }
+  for (; j < n; ++j) y[j] = x[static_cast<std::int64_t>(j) * stride];
+}
+
+template <class S>
 constexpr EltKernels make_elt() {
-  return {S::isa, relu_k<S>, add_k<S>, add_relu_k<S>, scale_shift_k<S>, channel_affine_k<S>, sum_k<S>, max_k<S>, max_pool_k<S>};
+  return {S::isa, relu_k<S>, add_k<S>, add_relu_k<S>, scale_shift_k<S>, channel_affine_k<S>, sum_k<S>, max_k<S>, max_pool_k<S>, gather_k<S>};
 }
 
 const EltKernels kScalarElt = make_elt<simd::Scalar>();

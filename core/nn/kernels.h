@@ -64,6 +64,8 @@ struct EltKernels {
   // One channel of max_pool1d: y[t] = max of x[t·stride - pad_left + j], j < k, inside [0, l)
   // (-infinity when the window holds no sample).
   void (*max_pool)(const float* x, std::int64_t l, int k, int stride, int pad_left, float* y, std::int64_t lout);
+  // y[j] = x[stride·j] for j < n (one phase of a strided conv's input rows); reads x[0 … stride·(n-1)].
+  void (*gather)(const float* x, std::int64_t stride, float* y, std::size_t n);
 };
 const EltKernels& elt_kernels_native();
 const EltKernels& elt_kernels_scalar();

@@ -41,6 +41,7 @@ struct Wasm128 {
   static V max(V a, V b) { return wasm_f32x4_pmax(a, b); }  // pmax: one x86 maxps, no NaN fix-up
   // [max(a0, a1), max(a2, a3), max(b0, b1), max(b2, b3)]: adjacent pairs, for a 2-wide stride-2 max pool
   static V max_pairs(V a, V b) { return wasm_f32x4_pmax(wasm_i32x4_shuffle(a, b, 0, 2, 4, 6), wasm_i32x4_shuffle(a, b, 1, 3, 5, 7)); }
+  static V evens(V a, V b) { return wasm_i32x4_shuffle(a, b, 0, 2, 4, 6); }  // [a0, a2, b0, b2]
 };
 using Native = Wasm128;
 #elif defined(__SSE2__)
@@ -57,6 +58,7 @@ struct Sse2 {
   static V fma(V a, V b, V c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
   static V max(V a, V b) { return _mm_max_ps(a, b); }
   static V max_pairs(V a, V b) { return _mm_max_ps(_mm_shuffle_ps(a, b, 0x88), _mm_shuffle_ps(a, b, 0xDD)); }
+  static V evens(V a, V b) { return _mm_shuffle_ps(a, b, 0x88); }
 };
 using Native = Sse2;
 #if defined(__AVX2__) && defined(__FMA__)

@@ -231,6 +231,16 @@ TEST_CASE("nn: scalar and SIMD elementwise, reduction and pooling kernels agree 
     CHECK(s.max(a.data(), n) == static_cast<float>(mx));
     CHECK(v.max(a.data(), n) == static_cast<float>(mx));
   }
+  // strided gather: exact copies, reading nothing past x[stride·(n-1)] (the vector is sized to it)
+  for (std::int64_t stride : {1, 2, 3})
+    for (std::size_t n : {1u, 4u, 5u, 8u, 9u, 37u}) {
+      std::vector<float> x(static_cast<std::size_t>(stride) * (n - 1) + 1), y1(n), y2(n);
+      fill_random(x, rng);
+      s.gather(x.data(), stride, y1.data(), n);
+      v.gather(x.data(), stride, y2.data(), n);
+      for (std::size_t j = 0; j < n; ++j) REQUIRE(y1[j] == x[j * static_cast<std::size_t>(stride)]);
+      REQUIRE(y1 == y2);
+    }
   // max pool, every edge case of the window against the reference kernel (max is exact)
   for (std::int64_t l : {1, 2, 5, 9, 64, 101})
     for (int k : {1, 2, 3, 5})
