@@ -1,7 +1,6 @@
 // Internal executor interface behind ecg::nn::Session: one implementation per backend family.
 #pragma once
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <memory>

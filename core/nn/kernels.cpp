@@ -128,22 +128,29 @@ void max_pool_k(const float* x, std::int64_t l, int k, int stride, int pad_left,
   const std::int64_t t1 = l - k + pl < 0 ? t0 : std::clamp((l - k + pl) / s + 1, t0, lout);
   std::int64_t t = 0;
   for (; t < t0; ++t) y[t] = window(t);
-  const float* xb = x - pl;  // xb[t·s + j] is inside for t in [t0, t1)
-  if constexpr (W == 4) {
-    if (s == 2 && k == 2) {
-      for (; t + W <= t1; t += W) S::storeu(y + t, S::max_pairs(S::loadu(xb + 2 * t), S::loadu(xb + 2 * t + W)));
-    } else if (s == 1) {
-      for (; t + W <= t1; t += W) {
-        auto m = S::loadu(xb + t);
-        for (int j = 1; j < k; ++j) m = S::max(m, S::loadu(xb + t + j));
-        S::storeu(y + t, m);
+  if (t0 < t1) {
+    // output t0 + i reads xm[i·s + j], all inside the input
+    const float* xm = x + (t0 * s - pl);
+    float* ym = y + t0;
+    const std::int64_t nm = t1 - t0;
+    std::int64_t i = 0;
+    if constexpr (W == 4) {
+      if (s == 2 && k == 2) {
+        for (; i + W <= nm; i += W) S::storeu(ym + i, S::max_pairs(S::loadu(xm + 2 * i), S::loadu(xm + 2 * i + W)));
+      } else if (s == 1) {
+        for (; i + W <= nm; i += W) {
+          auto m = S::loadu(xm + i);
+          for (int j = 1; j < k; ++j) m = S::max(m, S::loadu(xm + i + j));
+          S::storeu(ym + i, m);
+        }
       }
     }
-  }
-  for (; t < t1; ++t) {
-    float m = xb[t * s];
-    for (int j = 1; j < k; ++j) m = xb[t * s + j] > m ? xb[t * s + j] : m;
-    y[t] = m;
+    for (; i < nm; ++i) {
+      float m = xm[i * s];
+      for (int j = 1; j < k; ++j) m = xm[i * s + j] > m ? xm[i * s + j] : m;
+      ym[i] = m;
+    }
+    t = t1;
   }
   for (; t < lout; ++t) y[t] = window(t);
 }

@@ -373,7 +373,7 @@ export class LiveStream {
   readonly analysisBytes: number;
   delete(): void;
 export interface NnStepProfile {
-  /** The step's first op ('conv1d', 'add', ...); a fused step runs several nodes. */
+  /** The op of the step's main node ('conv1d', 'add', ...); a fused step runs several nodes. */
   op: string;
   /** The value the step writes. */
   name: string;
