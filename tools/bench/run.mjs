@@ -237,11 +237,12 @@ ${engineLines.join('\n')}
   part of "engine steps ms". A convolution step includes what is fused into it (bias, batch-norm,
   ReLU, the affine of a batch-norm after the ReLU) and copying its input into padded, stride-split
   rows.
-- % of peak: of this machine's wasm-simd fp32 peak, ${peak ? peak.toFixed(2) : '–'} GFLOP/s: the faster of two f32x4 mul+add
-  loops in Node measured by tools/bench/wasm_peak.cpp, each the best of 300 repetitions in V8's
-  optimised code: 12 dependent chains a = a·m + x (${peakParts ? peakParts.chains.toFixed(2) : '–'}) and a 4 × 8 outer-product tile over
-  L1-resident data (${peakParts ? peakParts.tile.toFixed(2) : '–'}). Whole-model GFLOP/s on wall time are far below it on this
-  loaded machine; the conv layers' figure, like the peak, is a fastest-of-many figure.
+- % of peak: of this machine's wasm-simd fp32 peak, ${peak ? peak.toFixed(2) : '–'} GFLOP/s, the faster of two f32x4
+  mul+add loops in Node (tools/bench/wasm_peak.cpp, each the best of hundreds of short repetitions
+  in V8's optimised code): 12 dependent chains a = a·m + x, ${peakParts ? peakParts.chains.toFixed(2) : '–'} GFLOP/s, and a 4 × 8
+  outer-product tile over L1-resident data, ${peakParts ? peakParts.tile.toFixed(2) : '–'} GFLOP/s. Whole-model GFLOP/s on wall
+  time are far below it on this loaded machine; the conv layers' figure, like the peak, is a
+  fastest-of-many figure.
 - wasm heap: the engine's WebAssembly memory after the run (it never shrinks: the high-water mark);
   arena: the activation + scratch plan of that model.
 
