@@ -36,7 +36,8 @@ const handlers = {
   'control-point'(ecg, data) {
     return [{ answer: ecg.parsePmdControlPoint(data.bytes) }];
   },
-  'live-start'(ecg, data) {
+  async 'live-start'(ecg, data) {
+    await ecg.loadDeferredModels();  // the rhythm model is one of the models loaded after the first
     stream?.delete();
     stream = null;  // not a deleted handle, should createStream throw
     stream = ecg.createStream(data.options);

@@ -13,6 +13,7 @@
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/live.h"
+#include "ecg/screen.h"
 
 namespace ecg::screen {
 namespace {
@@ -544,6 +545,19 @@ std::string to_json(const LiveFindings& f) {
   j["inconclusive_reasons"] = f.inconclusive_reasons;
   j["disclaimer"] = "Screening aid only, not a diagnosis: a clinician must review the ECG.";
   return j.dump();
+}
+
+LiveRhythmModel live_rhythm_model(std::span<const std::uint8_t> model_file, nn::Backend backend) {
+  auto classifier = std::make_shared<RhythmClassifier>(model_file, backend);
+  return [classifier](const Record& window) {
+    const RhythmResult r = classifier->classify(window);
+    LiveModelResult out;
+    out.name = r.model;
+    out.window_s = r.duration_s;
+    for (const RhythmClass& c : r.classes) out.classes.push_back({c.snomed, c.abbr, c.name, c.probability});
+    out.best = r.best;
+    return out;
+  };
 }
 
 LiveSource live_source_from_name(const std::string& name) {

@@ -327,6 +327,10 @@ class LiveStream {
   }
   double elapsed_s() const { return live_.elapsed_s(); }
   double analysis_bytes() const { return static_cast<double>(live_.analysis_bytes()); }
+  // setRhythmModel(bytes): a model file of task "rhythm" run on the last rhythm window at each update
+  void set_rhythm_model(const std::string& bytes) {
+    guarded([&] { live_.set_rhythm_model(ecg::screen::live_rhythm_model(byte_span(bytes))); });
+  }
 
  private:
   std::string due() {
@@ -383,5 +387,6 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .function("session", &LiveStream::session)
       .function("sessionFiles", &LiveStream::session_files)
       .function("elapsedS", &LiveStream::elapsed_s)
-      .function("analysisBytes", &LiveStream::analysis_bytes);
+      .function("analysisBytes", &LiveStream::analysis_bytes)
+      .function("setRhythmModel", &LiveStream::set_rhythm_model);
 }

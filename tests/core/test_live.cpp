@@ -14,6 +14,7 @@
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/live.h"
+#include "ecg/screen.h"
 #include "test_util.h"
 
 using ecg::screen::LiveFindings;
@@ -378,6 +379,45 @@ TEST_CASE("Live: the rhythm-model hook reads the last 30 s of one lead and its A
   CHECK(json.find("\"decided\":\"A\"") != std::string::npos);
   CHECK_THROWS_WITH(LiveScreener(LiveSource::rr_intervals).set_rhythm_model([](const ecg::Record&) { return ecg::screen::LiveModelResult{}; }),
                     "live stream of RR intervals: a rhythm model needs ECG samples");
+}
+
+TEST_CASE("Live: the shipped rhythm-1 model on the last 30 s gives what RhythmClassifier gives; AF is still suspected by the rule when the model misses it", "[live][rhythm]") {
+  const auto model_file = ecg::test::read_fixture("../../models/rhythm-1.safetensors");
+  ecg::screen::RhythmClassifier direct(model_file);
+  struct Case {
+    const char* stem;
+    const char* lead;
+    const char* expected;
+  };
+  // What rhythm-1 decides on these two real records (a regression value, not a claim of accuracy): NSR
+  // on MIT-BIH 100; "other rhythm" on the CPSC 2021 Holter AF record (a different device and lead from
+  // its CinC 2017 training data), where the IrregularRR rule still flags AF.
+  for (const Case c : {Case{"mitbih/100_2min", "II", "NSR"}, Case{"cpsc2021/data_8_4", "I", "OTHER"}}) {
+    CAPTURE(c.stem);
+    const Replay r = load(c.stem, c.lead);
+    LiveScreener live(LiveSource::ecg);
+    live.set_rhythm_model(ecg::screen::live_rhythm_model(model_file));
+    live.push(r.mv);
+    const LiveFindings f = live.update();
+    REQUIRE(f.model.has_value());
+    CHECK(f.model->name == "rhythm-1");
+    CHECK(f.model->window_s == Approx(30.0));
+    // The same 30 s through the classifier directly.
+    ecg::Record w;
+    w.name = "w";
+    w.fs_hz = kFs;
+    w.leads = {"ECG"};
+    w.samples_mv.assign(r.mv.end() - static_cast<std::ptrdiff_t>(30 * kFs), r.mv.end());
+    w.n_samples = w.samples_mv.size();
+    const auto d = direct.classify(w);
+    REQUIRE(d.classes.size() == f.model->classes.size());
+    for (std::size_t k = 0; k < d.classes.size(); ++k) CHECK(f.model->classes[k].probability == Approx(d.classes[k].probability).margin(1e-6));
+    CHECK(f.model->classes[f.model->best].abbr == c.expected);
+    CHECK(f.af_suspected == (std::string(c.stem) == "cpsc2021/data_8_4"));
+    std::printf("live rhythm-1 [%s]: decided %s (p = %.3f)\n", c.stem, f.model->classes[f.model->best].abbr.c_str(),
+                f.model->classes[f.model->best].probability);
+  }
+  CHECK_THROWS_WITH(ecg::screen::live_rhythm_model(ecg::test::read_fixture("nn/tiny-lrhnet.safetensors")), Catch::Matchers::Contains("rhythm"));
 }
 
 TEST_CASE("Live: the session is saved as WFDB (gaps as invalid samples) and CSV, and WFDB reads back", "[live]") {

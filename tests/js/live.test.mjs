@@ -126,3 +126,26 @@ test('live errors name what was expected and what was found', () => {
   assert.ok(Math.abs(f.gap_s - 0.5) < 1e-9);
   stream.delete();
 });
+
+test('an ECG stream runs the shipped rhythm model by default (models loaded), none when rhythmModel is null', async () => {
+  const withModels = await loadEcgScreen();
+  const { mv } = await loadReplay(withModels, `${fixtures}mitbih/100_2min`, 'II');
+  const last40s = mv.subarray(mv.length - 40 * FS_HZ);
+  const stream = withModels.createStream({ fsHz: 130 });
+  stream.push(last40s);
+  const f = stream.update();
+  assert.equal(f.model.name, 'rhythm-1');
+  assert.equal(f.model.window_s, 30);
+  assert.deepEqual(f.model.classes.map((c) => c.abbr), ['NSR', 'AF', 'OTHER', 'NOISY']);
+  assert.ok(Math.abs(f.model.classes.reduce((s, c) => s + c.probability, 0) - 1) < 1e-5);
+  assert.equal(f.model.decided, 'NSR');  // MIT-BIH 100: sinus rhythm (the native test checks the same window)
+  stream.delete();
+  const plain = withModels.createStream({ fsHz: 130, rhythmModel: null });
+  plain.push(last40s);
+  assert.equal(plain.update().model, null);
+  plain.delete();
+  // RR streams take no rhythm model; a model that is not a rhythm model is refused with its name.
+  withModels.createStream({ source: 'rr' }).delete();
+  const lrhnet = withModels.modelFiles.find((m) => m.name.startsWith('lrhnet-12'));
+  assert.throws(() => withModels.createStream({ rhythmModel: lrhnet }), { message: /^lrhnet-12\.safetensors: .*rhythm/ });
+});

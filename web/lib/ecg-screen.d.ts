@@ -306,6 +306,11 @@ export interface LiveStreamOptions {
   recordS?: number;
   /** Wall-clock time of the first sample for saved files (PMD frames carry their own). */
   startUnixMs?: number;
+  /**
+   * A model file of task 'rhythm' (e.g. models/rhythm-1) run on the last rhythm window at every
+   * update (ECG streams); default: the first such model loaded (the shipped rhythm-1); null: none.
+   */
+  rhythmModel?: NamedBytes | null;
 }
 
 /** Live findings: the JSON the core's to_json(LiveFindings) writes. */

@@ -146,6 +146,8 @@ export class EcgScreen {
   constructor(module) {
     /** Set by loadEcgScreen({deferModels}): the first model's leads and load() for the others. */
     this.deferred = null;
+    /** The model files added (addModel), for live streams' rhythm model. */
+    this.modelFiles = [];
     this.module = module;
     this.screener = new module.Screener();
   }
@@ -250,6 +252,7 @@ export class EcgScreen {
     } catch (error) {
       throw new Error(`${model.name}: ${error.message}`);
     }
+    this.modelFiles.push(model);
   }
 
   /**
@@ -404,7 +407,9 @@ export class EcgScreen {
   /**
    * Starts live screening of a stream: ECG samples or Polar PMD frames (source 'ecg'), or Heart Rate
    * Measurement values with RR intervals (source 'rr'). Memory is bounded however long it runs (the
-   * session kept for saving grows up to recordS). Call delete() when done.
+   * session kept for saving grows up to recordS). An ECG stream runs the rhythm model (options
+   * .rhythmModel, by default the shipped rhythm-1 when loaded) on the last rhythm window at every
+   * update: findings.model. Call delete() when done.
    * @param {LiveStreamOptions} [options]
    * @returns {LiveStream}
    * @example
@@ -415,8 +420,30 @@ export class EcgScreen {
    *   });
    */
   createStream(options = {}) {
-    const { source = 'ecg', ...rest } = options ?? {};
-    return new LiveStream(new this.module.LiveStream(String(source), JSON.stringify(rest)));
+    const { source = 'ecg', rhythmModel, ...rest } = options ?? {};
+    const stream = new LiveStream(new this.module.LiveStream(String(source), JSON.stringify(rest)));
+    // The rhythm model: the one given, else (ECG streams) the first added model whose task is 'rhythm'.
+    const model = rhythmModel !== undefined ? rhythmModel : source === 'ecg' ? this.#rhythmModelFile() : null;
+    if (model) {
+      try {
+        stream.handle.setRhythmModel(toBytes(model.bytes, model.name));
+      } catch (error) {
+        stream.delete();
+        throw new Error(`${model.name}: ${error.message}`);
+      }
+    }
+    return stream;
+  }
+
+  #rhythmModelFile() {
+    for (const file of this.modelFiles) {
+      file.task ??= (() => {
+        const session = new this.module.NnSession(toBytes(file.bytes, file.name), 'simd');
+        try { return JSON.parse(session.info()).task; } finally { session.delete(); }
+      })();
+      if (file.task === 'rhythm') return file;
+    }
+    return null;
   }
 }
 

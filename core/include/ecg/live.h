@@ -12,6 +12,7 @@
 
 #include "ecg/ble.h"
 #include "ecg/io.h"
+#include "ecg/nn.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
 
@@ -131,6 +132,11 @@ class LiveScreener {
 
 // The findings as one JSON object (the JS API's LiveFindings).
 std::string to_json(const LiveFindings& findings);
+
+// The rhythm model of a model file whose task is "rhythm" (models/rhythm-1: CinC 2017 N / A / O / ~
+// at 130 Hz) as a LiveRhythmModel: screen::RhythmClassifier on each window. Throws ecg::Error when
+// the file is invalid or not a rhythm model.
+LiveRhythmModel live_rhythm_model(std::span<const std::uint8_t> model_file, nn::Backend backend = nn::Backend::simd);
 
 // "ecg" or "rr" (RR intervals); throws ecg::Error for anything else.
 LiveSource live_source_from_name(const std::string& name);
