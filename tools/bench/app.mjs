@@ -117,6 +117,7 @@ function evalRates() {
   }
 }
 
+const loadAtStart = os.loadavg()[0];
 const loads = await pageLoads();
 const evals = evalRates();
 
@@ -128,8 +129,8 @@ const all = Object.entries(b).filter(([c]) => c !== 'other models').map(([, v]) 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const sizeRows = ['wasm', 'js', 'model', 'other', 'other models'].filter((c) => b[c]).map((c) =>
   `| ${c} | ${b[c].files.length} | ${kib(b[c].raw)} | ${kib(b[c].gzip)} | ${b[c].files.map((f) => `\`${f.replace(/^\//, '') || 'index.html'}\``).join(', ')} |`);
-const evalSection = evals.skipped ? `Not measured: ${evals.skipped}.` : `The first ${evals.n} records (by name) of the cinc set in ../shared/data (${(evals.seconds / 60).toFixed(1)} min of 12-lead ECG at
-500 Hz; the shipped models and rules, all leads). Wall time of the whole command, model loading
+const evalSection = evals.skipped ? `Not measured: ${evals.skipped}.` : `The first ${evals.n} records (by name) of the cinc set in ../shared/data (${(evals.seconds / 60).toFixed(1)} min of 12-lead ECG;
+the shipped models and rules, all leads). Wall time of the whole command, model loading
 included.
 
 | runtime | threads | records | wall s | records/s | records/s per thread | challenge metric |
@@ -143,7 +144,9 @@ thread count); it is not a held-out score, since these records were in the model
 const doc = `# App performance
 
 Produced by \`npm run bench\` (tools/bench/app.mjs; \`BENCH_APP_RUNS=${RUNS} BENCH_EVAL_N=${EVAL_N}\`), ${new Date().toISOString().slice(0, 10)}, on
-${cpu} (${os.cpus().length} logical cores shared with other jobs), Node ${process.version}, Debian Chromium headless.
+${cpu} (${os.cpus().length} logical cores shared with other jobs; 1-minute load average ${loadAtStart.toFixed(2)} when the run
+started), Node ${process.version}, Debian Chromium headless. Times on a busy machine are longer: only
+compare runs with similar load.
 
 ## Page load to first result
 
