@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ecg/nn.h"
 #include "ecg/screen.h"
 
 namespace ecg::screen {
@@ -35,5 +36,11 @@ void merge_rules_into_classes(Findings& f);
 // Marks the findings inconclusive when the signal cannot support a result: shorter than 2 s, fewer
 // than two beats, or most of `leads` (those the screening relied on) flat or clipped.
 void judge_signal(Findings& f, const Record& record, std::span<const std::string> leads);
+
+// Reshapes `session` to `batch` windows of input_len samples and copies the windows of `x` that start
+// at starts[first], ..., starts[first + batch - 1] into its first input, lead-major per window; a
+// window reaching past the end of the record is zero-padded on the right.
+void load_windows(nn::Session& session, const Record& x, std::span<const std::size_t> starts, std::size_t first, std::size_t batch,
+                  std::size_t input_len);
 
 }  // namespace ecg::screen

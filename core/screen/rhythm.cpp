@@ -7,6 +7,7 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/screen.h"
+#include "pipeline.h"
 
 namespace ecg::screen {
 namespace {
@@ -60,15 +61,7 @@ RhythmResult RhythmClassifier::classify(const Record& record) {
   nn::Session& session = *session_;
   for (std::size_t first = 0; first < starts.size(); first += kMaxBatch) {
     const std::size_t batch = std::min(kMaxBatch, starts.size() - first);
-    session.reshape(batch, info.input_len);
-    std::span<float> ecg = session.input(0);
-    std::fill(ecg.begin(), ecg.end(), 0.0f);  // a record shorter than input_len is zero-padded on the right
-    for (std::size_t b = 0; b < batch; ++b) {
-      const std::size_t start = starts[first + b];
-      const std::size_t n = std::min(input_len, x.n_samples - start);
-      for (std::size_t k = 0; k < x.n_leads(); ++k)
-        std::copy_n(x.lead(k).begin() + static_cast<std::ptrdiff_t>(start), n, ecg.begin() + static_cast<std::ptrdiff_t>((b * x.n_leads() + k) * input_len));
-    }
+    load_windows(session, x, starts, first, batch, input_len);
     session.run();
     std::span<const float> logits = session.output(0);
     for (std::size_t b = 0; b < batch; ++b) {

@@ -138,16 +138,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
   nn::Session& session = chosen->session;
   for (std::size_t first = 0; first < starts.size(); first += kMaxBatch) {
     const std::size_t batch = std::min(kMaxBatch, starts.size() - first);
-    session.reshape(batch, info.input_len);
-    std::span<float> ecg = session.input(0);
-    std::fill(ecg.begin(), ecg.end(), 0.0f);  // a record shorter than input_len is zero-padded on the right
-    for (std::size_t b = 0; b < batch; ++b) {
-      const std::size_t start = starts[first + b];
-      const std::size_t n = std::min(input_len, x.n_samples - start);
-      for (std::size_t k = 0; k < x.n_leads(); ++k) {
-        std::copy_n(x.lead(k).begin() + static_cast<std::ptrdiff_t>(start), n, ecg.begin() + static_cast<std::ptrdiff_t>((b * x.n_leads() + k) * input_len));
-      }
-    }
+    load_windows(session, x, starts, first, batch, input_len);
     if (model.inputs.size() == 2) {
       std::span<float> demo = session.input(1);
       for (std::size_t b = 0; b < batch; ++b) std::copy(demographics.begin(), demographics.end(), demo.begin() + static_cast<std::ptrdiff_t>(b * 5));
@@ -184,6 +175,20 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
                      nn::backend_name(session.backend())};
   judge_signal(f, record, f.model->leads);
   return f;
+}
+
+void load_windows(nn::Session& session, const Record& x, std::span<const std::size_t> starts, std::size_t first, std::size_t batch,
+                  std::size_t input_len) {
+  session.reshape(batch, static_cast<std::int64_t>(input_len));
+  std::span<float> ecg = session.input(0);
+  std::fill(ecg.begin(), ecg.end(), 0.0f);  // a record shorter than input_len is zero-padded on the right
+  for (std::size_t b = 0; b < batch; ++b) {
+    const std::size_t start = starts[first + b];
+    const std::size_t n = std::min(input_len, x.n_samples - start);
+    for (std::size_t k = 0; k < x.n_leads(); ++k) {
+      std::copy_n(x.lead(k).begin() + static_cast<std::ptrdiff_t>(start), n, ecg.begin() + static_cast<std::ptrdiff_t>((b * x.n_leads() + k) * input_len));
+    }
+  }
 }
 
 }  // namespace ecg::screen

@@ -37,17 +37,7 @@ ecg::Record read(const std::string& hea, const std::string& data) {
 
 ecg::Record twelve_lead() { return read("wfdb/00003_hr.hea", "wfdb/00003_hr.dat"); }
 
-ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& leads) {
-  ecg::Record out = r;
-  out.leads = leads;
-  out.samples_mv.clear();
-  for (const auto& lead : leads) {
-    auto span = r.lead(*r.lead_index(lead));
-    out.samples_mv.insert(out.samples_mv.end(), span.begin(), span.end());
-  }
-  out.lead_info.clear();
-  return out;
-}
+ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& leads) { return ecg::select_leads(r, leads); }
 
 }  // namespace
 

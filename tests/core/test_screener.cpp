@@ -31,17 +31,7 @@ nlohmann::json reference(const std::string& name) {
   return nlohmann::json::parse(bytes.begin(), bytes.end());
 }
 
-ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& leads) {
-  ecg::Record out = r;
-  out.leads = leads;
-  out.samples_mv.clear();
-  for (const auto& lead : leads) {
-    auto span = r.lead(*r.lead_index(lead));
-    out.samples_mv.insert(out.samples_mv.end(), span.begin(), span.end());
-  }
-  out.lead_info.clear();
-  return out;
-}
+ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& leads) { return ecg::select_leads(r, leads); }
 
 void check_probabilities(const ecg::screen::Findings& f, const nlohmann::json& ref) {
   REQUIRE(f.model);
