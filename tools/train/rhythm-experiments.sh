@@ -4,7 +4,7 @@
 # Five folds in sequence (test fold f of folds.json "cinc2017", the other four train), 4 epochs of
 # one random 15-s crop per record, 2 threads, niced; fold 0 exports the shipped file rhythm-1.
 # Skips runs that have results.json. Then: the summary table and the C++ test fixtures.
-# The runs behind the committed numbers: RUNS=/root/train-runs on the shared training machine.
+# The runs behind the committed numbers are in ../train-runs (RUNS) beside the repository on the training machine.
 RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
 for f in 0 1 2 3 4; do
