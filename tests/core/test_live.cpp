@@ -35,10 +35,7 @@ struct Replay {
 };
 
 Replay load(const std::string& stem, const std::string& lead) {
-  ecg::test::FixtureFiles files;
-  files.add(stem + ".hea").add(stem + ".dat");
-  const auto buffers = files.buffers();
-  const ecg::Record record = ecg::io::read_record(buffers);
+  const ecg::Record record = ecg::test::read_record_fixture({stem + ".hea", stem + ".dat"});
   Replay r;
   r.mv = ecg::dsp::resample(record.lead(record.lead_index(lead).value()), record.fs_hz, kFs);
   const auto atr = ecg::test::read_fixture(stem + ".atr");

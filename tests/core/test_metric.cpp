@@ -131,10 +131,7 @@ TEST_CASE("a wrong number of class flags is an error that says what was expected
 
 namespace {
 ecg::Record read_cinc(const std::string& name) {
-  ecg::test::FixtureFiles files;
-  files.add("train/cinc/" + name + ".hea").add("train/cinc/" + name + ".mat");
-  auto buffers = files.buffers();
-  return ecg::io::read_record(buffers);
+  return ecg::test::read_record_fixture({"train/cinc/" + name + ".hea", "train/cinc/" + name + ".mat"});
 }
 }  // namespace
 

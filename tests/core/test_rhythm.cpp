@@ -29,10 +29,7 @@ std::vector<std::uint8_t> shipped(const std::string& name) {
 }
 
 ecg::Record read(const std::string& hea, const std::string& data) {
-  ecg::test::FixtureFiles files;
-  files.add(hea).add(data);
-  auto buffers = files.buffers();
-  return ecg::io::read_record(buffers);
+  return ecg::test::read_record_fixture({hea, data});
 }
 
 ecg::Record twelve_lead() { return read("wfdb/00003_hr.hea", "wfdb/00003_hr.dat"); }

@@ -49,10 +49,7 @@ TEST_CASE("R-peaks: fused 12-lead detection on the PTB-XL sample matches an inde
   // Reference: scipy.signal.filtfilt(butter(3, [5, 30] Hz)) on lead II, then find_peaks(|y|,
   // height = 0.5 max, distance = 150 samples) -> these 11 samples, median RR 468 -> 64.10 bpm.
   const std::vector<std::int64_t> reference{36, 523, 1010, 1491, 1969, 2427, 2887, 3352, 3819, 4286, 4755};
-  ecg::test::FixtureFiles files;
-  files.add("wfdb/00003_hr.hea").add("wfdb/00003_hr.dat");
-  auto buffers = files.buffers();
-  ecg::Record record = ecg::io::read_record(buffers);
+  ecg::Record record = ecg::test::read_record_fixture({"wfdb/00003_hr.hea", "wfdb/00003_hr.dat"});
   auto peaks = ecg::dsp::detect_rpeaks(record);
   REQUIRE(peaks.size() == reference.size());
   for (std::size_t k = 0; k < peaks.size(); ++k) {

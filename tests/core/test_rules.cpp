@@ -213,10 +213,7 @@ TEST_CASE("rules measure a long record in 60-s chunks with the same result as a 
 }
 
 TEST_CASE("rules on the PTB-XL sample: normal sinus ECG, axis 'MID' in ptbxl_database.csv", "[rules][fixture]") {
-  ecg::test::FixtureFiles files;
-  files.add("wfdb/00003_hr.hea").add("wfdb/00003_hr.dat");
-  auto buffers = files.buffers();
-  ecg::Record record = ecg::io::read_record(buffers);
+  ecg::Record record = ecg::test::read_record_fixture({"wfdb/00003_hr.hea", "wfdb/00003_hr.dat"});
   auto rep = ecg::rules::evaluate(record, ecg::Sex::female);
   // ptbxl_database.csv, ecg_id 3: scp_codes NORM, SR; heart_axis empty (not stated), report
   // "sinusrhythmus normales ekg": no rule should fire, and the rhythm must read as sinus.

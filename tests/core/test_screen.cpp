@@ -12,10 +12,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 ecg::Record sample_record() {
-  ecg::test::FixtureFiles files;
-  files.add("wfdb/00003_hr.hea").add("wfdb/00003_hr.dat");
-  auto buffers = files.buffers();
-  return ecg::io::read_record(buffers);
+  return ecg::test::read_record_fixture({"wfdb/00003_hr.hea", "wfdb/00003_hr.dat"});
 }
 }  // namespace
 

@@ -15,10 +15,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 ecg::Record read(const std::string& hea, const std::string& data) {
-  ecg::test::FixtureFiles files;
-  files.add(hea).add(data);
-  auto buffers = files.buffers();
-  return ecg::io::read_record(buffers);
+  return ecg::test::read_record_fixture({hea, data});
 }
 
 ecg::Record sample() { return read("wfdb/00003_hr.hea", "wfdb/00003_hr.dat"); }

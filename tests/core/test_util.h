@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <iterator>
 #include <string>
@@ -39,6 +40,14 @@ struct FixtureFiles {
     return out;
   }
 };
+
+// A record read from fixture files (a WFDB header and its signal file, or one CSV/EDF file).
+inline ecg::Record read_record_fixture(std::initializer_list<std::string> relative, const ecg::io::ReadOptions& options = {}) {
+  FixtureFiles files;
+  for (const std::string& r : relative) files.add(r);
+  auto buffers = files.buffers();
+  return ecg::io::read_record(buffers, options);
+}
 
 // The float32 tensors of a safetensors fixture (golden outputs, reference data), by name.
 inline std::map<std::string, std::vector<float>> read_safetensors_fixture(const std::string& relative) {
