@@ -3,7 +3,8 @@
 # Usage (from the repo root): nohup tools/train/experiments.sh ../train-runs > ../train-runs/queue.out 2>&1 &
 # WAIT_PID=<pid> makes the queue start only after that process (e.g. a run of an earlier queue) ends.
 # Runs are niced so that builds and tests on the same machine keep priority.
-# Order: every fold of the shipped rows first (mean ± sd as soon as possible), then the other rows.
+# Order: every fold of the shipped rows first (mean ± sd as soon as possible), then the single-run rows
+# (lead-wise, MobileNet), then multi-level KD (four runs per fold and lead set).
 # Every run: 8 epochs, 2560-sample (≈10 s at 257 Hz) training crops, 2 threads, test fold f, validation fold f+1.
 RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
@@ -22,6 +23,9 @@ for f in $F; do run seresnet-12-f$f --model seresnet --leads 12 --fold $f --seed
 for L in 2 3 6; do for f in $F; do
   run kd-vanilla-$L-f$f --model lrhnet --leads $L --kd vanilla --teacher $RUNS/seresnet-12-f$f/model.pt --fold $f --seed $f --export lrhnet-$L-kd
 done; done
+# One lead-wise model for every lead set; the MobileNet-style 1D CNN on 12 leads.
+for f in $F; do run leadwise-f$f --model leadwise --fold $f --seed $f --export leadwise; done
+for f in $F; do run mobilenet1d-12-f$f --model mobilenet1d --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 # Multi-level KD (FACTS.md §2.4). Parallel: the 12-lead teacher and an SE-ResNet trained on the
 # student's leads. Sequential: the second teacher is itself distilled from the 12-lead teacher.
 for L in 2 3 6; do for f in $F; do
@@ -30,6 +34,3 @@ for L in 2 3 6; do for f in $F; do
   run seresnet-kd-$L-f$f --model seresnet --leads $L --kd vanilla --teacher $RUNS/seresnet-12-f$f/model.pt --fold $f --seed $f
   run kd-sequential-$L-f$f --model lrhnet --leads $L --kd sequential --teacher $RUNS/seresnet-12-f$f/model.pt --teacher2 $RUNS/seresnet-kd-$L-f$f/model.pt --fold $f --seed $f
 done; done
-# One lead-wise model for every lead set; the MobileNet-style 1D CNN on 12 leads.
-for f in $F; do run leadwise-f$f --model leadwise --fold $f --seed $f --export leadwise; done
-for f in $F; do run mobilenet1d-12-f$f --model mobilenet1d --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
