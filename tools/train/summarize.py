@@ -59,6 +59,9 @@ def model_card(name: str, model_file: str, runs: list[str], shipped_run: str) ->
              f"after batch-norm folding), schema `ecg-screen-model/1`, architecture `{doc['architecture']}`.",
              f"- Leads: {', '.join(doc['leads'])}; {doc['fs_hz']} Hz; windows of {doc['input_len']} samples every "
              f"{doc['preprocess']['window_stride']}; preprocessing {json.dumps(doc['preprocess'])}.",
+             *([f"- Lead sets (one backbone, one head per set; the app uses the set with the most leads the record has): "
+                + "; ".join(f"{ls['name']} = {', '.join(ls['leads'])} (output `{ls['output']}`)" for ls in doc["lead_sets"]) + "."]
+               if doc.get("lead_sets") else []),
              f"- Outputs: the 26 scored CinC 2021 classes (docs/labels.md); decision `threshold_or_argmax` with per-class "
              f"thresholds fit by differential evolution on validation fold {shipped['val_fold']}.",
              f"- Produced by: `{shipped['command']}` (the shipped file is the fold-{shipped['test_fold']} model; "
@@ -69,6 +72,11 @@ def model_card(name: str, model_file: str, runs: list[str], shipped_run: str) ->
              "| lead set | folds | challenge metric | macro F1 | macro AUROC | macro AUPRC |", "|---|---|---|---|---|---|"]
     for ls in s["lead_sets"]:
         lines.append(markdown_row(ls, s, ls).replace(f"| {ls} | ", f"| {ls} | ", 1))
+    if len(s["folds"]) > 1:
+        own = "; ".join(f"{v['test']['challenge_metric']:.3f}" + (f" ({ls} leads)" if len(shipped["lead_sets"]) > 1 else "")
+                        for ls, v in shipped["lead_sets"].items())
+        lines += ["", f"The shipped file is the fold-{shipped['test_fold']} model; on its own test fold it scores a challenge "
+                  f"metric of {own}. The other folds' models are not shipped (they exist to measure the spread)."]
     lines += ["", f"Folds summarised: {sorted(s['folds'])} (`/usr/bin/python3 -m tools.train.summarize "
               + " ".join(runs) + "`).", "",
               "## Intended use and limits", "",

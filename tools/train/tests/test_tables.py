@@ -47,5 +47,28 @@ class TablesTest(unittest.TestCase):
             self.assertNotIn("STALE-TABLES", written)
 
 
+class ModelCardTest(unittest.TestCase):
+    def test_card_states_spread_own_fold_and_lead_sets(self):
+        from tools.train import summarize
+        model_file = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "nn", "tiny-leadwise.safetensors")
+        with tempfile.TemporaryDirectory() as root:
+            for fold, v in ((0, 0.2), (1, 0.4)):
+                fake_run(root, "leadwise", fold, {"12": v, "2": v / 2})
+                p = os.path.join(root, f"leadwise-f{fold}", "results.json")
+                with open(p) as f:
+                    r = json.load(f)
+                r.update(val_fold=fold + 1, command=f"python3 -m tools.train.train --fold {fold}", n_train=3, n_val=1, n_test=1)
+                with open(p, "w") as f:
+                    json.dump(r, f)
+            runs = [os.path.join(root, f"leadwise-f{k}") for k in (0, 1)]
+            card = summarize.model_card("leadwise", model_file, runs, runs[0])
+        self.assertIn("| 12 | 2 | 0.300 ± 0.141 |", card)
+        self.assertIn("| 2 | 2 | 0.150 ± 0.071 |", card)
+        self.assertIn("fold-0 model; on its own test fold it scores a challenge metric of 0.200 (12 leads); 0.100 (2 leads).", card)
+        self.assertIn("- Lead sets (one backbone, one head per set", card)
+        self.assertIn("validation fold 1.", card)
+        self.assertIn("`python3 -m tools.train.train --fold 0`", card)
+
+
 if __name__ == "__main__":
     unittest.main()
