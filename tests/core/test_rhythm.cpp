@@ -110,17 +110,27 @@ TEST_CASE("rhythm: the classifier reads the model's lead by name, or a one-lead 
                     Contains("got \"screen\", expected \"rhythm\""));
 }
 
-TEST_CASE("rhythm: Screener accepts a rhythm model but never chooses it", "[rhythm][screen][model]") {
+TEST_CASE("shipped models: every lead set goes to the model with the most of its leads; the rhythm model is never chosen", "[rhythm][screen][model]") {
   ecg::screen::Screener screener(ecg::nn::Backend::simd);
-  for (const std::string name : {"rhythm-1", "lrhnet-2", "lrhnet-12", "lrhnet-2-kd"}) screener.add_model(shipped(name));
-  CHECK(screener.model_names().size() == 4);
+  // every shipped model, in the order of web/gen/models.json (most leads first, then by name)
+  for (const std::string name : {"lrhnet-12", "lrhnet-6-kd", "lrhnet-3-kd", "lrhnet-2-kd", "rhythm-1"}) screener.add_model(shipped(name));
+  CHECK(screener.model_names().size() == 5);
   const ecg::Record twelve = twelve_lead();
-  auto f12 = screener.screen(twelve, {});
-  REQUIRE(f12.model);
-  CHECK(f12.model->name == "lrhnet-12");
-  auto f2 = screener.screen(keep_leads(twelve, {"I", "II"}), {});
-  REQUIRE(f2.model);
-  CHECK(f2.model->name.rfind("lrhnet-2", 0) == 0);
+  // each lead set of Kang & Wen goes to the shipped model with the most of the record's leads
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{}, "lrhnet-12"},
+      {{"I", "II", "III", "aVR", "aVL", "aVF"}, "lrhnet-6-kd"},
+      {{"I", "II", "III", "V2"}, "lrhnet-3-kd"},  // no 4-lead model is shipped: the 3-lead one uses I, II and V2
+      {{"I", "II", "V2"}, "lrhnet-3-kd"},
+      {{"I", "II"}, "lrhnet-2-kd"},
+      {{"I", "II", "V1", "V5"}, "lrhnet-2-kd"},
+  };
+  for (const auto& [leads, want] : cases) {
+    auto f = screener.screen(leads.empty() ? twelve : keep_leads(twelve, leads), {});
+    INFO(leads.size() << " leads: expected " << want);
+    REQUIRE(f.model);
+    CHECK(f.model->name == want);
+  }
   // one lead: no screening model fits; the rhythm model is not used and not named
   auto f1 = screener.screen(keep_leads(twelve, {"I"}), {});
   CHECK_FALSE(f1.model);
