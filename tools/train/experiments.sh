@@ -30,7 +30,7 @@ for f in $F; do run mobilenet1d-12-f$f --model mobilenet1d --leads 12 --fold $f 
 # student's leads. Sequential: the second teacher is itself distilled from the 12-lead teacher.
 for L in 2 3 6; do for f in $F; do
   run seresnet-$L-f$f --model seresnet --leads $L --fold $f --seed $f
-  run kd-parallel-$L-f$f --model lrhnet --leads $L --kd parallel --teacher $RUNS/seresnet-12-f$f/model.pt --teacher2 $RUNS/seresnet-$L-f$f/model.pt --fold $f --seed $f
+  run kd-parallel-$L-f$f --model lrhnet --leads $L --kd parallel --teacher $RUNS/seresnet-12-f$f/model.pt --teacher2 $RUNS/seresnet-$L-f$f/model.pt --fold $f --seed $f --export lrhnet-$L-pkd
   run seresnet-kd-$L-f$f --model seresnet --leads $L --kd vanilla --teacher $RUNS/seresnet-12-f$f/model.pt --fold $f --seed $f
-  run kd-sequential-$L-f$f --model lrhnet --leads $L --kd sequential --teacher $RUNS/seresnet-12-f$f/model.pt --teacher2 $RUNS/seresnet-kd-$L-f$f/model.pt --fold $f --seed $f
+  run kd-sequential-$L-f$f --model lrhnet --leads $L --kd sequential --teacher $RUNS/seresnet-12-f$f/model.pt --teacher2 $RUNS/seresnet-kd-$L-f$f/model.pt --fold $f --seed $f --export lrhnet-$L-skd
 done; done
