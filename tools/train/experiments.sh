@@ -34,3 +34,6 @@ for L in 2 3 6; do for f in $F; do
   run seresnet-kd-$L-f$f --model seresnet --leads $L --kd vanilla --teacher $RUNS/seresnet-12-f$f/model.pt --fold $f --seed $f
   run kd-sequential-$L-f$f --model lrhnet --leads $L --kd sequential --teacher $RUNS/seresnet-12-f$f/model.pt --teacher2 $RUNS/seresnet-kd-$L-f$f/model.pt --fold $f --seed $f --export lrhnet-$L-skd
 done; done
+# The MobileNet-style CNN on the reduced lead sets too (Table 1's row; added once its 12-lead row
+# turned out the strongest model on our data).
+for L in 6 4 3 2; do for f in $F; do run mobilenet1d-$L-f$f --model mobilenet1d --leads $L --fold $f --seed $f --export mobilenet1d-$L; done; done
