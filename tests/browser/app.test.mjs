@@ -56,7 +56,7 @@ test('the served page screens the built-in sample and shows its heart rate and 1
   assert.equal(await page.textContent('#beat-count'), String(expected.beats));
   assert.equal(await page.textContent('#leads'), 'I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6');
   // The shipped 12-lead model ran and its and the rules' findings are listed with their evidence.
-  assert.match(await page.textContent('#model-used'), /^lrhnet-12 \(12 leads: I, II, .*; 2 windows of 10\.0 s\)$/);
+  assert.match(await page.textContent('#model-used'), /^mobilenet1d-12 \(12 leads: I, II, .*; 2 windows of 10\.0 s\)$/);
   assert.ok((await page.$$('#positive-classes li')).length >= 1);
   assert.equal((await page.$$('#class-table tr')).length, 26);
   assert.match(await page.textContent('#rule-evidence'), /Brady: negative — .*heart_rate_bpm = 64\.1/);

@@ -79,7 +79,7 @@ test('screening uses the shipped model for 12 leads and the rules alone when ask
   assert.equal(plain.model, null);
   assert.ok(plain.classes.every((c) => c.probability === null && c.rule !== null));
   assert.match(rulesOnly.csvHeader, /^record,model,lead_set,inconclusive,heart_rate_bpm,positive/);
-  assert.match(ecg.screenCsv(record, {}), /^00003_hr,lrhnet-12,12,no,64\.1,/);
+  assert.match(ecg.screenCsv(record, {}), /^00003_hr,mobilenet1d-12,12,no,64\.1,/);
   assert.throws(() => rulesOnly.addModel({ name: 'broken.safetensors', bytes: new Uint8Array([1, 2, 3]) }), /^Error: broken\.safetensors: /);
 });
 

@@ -61,7 +61,7 @@ test('eval counts every label and every positive decision that screen makes, per
   assert.equal(result.n_records, 4);
   assert.equal(result.n_files, 4);
   assert.deepEqual(result.errors, []);
-  assert.deepEqual(result.models, { 'lrhnet-12': 4 });
+  assert.deepEqual(result.models, { 'mobilenet1d-12': 4 });
   const byAbbr = Object.fromEntries(result.classes.map((c) => [c.abbr, c]));
   const labelled = { AF: 1, NSR: 2, LQRSV: 2, 'PAC|SVPB': 1 };
   for (const c of result.classes) assert.equal(c.tp + c.fn, labelled[c.abbr] ?? 0, c.abbr);

@@ -146,6 +146,6 @@ test('an ECG stream runs the shipped rhythm model by default (models loaded), no
   plain.delete();
   // RR streams take no rhythm model; a model that is not a rhythm model is refused with its name.
   withModels.createStream({ source: 'rr' }).delete();
-  const lrhnet = withModels.modelFiles.find((m) => m.name.startsWith('lrhnet-12'));
-  assert.throws(() => withModels.createStream({ rhythmModel: lrhnet }), { message: /^lrhnet-12\.safetensors: .*rhythm/ });
+  const screening = withModels.modelFiles.find((m) => m.name.startsWith('mobilenet1d-12'));
+  assert.throws(() => withModels.createStream({ rhythmModel: screening }), { message: /^mobilenet1d-12\.safetensors: .*rhythm/ });
 });

@@ -264,7 +264,7 @@ export class EcgScreen {
    * @example
    *   const findings = ecg.screen(record, { age: 56, sex: 'female' });
    *   findings.classes.filter((c) => c.decision).map((c) => `${c.abbr} (${c.source})`);
-   *   findings.model?.name;      // e.g. 'lrhnet-12'; null when no model fits the leads (rules only)
+   *   findings.model?.name;      // e.g. 'mobilenet1d-12'; null when no model fits the leads (rules only)
    *   findings.inconclusive;     // true when the signal cannot support a result
    */
   screen(record, patient = {}) {
