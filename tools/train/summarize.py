@@ -89,12 +89,40 @@ def model_card(name: str, model_file: str, runs: list[str], shipped_run: str) ->
     return "\n".join(lines)
 
 
+def per_class_table(run_dir: str, lead_set: str, positives: list[int] | None = None) -> str:
+    """Markdown table of one run's test fold per class: positives, F1, AUROC, AUPRC, threshold.
+
+    positives: test-fold positives per class; by default counted from the pool and folds.json."""
+    from . import labels as lab
+    with open(os.path.join(run_dir, "results.json")) as f:
+        r = json.load(f)
+    ls = r["lead_sets"][lead_set]
+    if positives is None:
+        from . import data as D
+        pool, _ = D.build_pool()
+        folds = D.read_folds()["twelve_lead"]
+        positives = np.sum([it.target for it in pool if folds[it.key] == r["test_fold"]], axis=0).astype(int).tolist()
+    fmt = lambda v: "–" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
+    rows = ["| class | test positives | F1 | AUROC | AUPRC | threshold |", "|---|---|---|---|---|---|"]
+    order = sorted(range(len(lab.ABBRS)), key=lambda i: lab.ABBRS[i])
+    for i in order:
+        t = ls["test"]
+        f1 = t["f1"][i] if positives[i] else None  # no positive in the fold: F1 is undefined, as AUROC/AUPRC
+        rows.append(f"| {lab.ABBRS[i]} | {positives[i]} | {fmt(f1)} | {fmt(t['auroc'][i])} | {fmt(t['auprc'][i])} | "
+                    f"{ls['thresholds'][i]:.3f} |")
+    return "\n".join(rows) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--row", nargs=2, metavar=("LABEL", "LEAD_SET"), help="print one markdown table row")
+    ap.add_argument("--per-class", metavar="LEAD_SET", help="print the per-class table of the first run's test fold")
     ap.add_argument("--card", nargs=3, metavar=("NAME", "MODEL_FILE", "SHIPPED_RUN"), help="print a model card")
     a = ap.parse_args()
+    if a.per_class:
+        print(per_class_table(a.runs[0], a.per_class), end="")
+        return
     if a.card:
         print(model_card(a.card[0], a.card[1], a.runs, a.card[2]), end="")
         return

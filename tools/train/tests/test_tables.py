@@ -70,5 +70,28 @@ class ModelCardTest(unittest.TestCase):
         self.assertIn("`python3 -m tools.train.train --fold 0`", card)
 
 
+class PerClassTest(unittest.TestCase):
+    def test_rows_sorted_by_class_with_undefined_cells_as_dashes(self):
+        from tools.train import labels as lab, summarize
+        n = lab.N_CLASSES
+        with tempfile.TemporaryDirectory() as root:
+            d = os.path.join(root, "run-f0")
+            os.makedirs(d)
+            f1 = [0.5] * n
+            auroc = [0.75] * n
+            auroc[lab.ABBRS.index("BBB")] = None  # no positive in the test fold
+            with open(os.path.join(d, "results.json"), "w") as f:
+                json.dump({"test_fold": 0, "lead_sets": {"12": {"thresholds": [0.25] * n, "test": {
+                    "f1": f1, "auroc": auroc, "auprc": [0.125] * n}}}}, f)
+            positives = [3] * n
+            positives[lab.ABBRS.index("BBB")] = 0
+            table = summarize.per_class_table(d, "12", positives)
+        lines = table.strip().splitlines()
+        self.assertEqual(len(lines), 2 + n)
+        self.assertEqual([l.split(" | ")[0][2:] for l in lines[2:]], sorted(lab.ABBRS))
+        self.assertIn("| AF | 3 | 0.500 | 0.750 | 0.125 | 0.250 |", lines)
+        self.assertIn("| BBB | 0 | – | – | 0.125 | 0.250 |", lines)
+
+
 if __name__ == "__main__":
     unittest.main()
