@@ -47,6 +47,19 @@ class TablesTest(unittest.TestCase):
             self.assertNotIn("STALE-TABLES", written)
 
 
+class PairedTest(unittest.TestCase):
+    def test_differences_use_only_folds_both_rows_finished(self):
+        with tempfile.TemporaryDirectory() as root:
+            for fold, (a, b) in enumerate([(0.5, 0.25), (0.25, 0.5), (0.5, 0.0)]):
+                fake_run(root, "mobilenet1d-12", fold, {"12": a})
+                if fold < 2:
+                    fake_run(root, "lrhnet-12", fold, {"12": b})
+            fake_run(root, "lrhnet-12", 4, {"12": 0.1})  # no partner fold
+            self.assertEqual(tables.paired(root, "mobilenet1d-{L}", "lrhnet-{L}", "12"), "+0.000 ± 0.354 (higher on 1 of 2)")
+            self.assertEqual(tables.paired(root, "mobilenet1d-{L}", "lrhnet-{L}", "6"), "–")
+            self.assertIn("| MobileNet-style | LRH-Net | +0.000 ± 0.354 (higher on 1 of 2) | – |", tables.tables(root))
+
+
 class ModelCardTest(unittest.TestCase):
     def test_card_states_spread_own_fold_and_lead_sets(self):
         from tools.train import summarize
