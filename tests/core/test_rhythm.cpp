@@ -113,17 +113,17 @@ TEST_CASE("rhythm: the classifier reads the model's lead by name, or a one-lead 
 TEST_CASE("shipped models: every lead set goes to the model with the most of its leads; the rhythm model is never chosen", "[rhythm][screen][model]") {
   ecg::screen::Screener screener(ecg::nn::Backend::simd);
   // every shipped model, in the order of web/gen/models.json (most leads first, then by name)
-  for (const std::string name : {"mobilenet1d-12", "lrhnet-6-kd", "lrhnet-3-kd", "lrhnet-2-kd", "rhythm-1"}) screener.add_model(shipped(name));
+  for (const std::string name : {"mobilenet1d-12", "mobilenet1d-6", "mobilenet1d-3", "mobilenet1d-2", "rhythm-1"}) screener.add_model(shipped(name));
   CHECK(screener.model_names().size() == 5);
   const ecg::Record twelve = twelve_lead();
   // each lead set of Kang & Wen goes to the shipped model with the most of the record's leads
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{}, "mobilenet1d-12"},
-      {{"I", "II", "III", "aVR", "aVL", "aVF"}, "lrhnet-6-kd"},
-      {{"I", "II", "III", "V2"}, "lrhnet-3-kd"},  // no 4-lead model is shipped: the 3-lead one uses I, II and V2
-      {{"I", "II", "V2"}, "lrhnet-3-kd"},
-      {{"I", "II"}, "lrhnet-2-kd"},
-      {{"I", "II", "V1", "V5"}, "lrhnet-2-kd"},
+      {{"I", "II", "III", "aVR", "aVL", "aVF"}, "mobilenet1d-6"},
+      {{"I", "II", "III", "V2"}, "mobilenet1d-3"},  // no 4-lead model is shipped (the 3-lead one scores higher): it uses I, II and V2
+      {{"I", "II", "V2"}, "mobilenet1d-3"},
+      {{"I", "II"}, "mobilenet1d-2"},
+      {{"I", "II", "V1", "V5"}, "mobilenet1d-2"},
   };
   for (const auto& [leads, want] : cases) {
     auto f = screener.screen(leads.empty() ? twelve : keep_leads(twelve, leads), {});
