@@ -104,9 +104,8 @@ def per_class_table(run_dir: str, lead_set: str, positives: list[int] | None = N
         positives = np.sum([it.target for it in pool if folds[it.key] == r["test_fold"]], axis=0).astype(int).tolist()
     fmt = lambda v: "–" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
     rows = ["| class | test positives | F1 | AUROC | AUPRC | threshold |", "|---|---|---|---|---|---|"]
-    order = sorted(range(len(lab.ABBRS)), key=lambda i: lab.ABBRS[i])
-    for i in order:
-        t = ls["test"]
+    t = ls["test"]
+    for i in sorted(range(len(lab.ABBRS)), key=lambda i: lab.ABBRS[i]):
         f1 = t["f1"][i] if positives[i] else None  # no positive in the fold: F1 is undefined, as AUROC/AUPRC
         rows.append(f"| {lab.ABBRS[i]} | {positives[i]} | {fmt(f1)} | {fmt(t['auroc'][i])} | {fmt(t['auprc'][i])} | "
                     f"{ls['thresholds'][i]:.3f} |")
