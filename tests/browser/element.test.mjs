@@ -2,11 +2,16 @@
 // share one worker, one WebAssembly instance and one model set; each screens its own record for its
 // own patient; the shared worker bridge queues requests and honours AbortSignals (dropped while
 // waiting, AbortError while running); errors are shown; every request stays on the page's origin.
+// Last, the element as the npm package ships it: the portal serves the unpacked tarball.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { startServer } from '../../tools/serve.mjs';
 import { foreignRequests, openApp } from './helpers.mjs';
 
 const PORTAL = readFileSync(fileURLToPath(new URL('./portal.html', import.meta.url)));
@@ -198,4 +203,38 @@ test('a moved element keeps the engine; when the last element leaves, the worker
 test('the embedded elements make no request outside the portal origin and log no error', () => {
   assert.deepEqual(foreignRequests(app.requests, app.server.url), []);
   assert.deepEqual(app.errors, []);
+});
+
+test('the element works from the npm package: a portal serves the unpacked tarball and screens the sample', async () => {
+  const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-screen-element-package-'));
+  let server;
+  const page = await app.context.newPage();
+  try {
+    const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(pack.status, 0, pack.stderr);
+    const tarball = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0].filename;
+    assert.equal(spawnSync('tar', ['-xzf', join(dir, tarball), '-C', dir]).status, 0);
+    server = await startServer({ port: 0, root: join(dir, 'package') });  // its web/ and models/ as they are
+    const requests = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.route(`${server.url}portal.html`, (route) => route.fulfill({ body: PORTAL, contentType: 'text/html' }));
+    await page.goto(`${server.url}portal.html`);
+    const findings = await page.evaluate(() => new Promise((resolve) => {
+      const element = document.getElementById('ecg');
+      element.addEventListener('ecg-findings', (event) => resolve(event.detail), { once: true });
+      const button = element.shadowRoot.querySelector('.sample');
+      const click = () => (button.disabled ? setTimeout(click, 50) : button.click());
+      click();
+    }));
+    assert.equal(findings.record, '00003_hr');
+    assert.equal(findings.model?.name, 'mobilenet1d-12');
+    assert.equal(findings.age, 37);
+    assert.equal(page.workers().length, 1);
+    assert.deepEqual(foreignRequests(requests, server.url), []);
+  } finally {
+    await page.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
