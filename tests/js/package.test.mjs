@@ -43,7 +43,9 @@ before(() => {
   consumer = join(dir, 'portal');
   mkdirSync(join(consumer, 'records'), { recursive: true });
   writeFileSync(join(consumer, 'package.json'), `${JSON.stringify({ name: 'portal', private: true, type: 'module' })}\n`);
-  ok(run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, packed.filename)], consumer), 'npm install --offline of the tarball');
+  // Offline and with an empty npm cache: nothing but the tarball is needed.
+  ok(run('npm', ['install', '--offline', '--cache', join(dir, 'empty-npm-cache'), '--no-audit', '--no-fund', join(dir, packed.filename)], consumer),
+    'npm install --offline of the tarball');
   for (const file of ['00003_hr.hea', '00003_hr.dat']) copyFileSync(`${ROOT}tests/fixtures/wfdb/${file}`, join(consumer, 'records', file));
 });
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
@@ -120,6 +122,7 @@ test('the installed CLI screens the record through node_modules/.bin and through
 });
 
 test('the .d.ts type-checks the example consumer (tsc --noEmit) in the repository and against the installed package', () => {
+  assert.ok(existsSync(TSC), `${TSC} is missing: TypeScript is a devDependency; run npm ci`);
   ok(run('node', [TSC, '--noEmit', '-p', 'tests/types'], ROOT), 'tsc -p tests/types');
   const types = join(consumer, 'types');
   mkdirSync(types);
