@@ -85,6 +85,8 @@ const replace = (pattern, replacement) => {
 };
 replace(/<meta http-equiv="Content-Security-Policy"\s+content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 replace(/<link rel="icon" href="web\/icon.svg" type="image\/svg\+xml">/, `<link rel="icon" href="data:image/svg+xml;base64,${base64(read('web/icon.svg'))}">`);
+// No web app manifest from disk (file:// cannot be installed; its CSP allows no manifest fetch).
+html = html.replace(/\n\s*<link rel="manifest"[^>]*>/, '');
 replace(/<link rel="stylesheet" href="web\/style.css">/, `<style>${css}</style>`);
 replace(/<script type="module" src="web\/app.js"><\/script>/, `<script type="module">${pageSource}</script>`);
 mkdirSync(dirname(OUT), { recursive: true });

@@ -1,6 +1,7 @@
 // The Web Worker that owns the WebAssembly core, so reading, screening and live analysis never block
 // the page.
-// Requests (answered by id):
+// Requests come through the bridge (web/engine-client.js), which sends the next only once the one
+// before is answered, and drops those aborted before they are sent. Requests (answered by id):
 //   {id, type: 'screen', files: [{name, bytes}], patient: {age, sex}} -> {info, samples, findings}
 //   {id, type: 'control-point', bytes}                -> {answer}   (a PMD control-point answer, parsed)
 //   {id, type: 'live-start', options}                 -> {}         (options as EcgScreen.createStream takes them)

@@ -377,6 +377,8 @@ export class LiveStream {
   readonly elapsedS: number;
   readonly analysisBytes: number;
   delete(): void;
+}
+
 export interface NnStepProfile {
   /** The op of the step's main node ('conv1d', 'add', ...); a fused step runs several nodes. */
   op: string;
