@@ -256,9 +256,13 @@ TEST_CASE("WFDB: header details (no sample count, gain 0, units uV/V, non-voltag
     CHECK(r.leads == std::vector<std::string>{"ECG"});
     CHECK_THAT(r.warnings.at(0), Contains("'ABP' left out") && Contains("'mmHg'"));
   }
-  SECTION("extra bytes beyond the header's count are reported") {
-    ecg::Record r = read_texts({{"h.hea", bytes_of("h 2 100 2\nh.dat 16\nh.dat 16\n")}, {"h.dat", dat}});
-    CHECK_THAT(r.warnings.at(0), Contains("4 bytes beyond the 2 samples"));
+  SECTION("extra bytes beyond the header's count are refused: the size must match signals x samples exactly") {
+    CHECK_THROWS_WITH(read_texts({{"h.hea", bytes_of("h 2 100 2\nh.dat 16\nh.dat 16\n")}, {"h.dat", dat}}),
+                      Contains("h.dat: expected 8 bytes for 2 samples x 2 signals in format 16, found 12 (4 bytes more"));
+    // Less than one frame more (an odd trailing byte) is tolerated.
+    std::vector<std::uint8_t> odd = dat;
+    odd.push_back(0);
+    CHECK(read_texts({{"h.hea", bytes_of("h 2 100 3\nh.dat 16\nh.dat 16\n")}, {"h.dat", odd}}).n_samples == 3);
   }
   SECTION("WFDB invalid-sample markers read as 0 mV with a warning; the stored integers keep them") {
     const std::vector<std::uint8_t> gap = {10, 0, 0x00, 0x80, 30, 0};  // 10, -32768, 30
