@@ -118,7 +118,8 @@ test('wasm and native print the same record summary', { skip: !existsSync(native
     // The CLI names files by path, the JS API by the names it was given.
     delete cli.files;
     delete wasm.files;
-    cli.warnings = cli.warnings.map((w) => w.replace(fixtures, ''));
+    cli.warnings = cli.warnings.map((w) => w.replaceAll(fixtures, ''));
+    wasm.warnings = wasm.warnings.map((w) => w.replaceAll(fixtures, ''));
     assert.deepEqual(wasm, cli, path);
   }
 });
