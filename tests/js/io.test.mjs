@@ -80,7 +80,7 @@ test('readRecord options: CSV rate and units from the caller, derived limb leads
   assert.ok(Math.abs(r.lead('II')[10] - 0.020) < 1e-7);   // 20 uV
   assert.ok(Math.abs(r.lead('III')[10] - 0.010) < 1e-7);  // II - I
   assert.ok(Math.abs(r.lead('aVR')[10] + 0.015) < 1e-7);  // -(I + II) / 2
-  assert.throws(() => ecg.readRecord([{ name: 'ii.csv', bytes }], { fsHz: -1, units: 'uV' }), /above 0 and at most 20000 Hz/);
+  assert.throws(() => ecg.readRecord([{ name: 'ii.csv', bytes }], { fsHz: -1, units: 'uV' }), /above 10 and at most 20000 Hz/);
   assert.throws(() => ecg.readRecord([{ name: 'ii.csv', bytes }], { fsHz: 'fast' }), /readRecord options/);
 });
 
