@@ -39,7 +39,10 @@ inline std::vector<std::string> labelled_record_files(const std::vector<std::str
     for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) throw Error(root + ": cannot list the folder (" + ec.message() + ")");
-      if (it->is_regular_file() && it->path().extension() == ".hea") files.push_back(it->path().string());
+      // A .hea that is not a folder is a record; one that cannot be read (a broken link, a loop, a
+      // FIFO) is reported as that record's error when it is loaded, and eval goes on.
+      std::error_code entry_ec;
+      if (it->path().extension() == ".hea" && !it->is_directory(entry_ec)) files.push_back(it->path().string());
     }
   }
   std::sort(files.begin(), files.end());

@@ -148,6 +148,7 @@ test('eval keeps going past a bad record and skips one that runs past --record-t
   writeFileSync(join(ev, 'fast.hea'), `${fast.join('\n')}\n#Dx: 426783006\n`);
   writeFileSync(join(ev, 'fast.dat'), out);
   writeFileSync(join(ev, 'broken.hea'), 'broken 12 500\n');
+  symlinkSync('loop.hea', join(ev, 'loop.hea'));  // a link to itself
   for (const f of ['A0002.hea', 'A0002.mat']) writeFileSync(join(ev, f), readFileSync(`${FX}/train/cinc/${f}`));
   for (const tool of ['native', 'node']) {
     const r = run(tool, ['eval', '--quiet', '--no-model', '--record-timeout-s', '2', ev]);
@@ -157,5 +158,6 @@ test('eval keeps going past a bad record and skips one that runs past --record-t
     const errors = Object.fromEntries(result.errors.map((e) => [e.file.replace(/.*\//, ''), e.error]));
     assert.match(errors['fast.hea'], /took longer than 2 s \(--record-timeout-s\): skipped/, tool);
     assert.match(errors['broken.hea'], /broken\.hea/, tool);
+    assert.match(errors['loop.hea'], /loop\.hea: cannot open the file \(Too many levels of symbolic links\)/, tool);
   }
 });
