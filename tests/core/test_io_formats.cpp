@@ -603,8 +603,10 @@ TEST_CASE("inverted polarity and implausible rates are flagged; rates at or belo
   const ecg::Record swapped = ecg::io::read_record(buffers);
   CHECK((has_warning(swapped, "00003_lr.edf: signal 'I") && has_warning(swapped, "is above the physical maximum") && has_warning(swapped, "polarity is inverted")));
   // Rate table at its boundaries: <= 10 Hz refused, below 100 Hz warned.
-  for (auto [fs, refused, warned] : std::vector<std::tuple<std::string, bool, bool>>{
+  for (const auto& row : std::vector<std::tuple<std::string, bool, bool>>{
            {"5", true, false}, {"10", true, false}, {"10.5", false, true}, {"50", false, true}, {"99.9", false, true}, {"100", false, false}, {"500", false, false}}) {
+    const std::string fs = std::get<0>(row);
+    const bool refused = std::get<1>(row), warned = std::get<2>(row);
     INFO("fs " << fs);
     auto edit = [&](std::string h) { return replace_all(h, "00003_lr 12 100 1000", "00003_lr 12 " + fs + " 1000"); };
     if (refused) {
