@@ -31,7 +31,7 @@ if [ ! -f "$out/libecg_io.a" ] || [ -n "$(find core/io core/include -newer "$out
   ar rcs "$out/libecg_io.a" "$out"/io_*.o
 fi
 # The whole core (io, dsp, rules, nn without the AVX2 and XNNPACK variants, screen), for fuzz_screen.
-if [[ " ${targets[*]} " == *" fuzz_screen "* ]] && { [ ! -f "$out/libecg_core.a" ] || [ -n "$(find core -newer "$out/libecg_core.a" -name '*.[ch]*' | head -1)" ]; }; then
+if [[ " ${targets[*]} " == *" fuzz_screen "* ]] && { [ ! -f "$out/libecg_core.a" ] || [ -n "$(find core/io core/dsp core/rules core/nn core/screen core/include -newer "$out/libecg_core.a" -name '*.[ch]*' | head -1)" ]; }; then
   echo "fuzz: building the whole core with $CXX"
   rm -f "$out"/core_*.o
   for src in core/io/*.cpp core/dsp/*.cpp core/rules/*.cpp core/nn/*.cpp core/screen/*.cpp; do
