@@ -11,6 +11,8 @@
 
 #include "ecg/annotations.h"
 #include "ecg/dsp.h"
+#include "ecg/rules.h"
+#include "ecg/screen.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "test_util.h"
@@ -665,4 +667,19 @@ TEST_CASE("resampling: any rate up to 20 kHz, ratios too fine approximated; toda
   double err = 0;
   for (std::size_t i = 100; i + 100 < y.size(); ++i) err = std::max(err, std::abs(y[i] - std::sin(2 * std::numbers::pi * 10 * i / fs_out)));
   CHECK(err < 1e-2);
+}
+
+TEST_CASE("names and labels that are not UTF-8 never make the JSON outputs throw (fuzz_screen crash)", "[io][hostile]") {
+  // Found by tests/fuzz/fuzz_screen.cpp: a lead label with the byte 0xA4 made screen::to_json throw
+  // nlohmann's type_error 316 (the CLI aborted). Every JSON output now replaces such bytes with U+FFFD.
+  const std::vector<std::uint8_t> f = ecg::test::read_fixture("csv/00003_lr.csv");
+  std::string csv(f.begin(), f.end());
+  csv.replace(csv.find("V6"), 2, "V6\xA4");
+  const ecg::Record r = read_texts({{"bad\xA4.csv", bytes_of(csv)}});
+  REQUIRE(r.leads.back() == "V6\xA4");
+  const std::string findings = ecg::screen::to_json(ecg::screen::screen(r, {}));
+  CHECK_THAT(findings, Contains("V6\xEF\xBF\xBD"));
+  CHECK_NOTHROW(ecg::rules::to_json(ecg::rules::evaluate(r, ecg::Sex::unknown)));
+  CHECK_NOTHROW(ecg::dsp::rpeaks_json(r, "V6\xA4"));
+  CHECK_NOTHROW(ecg::record_info_json(r));
 }
