@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets in tests/fuzz/ with Debian's clang (ASan + UBSan) and runs each for a
 # bounded time, seeded from small versions of the real fixtures; prints executions and crashes.
 #   tools/fuzz.sh [seconds per target, default 60] [target ...]
-#   targets: fuzz_wfdb fuzz_csv fuzz_edf fuzz_annotations (default: all)
+#   targets: fuzz_wfdb fuzz_csv fuzz_edf fuzz_annotations fuzz_screen (default: all)
+#   fuzz_screen drives the whole screen path (reader -> quality -> beats -> rules -> model) with the
+#   shipped 12-lead and rhythm models; it links the whole core (built once into build/fuzz/libecg_core.a).
 # Crash inputs land in build/fuzz/artifacts/<target>/; reproduce one with
 #   build/fuzz/<target> build/fuzz/artifacts/<target>/crash-...
 # Corpora grow in build/fuzz/corpus/<target>/ and are reused by the next run.
@@ -11,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_wfdb fuzz_csv fuzz_edf fuzz_annotations)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_wfdb fuzz_csv fuzz_edf fuzz_annotations fuzz_screen)
 CXX="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 out=build/fuzz
 mkdir -p "$out"
@@ -28,10 +30,24 @@ if [ ! -f "$out/libecg_io.a" ] || [ -n "$(find core/io core/include -newer "$out
   rm -f "$out/libecg_io.a"
   ar rcs "$out/libecg_io.a" "$out"/io_*.o
 fi
+# The whole core (io, dsp, rules, nn without the AVX2 and XNNPACK variants, screen), for fuzz_screen.
+if [[ " ${targets[*]} " == *" fuzz_screen "* ]] && { [ ! -f "$out/libecg_core.a" ] || [ -n "$(find core/io core/dsp core/rules core/nn core/screen core/include -newer "$out/libecg_core.a" -name '*.[ch]*' | head -1)" ]; }; then
+  echo "fuzz: building the whole core with $CXX"
+  rm -f "$out"/core_*.o
+  for src in core/io/*.cpp core/dsp/*.cpp core/rules/*.cpp core/nn/*.cpp core/screen/*.cpp; do
+    [ "$src" = core/nn/kernels_avx2.cpp ] && continue
+    obj="$out/core_$(echo "${src#core/}" | tr / _ | sed 's/\.cpp$//').o"
+    "$CXX" "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=fuzzer-no-link,address,undefined}" -c "$src" -o "$obj"
+  done
+  rm -f "$out/libecg_core.a"
+  ar rcs "$out/libecg_core.a" "$out"/core_*.o
+fi
 for t in "${targets[@]}"; do
-  if [ ! -x "$out/$t" ] || [ "tests/fuzz/$t.cpp" -nt "$out/$t" ] || [ "$out/libecg_io.a" -nt "$out/$t" ]; then
+  lib="$out/libecg_io.a"
+  [ "$t" = fuzz_screen ] && lib="$out/libecg_core.a"
+  if [ ! -x "$out/$t" ] || [ "tests/fuzz/$t.cpp" -nt "$out/$t" ] || [ "$lib" -nt "$out/$t" ]; then
     echo "fuzz: building $t"
-    "$CXX" "${flags[@]}" "tests/fuzz/$t.cpp" "$out/libecg_io.a" -o "$out/$t"
+    "$CXX" "${flags[@]}" -DECG_MODELS_DIR=\"$PWD/models\" "tests/fuzz/$t.cpp" "$lib" -o "$out/$t"
   fi
 done
 
@@ -68,6 +84,14 @@ edf[236:244] = b"1       "  # one data record
 put("fuzz_edf", "edf_plus", bytes(edf[: hdr + 2460]))
 for name in ("mitbih/100_10s.atr", "ludb/1.i", "cpsc2021/data_8_4.atr"):
     put("fuzz_annotations", name.replace("/", "_"), (fx / name).read_bytes())
+# fuzz_screen: the same real records, long enough to hold beats (mode byte, then the fuzz_wfdb layout
+# or the file): 2 s of a 12-lead record, 4 s of MIT-BIH, a CSV and an EDF data record.
+put("fuzz_screen", "ludb_2s", b"\x00" + wfdb_seed(fx / "ludb/1.hea", (fx / "ludb/1.dat").read_bytes(), 5000, 1000, 24))
+put("fuzz_screen", "q0016_mat_1s", b"\x0c" + wfdb_seed(fx / "cinc/Q0016.hea", bytes(mat), 5000, 40, 24, 24))
+put("fuzz_screen", "mitbih_4s", b"\x00" + wfdb_seed(fx / "mitbih/100_10s.hea", (fx / "mitbih/100_10s.dat").read_bytes(), 3600, 1440, 3))
+lines = (fx / "csv/00003_lr.csv").read_text().splitlines(True)
+put("fuzz_screen", "csv", b"\x01" + "".join(lines[:300]).encode())
+put("fuzz_screen", "edf", b"\x02" + bytes(edf[: hdr + 2460]))
 PY
 
 printf '\n%-18s %10s %8s %s\n' target executions crashes artifacts

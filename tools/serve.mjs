@@ -14,6 +14,21 @@ const TYPES = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.webmanifest': 'application/manifest+json',
 };
 
+// The app's Content-Security-Policy, sent as an HTTP header with every file: the page, the Web Worker
+// that parses untrusted files (web/worker.js), the service worker (sw.js) and everything else. A
+// worker's policy comes from its own response, never from the page's <meta> tag, so the header is
+// what keeps eval and outside requests out of the workers. 'wasm-unsafe-eval' lets WebAssembly
+// compile; nothing allows eval() or new Function (the Emscripten glue uses neither). index.html keeps
+// the same policy as a <meta> tag for hosts that cannot set headers; frame-ancestors works only here.
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+  "connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; " +
+  "form-action 'none'; frame-ancestors 'none'";
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
 /**
  * Starts the static server.
  * @param {{port?: number, host?: string, root?: string}} [options]  port 0 picks a free port
@@ -27,10 +42,10 @@ export async function startServer({ port = 8080, host = '127.0.0.1', root = ROOT
       const allowed = !relative.startsWith('..') && SERVED.some((p) => relative === p || relative.startsWith(p));
       const file = join(root, relative);
       if (!allowed || !file.startsWith(root + sep) || !(await stat(file)).isFile()) throw new Error('not found');
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
       createReadStream(file).pipe(res);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('not found\n');
     }
   });

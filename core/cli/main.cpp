@@ -30,12 +30,13 @@ constexpr const char* kUsage =
     "                            screen each record (model + rules) and print its findings as JSON, one\n"
     "                            object per line, or as CSV; models: every models/*.safetensors (or the\n"
     "                            folder in $ECG_SCREEN_MODELS) unless --model or --no-model is given\n"
-    "  eval [--leads 12|6|4|3|2] [--model FILE]... [--no-model] [--threads N] [--quiet] <folder>...\n"
+    "  eval [--leads 12|6|4|3|2] [--model FILE]... [--no-model] [--threads N] [--record-timeout-s S] [--quiet] <folder>...\n"
     "                            screen every labelled WFDB record (*.hea with #Dx codes) under the folders,\n"
     "                            restricted to the lead set, on N threads (default: every core), and print\n"
     "                            one JSON object: n_records, challenge_metric, macro_f1, per-class counts\n"
     "                            (tp, fp, fn, tn, f1, sensitivity, specificity), skipped records, errors and\n"
-    "                            records_per_s; progress goes to stderr unless --quiet\n"
+    "                            records_per_s; progress goes to stderr unless --quiet; a record that takes\n"
+    "                            longer than S seconds (default 300) is skipped and listed in errors\n"
     "  dump <record>...          print each record's stored integers as JSON, one object per line:\n"
     "                            {record, format, fs_hz, n_samples, leads, labels, units, gain, baseline,\n"
     "                            digital: [[lead 0 samples], ...]} (WFDB and EDF; used by tools/check_readers.py)\n"
@@ -56,7 +57,10 @@ constexpr const char* kUsage =
     "\n"
     "A <record> is a WFDB header (path/to/00003_hr.hea), its path without extension, a .mat with its\n"
     ".hea beside it, a .csv or an .edf file; a WFDB header's signal files are read from its folder.\n"
-    "Exit status: 0 success, 1 a record could not be read or screened, 2 bad usage.\n";
+    "Only regular files are read (no directories, devices or FIFOs); a header's signal files must be plain\n"
+    "names in its folder, and no file is read beyond the size its header declares.\n"
+    "Exit status: 0 success, 1 a record, folder or model file could not be read or screened (named on\n"
+    "stderr; the other records' output is kept), 2 bad usage (unknown command or option, bad option value).\n";
 
 using ecg::cli::LoadedFile;
 using ecg::cli::load_file;
@@ -95,9 +99,20 @@ std::string dump_json(const ecg::Record& record) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Reads a model file (a regular file of at most 512 MiB) into the screener; returns its bytes.
+std::vector<std::uint8_t> load_model(ecg::screen::Screener& screener, const std::string& path) {
+  LoadedFile f = load_file(path, ecg::cli::kMaxModelBytes, "the limit for a model file");
+  try {
+    screener.add_model(f.bytes);
+  } catch (const ecg::Error& e) {
+    throw ecg::Error(path + ": " + e.what());
+  }
+  return std::move(f.bytes);
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
@@ -118,7 +133,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> records;
   std::string lead, sex, age, backend = "simd";
   std::vector<std::string> model_paths;
-  std::string lead_set, threads;
+  std::string lead_set, threads, timeout;
+  bool has_age = false;
   bool no_model = false, csv = false, quiet = false;
   const bool screens = command == "screen" || command == "eval";
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -129,10 +145,17 @@ int main(int argc, char** argv) {
     }
     if (command == "screen" && a == "--age" && i + 1 < args.size()) {
       age = args[++i];
+      has_age = true;
+      char* end = nullptr;
+      const double years = std::strtod(age.c_str(), &end);
+      if (age.empty() || *end != '\0' || !(years >= 0 && years <= 150)) {
+        std::fprintf(stderr, "ecg-screen: --age: expected an age in years from 0 to 150, found '%s'\n", age.c_str());
+        return 2;
+      }
       continue;
     }
-    if (command == "eval" && (a == "--leads" || a == "--threads") && i + 1 < args.size()) {
-      (a == "--leads" ? lead_set : threads) = args[++i];
+    if (command == "eval" && (a == "--leads" || a == "--threads" || a == "--record-timeout-s") && i + 1 < args.size()) {
+      (a == "--leads" ? lead_set : a == "--threads" ? threads : timeout) = args[++i];
       continue;
     }
     if (screens && (a == "--no-model" || (command == "screen" && a == "--csv") || (command == "eval" && a == "--quiet"))) {
@@ -154,6 +177,10 @@ int main(int argc, char** argv) {
       options.fs_hz = fs;
     } else if ((a == "--lead" || a == "--sex") && i + 1 < args.size()) {
       (a == "--lead" ? lead : sex) = args[++i];
+      if (a == "--sex" && sex != "female" && sex != "male") {
+        std::fprintf(stderr, "ecg-screen: --sex: expected female or male, found '%s'\n", sex.c_str());
+        return 2;
+      }
     } else if (a == "--derive-limb-leads") {
       options.derive_limb_leads = true;
     } else if (a.rfind("--", 0) == 0) {
@@ -179,25 +206,28 @@ int main(int argc, char** argv) {
         if (*end != '\0' || n < 1 || n > 256) throw ecg::Error("--threads: got '" + threads + "', expected a whole number from 1 to 256");
         eval.threads = static_cast<unsigned>(n);
       }
+      if (!timeout.empty()) {
+        char* end = nullptr;
+        const double t = std::strtod(timeout.c_str(), &end);
+        if (*end != '\0' || !(t > 0 && t <= 86400)) throw ecg::Error("--record-timeout-s: got '" + timeout + "', expected seconds above 0 and at most 86400");
+        eval.record_timeout_s = t;
+      }
       auto b = ecg::nn::backend_from_name(backend);
       if (!b) throw ecg::Error("--backend: got '" + backend + "', expected simd, reference or xnnpack");
       eval.backend = *b;
-      if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
-      ecg::screen::Screener check(*b);  // validate every model once, naming the bad file
-      for (const std::string& path : model_paths) {
-        LoadedFile f = load_file(path);
-        try {
-          check.add_model(f.bytes);
-        } catch (const ecg::Error& e) {
-          throw ecg::Error(path + ": " + e.what());
-        }
-        eval.models.push_back(std::move(f.bytes));
-      }
-      eval.progress = !quiet;
-      return ecg::cli::run_eval(records, eval);
     } catch (const ecg::Error& e) {
       std::fprintf(stderr, "ecg-screen: eval: %s\n", e.what());
       return 2;
+    }
+    try {
+      if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
+      ecg::screen::Screener check(eval.backend);  // validate every model once, naming the bad file
+      for (const std::string& path : model_paths) eval.models.push_back(load_model(check, path));
+      eval.progress = !quiet;
+      return ecg::cli::run_eval(records, eval);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ecg-screen: eval: %s\n", e.what());
+      return 1;
     }
   }
   options.keep_digital = command == "dump";
@@ -206,33 +236,31 @@ int main(int argc, char** argv) {
   if (command == "screen") {
     try {
       nlohmann::json p = nlohmann::json::object();
-      if (!age.empty()) p["age"] = nlohmann::json::parse(age, nullptr, false);
+      if (has_age) p["age"] = std::strtod(age.c_str(), nullptr);
       if (!sex.empty()) p["sex"] = sex;
       patient = ecg::screen::patient_from_json(p.dump());
       auto b = ecg::nn::backend_from_name(backend);
       if (!b) throw ecg::Error("--backend: got '" + backend + "', expected simd, reference or xnnpack");
       screener.emplace(*b);
-      if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
-      for (const std::string& path : model_paths) {
-        LoadedFile f = load_file(path);
-        try {
-          screener->add_model(f.bytes);
-        } catch (const ecg::Error& e) {
-          throw ecg::Error(path + ": " + e.what());
-        }
-      }
     } catch (const ecg::Error& e) {
       std::fprintf(stderr, "ecg-screen: %s\n", e.what());
       return 2;
     }
-    if (csv) std::cout << ecg::screen::csv_header() << '\n';
+    try {
+      if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
+      for (const std::string& path : model_paths) load_model(*screener, path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ecg-screen: %s\n", e.what());
+      return 1;
+    }
+    if (csv) std::cout << ecg::screen::csv_header() << std::endl;
   }
   int status = 0;
   for (const std::string& arg : records) {
     try {
       if (command == "annotations") {
         LoadedFile f = load_file(arg);
-        std::cout << ecg::io::annotations_json(ecg::io::read_wfdb_annotations({f.name, f.bytes})) << '\n';
+        std::cout << ecg::io::annotations_json(ecg::io::read_wfdb_annotations({f.name, f.bytes})) << std::endl;
         continue;
       }
       ecg::Record record = read(arg, options);
@@ -251,10 +279,24 @@ int main(int argc, char** argv) {
         const ecg::screen::Findings findings = screener->screen(record, patient);
         std::cout << (csv ? ecg::screen::to_csv_row(findings) : ecg::screen::to_json(findings)) << '\n';
       }
-    } catch (const ecg::Error& e) {
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "ecg-screen: %s: not enough memory to read or screen the record\n", arg.c_str());
+      status = 1;
+    } catch (const std::exception& e) {  // ecg::Error, and anything the standard library throws
       std::fprintf(stderr, "ecg-screen: %s: %s\n", arg.c_str(), e.what());
       status = 1;
     }
+    std::cout.flush();  // each finished record is out before the next one starts
   }
   return status;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::fprintf(stderr, "ecg-screen: %s\n", e.what());
+    return 1;
+  }
 }

@@ -28,7 +28,7 @@ std::string rpeaks_json(const Record& record, std::string_view lead) {
   auto hr = heart_rate_bpm(peaks, record.fs_hz);
   nlohmann::json j{{"record", record.name}, {"fs_hz", record.fs_hz}, {"lead", lead.empty() ? std::string("fused") : std::string(lead)},
                    {"rpeaks", peaks}, {"heart_rate_bpm", hr ? nlohmann::json(*hr) : nlohmann::json(nullptr)}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // names and labels come from files: never throw on bad UTF-8
 }
 
 std::string delineation_json(const Record& record, std::string_view lead) {
@@ -45,7 +45,7 @@ std::string delineation_json(const Record& record, std::string_view lead) {
                     {"p_off", opt(b.p_off)}, {"t_peak", opt(b.t_peak)}, {"t_off", opt(b.t_off)}});
   }
   nlohmann::json j{{"record", record.name}, {"fs_hz", record.fs_hz}, {"lead", lead.empty() ? std::string("all") : std::string(lead)}, {"beats", list}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // names and labels come from files: never throw on bad UTF-8
 }
 
 }  // namespace ecg::dsp

@@ -183,6 +183,11 @@ Record read_edf(const NamedBuffer& file, const ReadOptions& options) {
         if (options.keep_digital) record.digital[k * n + t] = d;
       }
     }
+    if (s.pmax < s.pmin) {
+      record.warnings.push_back(fname + ": signal " + quote(s.label) + ": physical minimum " + text::format_number(s.pmin) +
+                                " is above the physical maximum " + text::format_number(s.pmax) +
+                                ": its polarity is inverted; check the recording or the header");
+    }
     record.leads.push_back(canonical_lead_name(s.label));
     const double gain = (s.dmax - s.dmin) / (s.pmax - s.pmin);
     record.lead_info.push_back({s.label, s.units, gain, s.dmin - s.pmin * gain, false});

@@ -1,6 +1,8 @@
 // read_record: picks the reader from the file names and checks what every reader must guarantee.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <span>
 
 #include "ecg/error.h"
 #include "ecg/io.h"
@@ -34,14 +36,83 @@ void check_record(const Record& record, const std::string& source) {
   }
 }
 
+// Every lead at most once (a file with 12 x "II" would otherwise screen one lead as twelve).
+void check_unique_leads(const Record& record, const std::string& source) {
+  for (std::size_t i = 0; i < record.n_leads(); ++i) {
+    for (std::size_t j = i + 1; j < record.n_leads(); ++j) {
+      if (record.leads[i] == record.leads[j]) {
+        const auto label = [&](std::size_t k) {
+          return k < record.lead_info.size() && !record.lead_info[k].label.empty() ? text::quote(record.lead_info[k].label) : "'" + record.leads[k] + "'";
+        };
+        throw Error(source + ": expected each lead once, found lead " + record.leads[i] + " twice (signal " + std::to_string(i + 1) + " " +
+                    label(i) + " and signal " + std::to_string(j + 1) + " " + label(j) + ")");
+      }
+    }
+  }
+}
+
+// Einthoven and Goldberger: the six limb leads are two independent signals, so III = II - I,
+// aVR = -(I + II)/2, aVL = I - II/2 and aVF = II - I/2 hold up to noise in every real recording.
+// A large residual means swapped, mislabelled or inverted limb leads: warn and name them.
+void check_limb_leads(Record& record, const std::string& source) {
+  const auto i1 = record.lead_index("I"), i2 = record.lead_index("II");
+  if (!i1 || !i2 || record.n_samples < 2) return;
+  struct Formula { const char* name; const char* formula; double a, b; };  // lead = a * I + b * II
+  constexpr Formula kFormulas[] = {{"III", "II - I", -1.0, 1.0}, {"aVR", "-(I + II)/2", -0.5, -0.5},
+                                   {"aVL", "I - II/2", 1.0, -0.5}, {"aVF", "II - I/2", -0.5, 1.0}};
+  const std::size_t n = record.n_samples;
+  const auto lead_i = record.lead(*i1), lead_ii = record.lead(*i2);
+  const auto mean = [n](std::span<const float> x) {
+    double m = 0;
+    for (float v : x) m += v;
+    return m / static_cast<double>(n);
+  };
+  const double m1 = mean(lead_i), m2 = mean(lead_ii);
+  std::vector<std::string> failed, suspects;
+  std::size_t checked = 0;
+  for (const Formula& f : kFormulas) {
+    const auto k = record.lead_index(f.name);
+    if (!k || (*k < record.lead_info.size() && record.lead_info[*k].derived)) continue;
+    ++checked;
+    const auto x = record.lead(*k);
+    const double mx = mean(x);
+    double res = 0, own = 0;
+    for (std::size_t t = 0; t < n; ++t) {
+      const double v = x[t] - mx;
+      const double r = v - (f.a * (lead_i[t] - m1) + f.b * (lead_ii[t] - m2));
+      res += r * r;
+      own += v * v;
+    }
+    const double rms_res = std::sqrt(res / static_cast<double>(n)), rms_own = std::sqrt(own / static_cast<double>(n));
+    // Tolerant on purpose: noise and rounding leave a few percent; a swap or inversion leaves 100 % or more.
+    if (rms_res > 0.05 && rms_res > 0.5 * std::max(rms_own, 0.02)) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s differs from %s by %.2f mV RMS (its own RMS %.2f mV)", f.name, f.formula, rms_res, rms_own);
+      failed.emplace_back(buf);
+      suspects.emplace_back(f.name);
+    }
+  }
+  if (failed.empty()) return;
+  std::string msg = source + ": the limb leads disagree with Einthoven's and Goldberger's relations (";
+  for (std::size_t i = 0; i < failed.size(); ++i) msg += (i ? "; " : "") + failed[i];
+  msg += "): suspect leads ";
+  if (failed.size() == checked && checked >= 2) {
+    msg += "I and II (every relation that uses them fails)";
+  } else {
+    for (std::size_t i = 0; i < suspects.size(); ++i) msg += (i ? ", " : "") + suspects[i];
+    msg += ", or I and II";
+  }
+  record.warnings.push_back(msg + " (swapped, mislabelled or inverted electrodes, or inconsistent gains in the header?)");
+}
+
 }  // namespace
 
 Record read_record(std::span<const NamedBuffer> files) { return read_record(files, ReadOptions{}); }
 
 Record read_record(std::span<const NamedBuffer> files, const ReadOptions& options) {
   if (files.empty()) throw Error("no files given: expected an ECG record (a .hea with its .dat or .mat, a .csv or an .edf)");
-  if (options.fs_hz && (!(*options.fs_hz > 0) || *options.fs_hz > kMaxFsHz)) {
-    throw Error("options: expected a sampling rate above 0 and at most 20000 Hz, found " + std::to_string(*options.fs_hz));
+  if (options.fs_hz && (!(*options.fs_hz > kMinFsHz) || *options.fs_hz > kMaxFsHz)) {
+    throw Error("options: expected a sampling rate above 10 and at most 20000 Hz, found " + std::to_string(*options.fs_hz));
   }
   std::vector<const NamedBuffer*> headers, csvs, edfs;
   for (const auto& f : files) {
@@ -78,8 +149,18 @@ Record read_record(std::span<const NamedBuffer> files, const ReadOptions& option
                          : " (expected a WFDB .hea header with its signal files, a .csv or an .edf file)"));
   }
   if (record.lead_info.size() != record.leads.size()) record.lead_info.resize(record.leads.size());
-  if (options.derive_limb_leads) derive_limb_leads(record);
+  if (!(record.fs_hz > kMinFsHz)) {
+    throw Error(source + ": expected a sampling rate above 10 Hz (an ECG needs at least 50 Hz to show its waves), found " +
+                text::format_number(record.fs_hz) + " Hz: check the header's sampling frequency");
+  }
+  if (record.fs_hz < 100.0) {
+    record.warnings.push_back(source + ": sampling rate " + text::format_number(record.fs_hz) +
+                              " Hz is unusually low for an ECG (expected 100 Hz or more): if the header's rate is wrong, heart rate and intervals are too");
+  }
+  check_unique_leads(record, source);
   check_record(record, source);
+  check_limb_leads(record, source);
+  if (options.derive_limb_leads) derive_limb_leads(record);
   return record;
 }
 

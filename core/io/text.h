@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -41,17 +42,16 @@ inline std::vector<std::string_view> split_ws(std::string_view s) {
   return out;
 }
 
-// Lines of a text buffer, without their '\n' / "\r\n" endings.
+// Lines of a text buffer, without their endings: "\n", "\r\n" and a lone "\r" (classic Mac OS, some
+// spreadsheet exports) each end a line.
 inline std::vector<std::string_view> lines(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
   while (start < s.size()) {
-    std::size_t end = s.find('\n', start);
+    std::size_t end = s.find_first_of("\r\n", start);
     if (end == std::string_view::npos) end = s.size();
-    std::string_view line = s.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    out.push_back(line);
-    start = end + 1;
+    out.push_back(s.substr(start, end - start));
+    start = end + (end + 1 < s.size() && s[end] == '\r' && s[end + 1] == '\n' ? 2 : 1);
   }
   return out;
 }
@@ -94,6 +94,13 @@ inline std::optional<double> to_double(std::string_view s) {
   const double value = std::strtod(buf, &end);
   if (end != buf + s.size() || !std::isfinite(value)) return std::nullopt;
   return value;
+}
+
+// A number for messages: "500", "0.5", "1e+06" (at most 6 significant digits).
+inline std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
 }
 
 }  // namespace ecg::io::text

@@ -239,6 +239,12 @@ WfdbHeader parse_wfdb_header(const NamedBuffer& file) {
     WfdbSignal sig;
     sig.line = line_no;
     sig.file = std::string(fields[0]);
+    // A signal file is a plain name in the header's folder: no path (absolute, '..', sub-folders), so a
+    // header can never make a caller that loads companions by name read a file elsewhere.
+    if (sig.file.find_first_of("/\\") != std::string::npos || sig.file == "." || sig.file == ".." ||
+        (sig.file.size() >= 2 && sig.file[1] == ':')) {
+      throw Error(at + ": expected the signal file as a plain file name in the header's folder, found the path " + quote(sig.file));
+    }
     std::string_view fmt = fields[1];
     if (auto plus = fmt.find('+'); plus != std::string_view::npos) {
       sig.byte_offset = parse_int<std::uint64_t>(fmt.substr(plus + 1), at, "the byte offset");
@@ -306,6 +312,37 @@ std::vector<std::string> wfdb_companion_files(const NamedBuffer& header_file) {
   std::vector<std::string> files;
   for (const auto& s : header.signals) {
     if (std::find(files.begin(), files.end(), s.file) == files.end()) files.push_back(s.file);
+  }
+  return files;
+}
+
+std::vector<CompanionFile> wfdb_companion_limits(const NamedBuffer& header_file) {
+  const WfdbHeader header = parse_wfdb_header(header_file);
+  struct Group {
+    std::string name;
+    std::uint64_t n_signals = 0, offset = 0;
+    std::int64_t skew = 0;
+    int format = 32;
+  };
+  std::vector<Group> groups;
+  for (const auto& s : header.signals) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.name == s.file; });
+    if (it == groups.end()) {
+      groups.push_back({s.file});
+      it = groups.end() - 1;
+    }
+    ++it->n_signals;
+    it->offset = std::max(it->offset, s.byte_offset);
+    it->skew = std::max(it->skew, s.skew);
+    if (wfdb_format_supported(s.format)) it->format = s.format;
+  }
+  // The bytes the header's samples take (offset + frames x signals in the format), plus 4 KiB of slack
+  // (a MAT v4 header, a trailing partial frame); without a sample count, the reader's sample limit.
+  const std::uint64_t n = header.has_n_samples && header.n_samples > 0 ? std::min(header.n_samples, kMaxTotalSamples) : kMaxTotalSamples;
+  std::vector<CompanionFile> files;
+  for (const Group& g : groups) {
+    const std::uint64_t values = std::min(kMaxTotalSamples, (n + static_cast<std::uint64_t>(g.skew)) * g.n_signals);
+    files.push_back({g.name, std::min<std::uint64_t>(g.offset, std::uint64_t{1} << 40) + wfdb_bytes_for_values(g.format, values) + 4096});
   }
   return files;
 }
@@ -430,8 +467,12 @@ Record read_wfdb(std::span<const NamedBuffer> files, const NamedBuffer& header_f
     }
     const std::uint64_t extra = g.data->bytes.size() - need;
     if (!g.mat && extra >= wfdb_bytes_for_values(format, n_in_file) && extra > 1) {
-      record.warnings.push_back(g.file + ": " + std::to_string(extra) + " bytes beyond the " + std::to_string(n) +
-                                " samples the header announces were ignored");
+      // The size must be exactly signals x samples x bytes: a header that leaves out a signal (11 signals
+      // over 12-signal data) or understates the sample count would decode the rest de-interleaved.
+      throw Error(g.file + ": expected " + std::to_string(need) + " bytes for " + std::to_string(n) + " samples x " +
+                  std::to_string(n_in_file) + " signals in format " + std::to_string(format) + ", found " +
+                  std::to_string(g.data->bytes.size()) + " (" + std::to_string(extra) +
+                  " bytes more: the header's signal count or sample count is wrong, or the file belongs to another record)");
     }
   }
   record.n_samples = n;
@@ -509,6 +550,10 @@ Record read_wfdb(std::span<const NamedBuffer> files, const NamedBuffer& header_f
     }
     if (options.keep_digital) std::copy(d, d + n, record.digital.begin() + static_cast<std::ptrdiff_t>(k * n));
     const std::string label = s.description.empty() ? "signal " + std::to_string(kept[k]) : s.description;
+    if (s.gain < 0) {
+      record.warnings.push_back(where(hea, s.line) + ": signal '" + label + "' has a negative ADC gain (" + std::to_string(s.gain) +
+                                "): its polarity is inverted; check the recording or the header");
+    }
     record.leads.push_back(canonical_lead_name(label));
     record.lead_info.push_back({label, s.units.empty() ? "mV" : s.units, s.gain, static_cast<double>(s.baseline), false});
   }

@@ -468,7 +468,7 @@ std::string to_json(const Report& report) {
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : report.rules) rules.push_back(rule_json(r));
   j["rules"] = rules;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // names and labels come from files: never throw on bad UTF-8
 }
 
 }  // namespace ecg::rules

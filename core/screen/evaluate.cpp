@@ -74,7 +74,7 @@ std::string Evaluation::to_json() const {
   j["skipped"] = skipped_;
   j["n_inconclusive"] = n_inconclusive_;
   j["models"] = models_;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // names and labels come from files: never throw on bad UTF-8
 }
 
 }  // namespace ecg::screen

@@ -130,7 +130,7 @@ std::string to_json(const Findings& f) {
   for (const auto& t : f.timings) timings[t.stage + "_ms"] = t.ms;
   j["timings"] = timings;
   j["disclaimer"] = "Screening aid only, not a diagnosis: a clinician must review the ECG.";
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // names and labels come from files: never throw on bad UTF-8
 }
 
 namespace {

@@ -100,6 +100,16 @@ std::vector<std::string> wfdb_companions(const std::string& name, const std::str
   });
 }
 
+// wfdbCompanionLimits(name, bytes) -> JSON [{name, max_bytes}]: the most bytes each signal file may hold.
+std::string wfdb_companion_limits(const std::string& name, const std::string& bytes) {
+  return guarded([&] {
+    ecg::io::NamedBuffer header{name, {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}};
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& f : ecg::io::wfdb_companion_limits(header)) out.push_back({{"name", f.name}, {"max_bytes", f.max_bytes}});
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
+}
+
 ecg::Record to_record(const std::string& info_json, const val& samples) {
   const auto values = emscripten::convertJSArrayToNumberVector<float>(samples);
   return ecg::record_from_info_json(info_json, values);
@@ -347,6 +357,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::class_<FileSet>("FileSet").constructor<>().function("add", &FileSet::add).function("size", &FileSet::size);
   emscripten::function("readRecord", &read_record);
   emscripten::function("wfdbCompanions", &wfdb_companions);
+  emscripten::function("wfdbCompanionLimits", &wfdb_companion_limits);
   emscripten::function("readAnnotations", &read_annotations);
   emscripten::class_<ScreenerHandle>("Screener")
       .constructor<>()

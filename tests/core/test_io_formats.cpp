@@ -2,10 +2,17 @@
 // synthetic records for the rarer WFDB formats and skew, and on damaged input.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <numbers>
+#include <tuple>
 
 #include "ecg/annotations.h"
+#include "ecg/dsp.h"
+#include "ecg/rules.h"
+#include "ecg/screen.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "test_util.h"
@@ -256,9 +263,13 @@ TEST_CASE("WFDB: header details (no sample count, gain 0, units uV/V, non-voltag
     CHECK(r.leads == std::vector<std::string>{"ECG"});
     CHECK_THAT(r.warnings.at(0), Contains("'ABP' left out") && Contains("'mmHg'"));
   }
-  SECTION("extra bytes beyond the header's count are reported") {
-    ecg::Record r = read_texts({{"h.hea", bytes_of("h 2 100 2\nh.dat 16\nh.dat 16\n")}, {"h.dat", dat}});
-    CHECK_THAT(r.warnings.at(0), Contains("4 bytes beyond the 2 samples"));
+  SECTION("extra bytes beyond the header's count are refused: the size must match signals x samples exactly") {
+    CHECK_THROWS_WITH(read_texts({{"h.hea", bytes_of("h 2 100 2\nh.dat 16\nh.dat 16\n")}, {"h.dat", dat}}),
+                      Contains("h.dat: expected 8 bytes for 2 samples x 2 signals in format 16, found 12 (4 bytes more"));
+    // Less than one frame more (an odd trailing byte) is tolerated.
+    std::vector<std::uint8_t> odd = dat;
+    odd.push_back(0);
+    CHECK(read_texts({{"h.hea", bytes_of("h 2 100 3\nh.dat 16\nh.dat 16\n")}, {"h.dat", odd}}).n_samples == 3);
   }
   SECTION("WFDB invalid-sample markers read as 0 mV with a warning; the stored integers keep them") {
     const std::vector<std::uint8_t> gap = {10, 0, 0x00, 0x80, 30, 0};  // 10, -32768, 30
@@ -444,4 +455,231 @@ TEST_CASE("lead aliases from EDF and device exports", "[io][leads]") {
   CHECK(ecg::io::canonical_lead_name("C3") == "V3");
   CHECK(ecg::io::canonical_lead_name("DIII") == "III");
   CHECK(ecg::io::canonical_lead_name("ECG") == "ECG");
+}
+
+// ---- Hostile and inconsistent input (issue #17): each row a real fixture made bad ----------------
+
+namespace {
+
+// The PTB-XL fixture at 100 Hz (12 signals x 1000 samples, format 16, 24000 bytes) with its header
+// text changed by `edit`.
+ecg::Record read_ptbxl(const std::function<std::string(std::string)>& edit, const std::vector<std::uint8_t>* dat = nullptr) {
+  const std::vector<std::uint8_t> h = ecg::test::read_fixture("ptbxl/00003_lr.hea");
+  const std::vector<std::uint8_t> d = dat ? *dat : ecg::test::read_fixture("ptbxl/00003_lr.dat");
+  return read_texts({{"00003_lr.hea", bytes_of(edit(std::string(h.begin(), h.end())))}, {"00003_lr.dat", d}});
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  return s;
+}
+
+// The lead descriptions (last field of signal lines 2..13) replaced by `leads`.
+std::string relabel(const std::string& hea, const std::vector<std::string>& leads) {
+  std::string out;
+  std::size_t line = 0, start = 0;
+  while (start < hea.size()) {
+    std::size_t end = hea.find('\n', start);
+    std::string l = hea.substr(start, end - start);
+    if (line >= 1 && line <= leads.size()) l = l.substr(0, l.find_last_of(' ') + 1) + leads[line - 1];
+    out += l + "\n";
+    ++line;
+    start = end == std::string::npos ? hea.size() : end + 1;
+  }
+  return out;
+}
+
+// A record written as CSV and read back, so the reader's checks see the changed samples.
+ecg::Record reread_csv(const ecg::Record& r) {
+  const ecg::io::WrittenFile f = ecg::io::write_csv(r, "x");
+  const NamedBuffer b{f.name, f.bytes};
+  return ecg::io::read_record({&b, 1});
+}
+
+bool has_warning(const ecg::Record& r, const std::string& text) {
+  return std::any_of(r.warnings.begin(), r.warnings.end(), [&](const std::string& w) { return w.find(text) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("WFDB: signal file names are plain names in the header's folder", "[io][wfdb][hostile]") {
+  for (const char* path : {"/dev/zero", "../00003_lr.dat", "sub/00003_lr.dat", "..", "C:x.dat", "a\\b.dat"}) {
+    INFO(path);
+    CHECK_THROWS_WITH(read_ptbxl([&](std::string h) { return replace_all(h, "00003_lr.dat", path); }),
+                      Contains("00003_lr.hea, line 2: expected the signal file as a plain file name in the header's folder, found the path"));
+  }
+  // The caps the CLIs apply before reading: the declared bytes plus 4 KiB of slack.
+  const auto header = ecg::test::read_fixture("ptbxl/00003_lr.hea");
+  const auto limits = ecg::io::wfdb_companion_limits({"00003_lr.hea", header});
+  REQUIRE(limits.size() == 1);
+  CHECK(limits[0].name == "00003_lr.dat");
+  CHECK(limits[0].max_bytes == 12 * 1000 * 2 + 4096);
+  const auto mat_header = ecg::test::read_fixture("cinc/Q0016.hea");  // 12 x 5000, offset 24
+  CHECK(ecg::io::wfdb_companion_limits({"Q0016.hea", mat_header}).at(0).max_bytes == 24 + 12 * 5000 * 2 + 4096);
+}
+
+TEST_CASE("WFDB: the signal file size must be exactly signals x samples x bytes", "[io][wfdb][hostile]") {
+  // 11 signals declared over the 12-signal file: 22000 bytes expected, 24000 found.
+  CHECK_THROWS_WITH(read_ptbxl([](std::string h) {
+                      h = replace_all(h, "00003_lr 12 100", "00003_lr 11 100");
+                      return h.erase(h.rfind("\n00003_lr.dat") + 1);
+                    }),
+                    Contains("00003_lr.dat: expected 22000 bytes for 1000 samples x 11 signals in format 16, found 24000 (2000 bytes more"));
+  // A sample count that lies too: 1090 x 11 x 2 = 23980 bytes, 20 more (less than a 22-byte frame) -> read,
+  // but the checksums of the de-interleaved signals are all wrong, and the limb leads disagree.
+  const ecg::Record both = read_ptbxl([](std::string h) {
+    h = replace_all(h, "00003_lr 12 100 1000", "00003_lr 11 100 1090");
+    return h.erase(h.rfind("\n00003_lr.dat") + 1);
+  });
+  CHECK(std::count_if(both.warnings.begin(), both.warnings.end(), [](const std::string& w) { return w.find("checksum mismatch") != std::string::npos; }) >= 10);
+  CHECK(has_warning(both, "the limb leads disagree"));
+  // One sample less than the file holds: a whole 24-byte frame more.
+  CHECK_THROWS_WITH(read_ptbxl([](std::string h) { return replace_all(h, "00003_lr 12 100 1000", "00003_lr 12 100 999"); }),
+                    Contains("expected 23976 bytes for 999 samples x 12 signals") && Contains("24 bytes more"));
+  // The exact size reads with no warning.
+  CHECK(read_ptbxl([](std::string h) { return h; }).warnings.empty());
+}
+
+TEST_CASE("every reader refuses a lead named twice", "[io][wfdb][edf][csv][hostile]") {
+  CHECK_THROWS_WITH(read_ptbxl([](std::string h) { return relabel(h, std::vector<std::string>(12, "II")); }),
+                    Contains("00003_lr.hea: expected each lead once, found lead II twice (signal 1 'II' and signal 2 'II')"));
+  // Different labels, one lead: MLII and II.
+  CHECK_THROWS_WITH(read_ptbxl([](std::string h) { return relabel(h, {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "MLII"}); }),
+                    Contains("found lead II twice (signal 2 'II' and signal 12 'MLII')"));
+  ecg::test::FixtureFiles edf;
+  edf.add("edf/00003_lr.edf");
+  std::memcpy(edf.files[0].second.data() + 256 + 16, "I               ", 16);  // signal 2 labelled I too
+  auto buffers = edf.buffers();
+  CHECK_THROWS_WITH(ecg::io::read_record(buffers), Contains("00003_lr.edf: expected each lead once, found lead I twice (signal 1"));
+  const std::string csv = "time,I,II,I\n0,1,2,3\n0.002,1,2,3\n";
+  CHECK_THROWS_WITH(read_texts({{"d.csv", bytes_of(csv)}}), Contains("expected each lead once, found lead I twice"));
+}
+
+TEST_CASE("limb-lead consistency: III = II - I, aVR = -(I+II)/2 ... warn and name the suspect leads", "[io][leads][hostile]") {
+  const ecg::Record real = ecg::test::read_record_fixture({"wfdb/00003_hr.hea", "wfdb/00003_hr.dat"});
+  CHECK_FALSE(has_warning(real, "limb leads"));
+  CHECK_FALSE(has_warning(reread_csv(real), "limb leads"));
+  SECTION("boundary: lead III scaled by 1 + k warns when the residual k/(1+k) of its RMS passes 0.5") {
+    const std::size_t iii = *real.lead_index("III");
+    double rms = 0;
+    for (float v : real.lead(iii)) rms += double(v) * v;
+    rms = std::sqrt(rms / real.n_samples);
+    INFO("RMS of III: " << rms << " mV");
+    REQUIRE(rms * 0.9 > 0.05);  // above the 0.05 mV floor at every row
+    for (auto [k, warns] : std::vector<std::pair<double, bool>>{{0.0, false}, {0.5, false}, {0.9, false}, {1.1, true}, {2.0, true}}) {
+      INFO("k = " << k);
+      ecg::Record r = real;
+      for (float& v : r.lead(iii)) v = static_cast<float>(v * (1 + k));
+      const ecg::Record back = reread_csv(r);
+      CHECK(has_warning(back, "limb leads disagree") == warns);
+      if (warns) CHECK((has_warning(back, "III differs from II - I") && has_warning(back, "suspect leads III, or I and II")));
+    }
+  }
+  SECTION("leads I and II swapped: every relation that uses them fails") {
+    ecg::Record r = real;
+    std::swap(r.leads[*real.lead_index("I")], r.leads[*real.lead_index("II")]);
+    const ecg::Record back = reread_csv(r);
+    CHECK(has_warning(back, "III differs from II - I"));
+    CHECK(has_warning(back, "suspect leads I and II (every relation that uses them fails)") != has_warning(back, "suspect leads III"));
+  }
+  SECTION("aVR inverted") {
+    ecg::Record r = real;
+    for (float& v : r.lead(*real.lead_index("aVR"))) v = -v;
+    const ecg::Record back = reread_csv(r);
+    CHECK(has_warning(back, "aVR differs from -(I + II)/2"));
+    CHECK(has_warning(back, "suspect leads aVR, or I and II"));
+  }
+}
+
+TEST_CASE("inverted polarity and implausible rates are flagged; rates at or below 10 Hz refused", "[io][wfdb][edf][hostile]") {
+  const ecg::Record negative = read_ptbxl([](std::string h) { return replace_all(h, "16 1000.0(0)/mV 16 0 -29", "16 -1000.0(0)/mV 16 0 -29"); });
+  CHECK(has_warning(negative, "00003_lr.hea, line 2: signal 'I' has a negative ADC gain (-1000.000000): its polarity is inverted"));
+  ecg::test::FixtureFiles edf;
+  edf.add("edf/00003_lr.edf");
+  auto& b = edf.files[0].second;
+  const std::size_t S = 13, pmin = 256 + S * 104, pmax = 256 + S * 112;
+  std::vector<std::uint8_t> lo(b.begin() + pmin, b.begin() + pmin + 8), hi(b.begin() + pmax, b.begin() + pmax + 8);
+  std::copy(hi.begin(), hi.end(), b.begin() + pmin);
+  std::copy(lo.begin(), lo.end(), b.begin() + pmax);
+  auto buffers = edf.buffers();
+  const ecg::Record swapped = ecg::io::read_record(buffers);
+  CHECK((has_warning(swapped, "00003_lr.edf: signal 'I") && has_warning(swapped, "is above the physical maximum") && has_warning(swapped, "polarity is inverted")));
+  // Rate table at its boundaries: <= 10 Hz refused, below 100 Hz warned.
+  for (const auto& row : std::vector<std::tuple<std::string, bool, bool>>{
+           {"5", true, false}, {"10", true, false}, {"10.5", false, true}, {"50", false, true}, {"99.9", false, true}, {"100", false, false}, {"500", false, false}}) {
+    const std::string fs = std::get<0>(row);
+    const bool refused = std::get<1>(row), warned = std::get<2>(row);
+    INFO("fs " << fs);
+    auto edit = [&](std::string h) { return replace_all(h, "00003_lr 12 100 1000", "00003_lr 12 " + fs + " 1000"); };
+    if (refused) {
+      CHECK_THROWS_WITH(read_ptbxl(edit), Contains("00003_lr.hea: expected a sampling rate above 10 Hz") && Contains("found " + fs + " Hz"));
+    } else {
+      CHECK(has_warning(read_ptbxl(edit), "is unusually low for an ECG") == warned);
+    }
+  }
+  ReadOptions o;
+  o.fs_hz = 10.0;
+  CHECK_THROWS_WITH(read_texts({{"v.csv", bytes_of("I\n1\n2\n")}}, o), Contains("options: expected a sampling rate above 10 and at most 20000 Hz"));
+}
+
+TEST_CASE("CSV: CR-only line endings are line breaks, the same as LF and CRLF", "[io][csv][hostile]") {
+  const std::vector<std::uint8_t> f = ecg::test::read_fixture("csv/00003_lr.csv");
+  std::string lf;
+  for (std::uint8_t c : f) if (c != '\r') lf.push_back(static_cast<char>(c));
+  const std::string cr = replace_all(lf, "\n", "\r"), crlf = replace_all(lf, "\n", "\r\n");
+  const ecg::Record a = read_texts({{"a.csv", bytes_of(lf)}}), b = read_texts({{"a.csv", bytes_of(cr)}}), c = read_texts({{"a.csv", bytes_of(crlf)}});
+  CHECK(a.n_leads() == 12);
+  CHECK(a.n_samples == 1000);
+  CHECK(b.samples_mv == a.samples_mv);
+  CHECK(c.samples_mv == a.samples_mv);
+  CHECK(b.leads == a.leads);
+}
+
+TEST_CASE("resampling: any rate up to 20 kHz, ratios too fine approximated; today's exact ratios unchanged", "[resample][hostile]") {
+  // Exact where the reduced ratio fits (up, down <= 1000): the rates the models and datasets use.
+  for (auto [in, out, up, down] : std::vector<std::tuple<double, double, std::int64_t, std::int64_t>>{
+           {500, 257, 257, 500}, {1000, 500, 1, 2}, {360, 500, 25, 18}, {250, 257, 257, 250}, {20000, 500, 1, 40}, {999, 500, 500, 999}}) {
+    INFO(in << " -> " << out);
+    const ecg::dsp::Ratio r = ecg::dsp::resample_ratio(in, out);
+    CHECK(r.up == up);
+    CHECK(r.down == down);
+  }
+  // Too fine for a polyphase filter (e.g. 1001 -> 500 is 500/1001): the best ratio with terms <= 1000,
+  // rate error below 0.1 %.
+  for (double in : {1001.0, 1999.0, 12345.0, 16690.0, 19999.0, 1000.5, 2047.3}) {
+    for (double out : {500.0, 257.0, 100.0}) {
+      INFO(in << " -> " << out);
+      const ecg::dsp::Ratio r = ecg::dsp::resample_ratio(in, out);
+      CHECK(r.up >= 1);
+      CHECK(r.up <= 1000);
+      CHECK(r.down <= 1000);
+      CHECK(std::abs(in * r.up / r.down / out - 1) < 1e-3);
+    }
+  }
+  // A 10 Hz sine at 16690 Hz resamples to 500 Hz with the right frequency and amplitude.
+  const double fs = 16690;
+  std::vector<float> x(static_cast<std::size_t>(2 * fs));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::sin(2 * std::numbers::pi * 10 * i / fs));
+  const std::vector<float> y = ecg::dsp::resample(x, fs, 500);
+  const ecg::dsp::Ratio r = ecg::dsp::resample_ratio(fs, 500);
+  const double fs_out = fs * r.up / r.down;
+  REQUIRE(std::abs(static_cast<double>(y.size()) - 2 * fs_out) <= 1);
+  double err = 0;
+  for (std::size_t i = 100; i + 100 < y.size(); ++i) err = std::max(err, std::abs(y[i] - std::sin(2 * std::numbers::pi * 10 * i / fs_out)));
+  CHECK(err < 1e-2);
+}
+
+TEST_CASE("names and labels that are not UTF-8 never make the JSON outputs throw (fuzz_screen crash)", "[io][hostile]") {
+  // Found by tests/fuzz/fuzz_screen.cpp: a lead label with the byte 0xA4 made screen::to_json throw
+  // nlohmann's type_error 316 (the CLI aborted). Every JSON output now replaces such bytes with U+FFFD.
+  const std::vector<std::uint8_t> f = ecg::test::read_fixture("csv/00003_lr.csv");
+  std::string csv(f.begin(), f.end());
+  csv.replace(csv.find("V6"), 2, "V6\xA4");
+  const ecg::Record r = read_texts({{"bad\xA4.csv", bytes_of(csv)}});
+  REQUIRE(r.leads.back() == "V6\xA4");
+  const std::string findings = ecg::screen::to_json(ecg::screen::screen(r, {}));
+  CHECK_THAT(findings, Contains("V6\xEF\xBF\xBD"));
+  CHECK_NOTHROW(ecg::rules::to_json(ecg::rules::evaluate(r, ecg::Sex::unknown)));
+  CHECK_NOTHROW(ecg::dsp::rpeaks_json(r, "V6\xA4"));
+  CHECK_NOTHROW(ecg::record_info_json(r));
 }

@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 import { loadEcgScreen } from './ecg-screen.js';
-import { readRecordFromPath } from './node.js';
+import { MAX_MODEL_BYTES, readFileBounded, readRecordFromPath } from './node.js';
 
 const USAGE = `usage: ecg-screen <command> [options] <record|folder>...
 
@@ -34,11 +34,17 @@ options:
   --units mV|uV  units of a CSV file whose header does not state them
   --derive-limb-leads   add III, aVR, aVL, aVF computed from I and II when missing
   --leads 12|6|4|3|2   'eval' restricts every record to this lead set (default: all its leads)
+  --threads N    'eval': the same as --jobs (as the native tool spells it)
+  --record-timeout-s S   'eval': a record that takes longer than S seconds (default 300) is skipped
+                 and listed in errors
   --progress     report progress on stderr (default for 'eval', and when stderr is a terminal and
                  there are many records)
   --quiet        no progress report
 
-Exit status: 0 success, 1 some record could not be read or screened (named on stderr), 2 bad usage.
+Only regular files are read (no directories, devices or FIFOs); a header's signal files must be plain
+names in its folder, and no file is read beyond the size its header declares.
+Exit status: 0 success, 1 a record, folder or model file could not be read or screened (named on
+stderr; the other records' output is kept), 2 bad usage (unknown command or option, bad option value).
 `;
 
 /** One record's work: returns the line to print or throws an Error naming the record. */
@@ -50,24 +56,20 @@ async function processRecord(ecg, options, path) {
 }
 
 // The core with the models the options ask for.
+// A model file that cannot be read or is not a valid model: exit status 1, like the native tool.
 async function loadCore(options) {
   if (options.noModel) return loadEcgScreen({ models: [] });
   if (options.models.length === 0) return loadEcgScreen();
-  const { readFile } = await import('node:fs/promises');
-  const models = await Promise.all(options.models.map(async (path) => {
-    try {
-      return { name: path, bytes: await readFile(path) };
-    } catch (error) {
-      throw new UsageError(`--model ${path}: cannot open the file (${error.code ?? error.message})`);
-    }
-  }));
+  const models = [];
+  for (const path of options.models) models.push({ name: path, bytes: await readFileBounded(path, MAX_MODEL_BYTES, 'the limit for a model file') });
   return loadEcgScreen({ models });
 }
 
-async function expand(paths, extensions) {
+async function expand(paths, extensions, evaluating) {
   const records = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => null);
+    if (evaluating && !info) throw new Error(`eval: ${path}: expected a folder or a WFDB header, found nothing there (does it exist?)`);
     if (info?.isDirectory()) {
       const entries = await readdir(path, { recursive: true });
       records.push(...entries.filter((e) => extensions.includes(extname(e).toLowerCase())).sort().map((e) => join(path, e)));
@@ -78,30 +80,52 @@ async function expand(paths, extensions) {
   return records;
 }
 
+// The same validation and messages as the native tool (core/cli/main.cpp): a value must follow its
+// option, numbers are whole-string numbers, and an option another command does not know is refused.
 function parseArgs(argv) {
-  const options = { command: argv[0], paths: [], jobs: availableParallelism(), patient: {}, progress: null, models: [], noModel: false, csv: false, read: {} };
+  const command = argv[0];
+  const options = { command, paths: [], jobs: availableParallelism(), patient: {}, progress: null, models: [], noModel: false, csv: false, read: {}, recordTimeoutS: 300 };
+  const screens = command === 'screen' || command === 'eval';
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
-      return argv[++i];
-    };
-    if (arg === '--jobs') options.jobs = Number(value());
-    else if (arg === '--age') options.patient.age = Number(value());
-    else if (arg === '--sex') options.patient.sex = value();
+    const hasValue = i + 1 < argv.length;
+    const known = (arg === '--model' && screens) || (arg === '--age' && command === 'screen') ||
+      (['--leads', '--threads', '--record-timeout-s'].includes(arg) && command === 'eval') ||
+      ['--jobs', '--fs', '--units', '--sex', '--lead'].includes(arg);
+    if (known && hasValue) {
+      const value = argv[++i];
+      if (arg === '--model') options.models.push(value);
+      else if (arg === '--age') {
+        const years = value.trim() === '' ? NaN : Number(value);
+        if (!(years >= 0 && years <= 150)) throw new UsageError(`--age: expected an age in years from 0 to 150, found '${value}'`);
+        options.patient.age = years;
+      } else if (arg === '--sex') {
+        if (value !== 'female' && value !== 'male') throw new UsageError(`--sex: expected female or male, found '${value}'`);
+        options.patient.sex = value;
+      } else if (arg === '--fs') {
+        const fs = value.trim() === '' ? NaN : Number(value);
+        if (!(fs > 0)) throw new UsageError(`--fs: expected a sampling rate in Hz above 0, found '${value}'`);
+        options.read.fsHz = fs;
+      } else if (arg === '--units') options.read.units = value;
+      else if (arg === '--lead') options.lead = value;
+      else if (arg === '--leads') {
+        if (!['12', '6', '4', '3', '2'].includes(value)) throw new UsageError(`eval: --leads: got '${value}', expected 12, 6, 4, 3 or 2`);
+        options.leadSet = value;
+      } else if (arg === '--threads') {
+        const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+        if (!(n >= 1 && n <= 256)) throw new UsageError(`eval: --threads: got '${value}', expected a whole number from 1 to 256`);
+        options.jobs = n;
+      } else if (arg === '--record-timeout-s') {
+        const t = value.trim() === '' ? NaN : Number(value);
+        if (!(t > 0 && t <= 86400)) throw new UsageError(`eval: --record-timeout-s: got '${value}', expected seconds above 0 and at most 86400`);
+        options.recordTimeoutS = t;
+      } else if (arg === '--jobs') options.jobs = Number(value);
+    } else if (arg === '--no-model' && screens) options.noModel = true;
+    else if (arg === '--csv' && command === 'screen') options.csv = true;
     else if (arg === '--progress') options.progress = true;
     else if (arg === '--quiet') options.progress = false;
-    else if (arg === '--fs') options.read.fsHz = Number(value());
-    else if (arg === '--units') options.read.units = value();
     else if (arg === '--derive-limb-leads') options.read.deriveLimbLeads = true;
-    else if (arg === '--leads' && argv[0] === 'eval') {
-      options.leadSet = value();
-      if (!['12', '6', '4', '3', '2'].includes(options.leadSet)) throw new UsageError(`--leads: got '${options.leadSet}', expected 12, 6, 4, 3 or 2`);
-    }
-    else if (arg === '--model') options.models.push(value());
-    else if (arg === '--no-model') options.noModel = true;
-    else if (arg === '--csv') options.csv = true;
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option '${arg}'`);
+    else if (arg.startsWith('--')) throw new UsageError(`unknown or incomplete option '${arg}'`);
     else options.paths.push(arg);
   }
   if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new UsageError('--jobs expects a whole number of at least 1');
@@ -121,8 +145,8 @@ async function main(argv) {
   }
   let options;
   try {
+    if (!['info', 'screen', 'eval'].includes(argv[0])) throw new UsageError(`unknown command '${argv[0]}'`);
     options = parseArgs(argv);
-    if (!['info', 'screen', 'eval'].includes(options.command)) throw new UsageError(`unknown command '${options.command}'`);
     if (options.paths.length === 0) throw new UsageError(`'${options.command}' needs at least one ${options.command === 'eval' ? 'folder' : 'record'}`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -130,17 +154,24 @@ async function main(argv) {
     return 2;
   }
   const evaluating = options.command === 'eval';
-  const records = await expand(options.paths, evaluating ? ['.hea'] : ['.hea', '.csv', '.edf']);
+  let records;
+  try {
+    records = await expand(options.paths, evaluating ? ['.hea'] : ['.hea', '.csv', '.edf'], evaluating);
+  } catch (error) {
+    process.stderr.write(`ecg-screen: ${error.message}\n`);
+    return 1;
+  }
   if (records.length === 0) {
-    process.stderr.write(`ecg-screen: no ${evaluating ? 'WFDB header (.hea)' : 'record (.hea, .csv, .edf)'} found in ${options.paths.join(', ')}\n`);
+    process.stderr.write(evaluating ? 'ecg-screen: eval: no WFDB records (*.hea) found under the given folder(s)\n'
+      : `ecg-screen: no record (.hea, .csv, .edf) found in ${options.paths.join(', ')}\n`);
     return 1;
   }
   let ecg;
   try {
     ecg = await loadCore(options);  // also validates the models before any worker starts
   } catch (error) {
-    process.stderr.write(`ecg-screen: ${error.message}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    process.stderr.write(`ecg-screen: ${evaluating ? 'eval: ' : ''}${error.message}\n`);
+    return 1;
   }
   if (options.command === 'screen' && options.csv) process.stdout.write(`${ecg.csvHeader}\n`);
   const started = performance.now();
@@ -164,7 +195,7 @@ async function main(argv) {
     if (showProgress) progress(done);
   };
   const jobs = Math.min(options.jobs, records.length);
-  if (jobs === 1) {
+  if (jobs === 1 && !evaluating) {  // eval always runs on workers: a worker can be stopped at the time limit
     for (let i = 0; i < records.length; i++) {
       try {
         report(i, { ok: true, line: await processRecord(ecg, options, records[i]) });
@@ -198,26 +229,44 @@ function progressLines(total, started) {
   };
 }
 
-// Each worker thread loads its own core and takes the next record when it is free.
+// Each worker thread loads its own core and takes the next record when it is free. For 'eval', a
+// record still running after --record-timeout-s is reported as an error and its worker replaced.
 function runOnWorkers(jobs, records, options, report) {
   return new Promise((resolve, reject) => {
     let handedOut = 0;
     let finished = 0;
+    const limitMs = options.command === 'eval' ? options.recordTimeoutS * 1000 : 0;
+    const complete = (index, result) => {
+      report(index, result);
+      if (++finished === records.length) resolve();
+    };
     const give = (worker) => {
       if (handedOut >= records.length) return worker.terminate();
       const index = handedOut++;
       worker.postMessage({ index, path: records[index] });
     };
-    for (let j = 0; j < jobs; j++) {
+    // The clock starts when the worker starts the record (its core may still be loading before).
+    const watch = (worker, index) => {
+      worker.timer = setTimeout(() => {
+        worker.timedOut = true;
+        worker.terminate();
+        complete(index, { ok: false, error: `took longer than ${options.recordTimeoutS} s (--record-timeout-s): skipped` });
+        if (handedOut < records.length) start();
+      }, limitMs);
+    };
+    const start = () => {
       const worker = new Worker(new URL(import.meta.url), { workerData: options });
-      worker.on('message', ({ index, ok, line, error }) => {
-        report(index, { ok, line, error });
-        if (++finished === records.length) resolve();
+      worker.on('message', ({ index, started, ok, line, error }) => {
+        if (worker.timedOut) return;  // already reported as timed out
+        if (started) return limitMs ? watch(worker, index) : undefined;
+        clearTimeout(worker.timer);
+        complete(index, { ok, line, error });
         give(worker);
       });
-      worker.on('error', reject);
+      worker.on('error', (error) => { if (!worker.timedOut) reject(error); });
       worker.once('online', () => give(worker));
-    }
+    };
+    for (let j = 0; j < jobs; j++) start();
   });
 }
 
@@ -229,6 +278,7 @@ if (isMainThread) {
 } else {
   const ecg = await loadCore(workerData);
   parentPort.on('message', async ({ index, path }) => {
+    parentPort.postMessage({ index, started: true });
     try {
       parentPort.postMessage({ index, ok: true, line: await processRecord(ecg, workerData, path) });
     } catch (error) {

@@ -410,6 +410,7 @@ export class EcgScreen {
   readAnnotations(file: NamedBytes): AnnotationSet;
   /** Signal files a WFDB header names. */
   wfdbCompanions(header: NamedBytes): string[];
+  wfdbCompanionLimits(header: NamedBytes): { name: string; max_bytes: number }[];
   /** Model + rules screening of one record. */
   screen(record: EcgRecord, patient?: Patient): Findings;
   /** The same as one CSV row (header: csvHeader). */

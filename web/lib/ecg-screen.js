@@ -225,6 +225,16 @@ export class EcgScreen {
   }
 
   /**
+   * The same signal files with the most bytes each may hold for what the header declares (signals x
+   * samples in the format, plus offset and a small slack), to refuse a larger file before reading it.
+   * @param {NamedBytes} header
+   * @returns {{name: string, max_bytes: number}[]}
+   */
+  wfdbCompanionLimits(header) {
+    return JSON.parse(this.module.wfdbCompanionLimits(String(header.name), toBytes(header.bytes, header.name)));
+  }
+
+  /**
    * Loads a model file (safetensors, schema ecg-screen-model/1), validated field by field.
    * @param {Uint8Array | ArrayBuffer} bytes
    * @param {{ backend?: 'simd' | 'reference' }} [options]

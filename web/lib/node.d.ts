@@ -7,3 +7,9 @@ export function loadRecordFiles(ecg: EcgScreen, path: string): Promise<NamedByte
 export function readRecordFromPath(ecg: EcgScreen, path: string, options?: ReadOptions): Promise<EcgRecord>;
 /** Reads a WFDB annotation file (.atr, LUDB .i ... .v6) from disk. */
 export function readAnnotationsFromPath(ecg: EcgScreen, path: string): Promise<AnnotationSet>;
+/** Reads a regular file of at most maxBytes (never a directory, device, FIFO or socket); errors name the path. */
+export function readFileBounded(path: string, maxBytes?: number, limit?: string): Promise<Uint8Array>;
+/** Caps for files whose size nothing else bounds: a WFDB header, a CSV or EDF file, a model file. */
+export const MAX_HEADER_BYTES: number;
+export const MAX_RECORD_FILE_BYTES: number;
+export const MAX_MODEL_BYTES: number;

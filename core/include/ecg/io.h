@@ -48,6 +48,17 @@ Record read_record(std::span<const NamedBuffer> files);
 // WFDB: the names of the signal files a header refers to, so path-aware callers (CLI, Node) know
 // which companions to load. Throws ecg::Error when the header cannot be parsed.
 std::vector<std::string> wfdb_companion_files(const NamedBuffer& header);
+// The same files with the most bytes each may hold for what the header declares (signals x samples in
+// the format, plus offset and a small slack), so callers can refuse a larger file before reading it.
+struct CompanionFile {
+  std::string name;
+  std::uint64_t max_bytes = 0;
+};
+std::vector<CompanionFile> wfdb_companion_limits(const NamedBuffer& header);
+// Caps for files that have no header stating their size (a header, a CSV or an EDF file, a model).
+inline constexpr std::uint64_t kMaxHeaderBytes = std::uint64_t{1} << 20;
+inline constexpr std::uint64_t kMaxRecordFileBytes = std::uint64_t{2} << 30;  // 2 GiB: a 2^27-sample CSV
+inline constexpr double kMinFsHz = 10.0;  // readers refuse records at or below this rate
 
 // Canonical lead name for a label found in a file ("AVR" -> "aVR", "MLII" -> "II", " v1 " -> "V1",
 // "ECG II" -> "II", "C3" -> "V3"); labels that are not ECG leads are returned trimmed but otherwise
