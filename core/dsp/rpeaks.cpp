@@ -140,6 +140,8 @@ std::vector<std::int64_t> decide(const Features& f, double fs_hz) {
       if (static_cast<double>(c.at - beats.back().at) > limit) {
         const Candidate* best = nullptr;
         for (const auto& q : noise_since_beat) {
+          // A candidate set aside as a T wave qualifies only with at least 0.3 of the beat's slope.
+          if (q.at - beats.back().at < t_wave_window && q.slope < 0.3f * beats.back().slope) continue;
           if (q.at - beats.back().at >= refractory && c.at - q.at >= refractory && q.height > thr2 && (!best || q.height > best->height)) best = &q;
         }
         if (best) {
@@ -152,7 +154,8 @@ std::vector<std::int64_t> decide(const Features& f, double fs_hz) {
     if (c.height > thr1) {
       if (!beats.empty() && c.at - beats.back().at < refractory) continue;
       if (!beats.empty() && c.at - beats.back().at < t_wave_window && c.slope < 0.5f * beats.back().slope) {
-        npk = 0.125 * c.height + 0.875 * npk;  // a T wave
+        npk = 0.125 * c.height + 0.875 * npk;  // a T wave, or a premature beat the search-back may take
+        noise_since_beat.push_back(c);
         continue;
       }
       accept(c, false);
