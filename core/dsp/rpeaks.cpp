@@ -52,7 +52,9 @@ Features features(std::span<const float> x, double fs_hz) {
   // hundred of them, and the adaptive levels stay where the beats are.
   const std::size_t block = samples_of(1.0, fs_hz), blocks = (n + block - 1) / block;
   std::vector<float> block_max(blocks, 0.0f), scale(blocks, 0.0f);
-  for (std::size_t i = 0; i < n; ++i) block_max[i / block] = std::max(block_max[i / block], f.slope[i]);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) block_max[b] = std::max(block_max[b], f.slope[i]);
+  }
   for (std::size_t b = 0; b < blocks; ++b) {
     const std::size_t lo = b >= 4 ? b - 4 : 0, hi = std::min(blocks, b + 5);
     std::vector<float> near(block_max.begin() + static_cast<std::ptrdiff_t>(lo), block_max.begin() + static_cast<std::ptrdiff_t>(hi));
@@ -60,9 +62,11 @@ Features features(std::span<const float> x, double fs_hz) {
     scale[b] = 3.0f * near[near.size() / 2];
   }
   std::vector<float> energy(n, 0.0f);
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = std::min(f.slope[i], scale[i / block]);
-    energy[i] = d * d;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i) {
+      const float d = std::min(f.slope[i], scale[b]);
+      energy[i] = d * d;
+    }
   }
   f.mwi = moving_average(energy, samples_of(0.12, fs_hz) | 1u);
   return f;
@@ -98,7 +102,7 @@ std::vector<std::int64_t> decide(const Features& f, double fs_hz) {
   std::vector<Candidate> cands;
   for (std::int64_t i = 1; i + 1 < n; ++i) {
     if (f.mwi[i] > 0 && f.mwi[i] >= f.mwi[i - 1] && f.mwi[i] > f.mwi[i + 1]) {
-      Candidate c{i, f.mwi[i], max_in(f.slope, i, slope_reach)};
+      Candidate c{i, f.mwi[i], 0.0f};  // slope filled in below, once per surviving candidate
       if (!cands.empty() && i - cands.back().at < refractory) {
         if (c.height > cands.back().height) cands.back() = c;
         continue;
@@ -107,6 +111,7 @@ std::vector<std::int64_t> decide(const Features& f, double fs_hz) {
     }
   }
   if (cands.empty()) return {};
+  for (auto& c : cands) c.slope = max_in(f.slope, c.at, slope_reach);
   // Learning phase: the first 2 s (or the whole chunk) set the signal and noise levels.
   const auto learn = std::min<std::int64_t>(n, static_cast<std::int64_t>(samples_of(2.0, fs_hz)));
   float top = 0.0f;
@@ -203,13 +208,20 @@ double correlation(const float* a, const float* b, std::size_t n) {
   return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
 }
 
-// An artefact between two beats leaves the rhythm untouched: the beats before and after it are one
-// ordinary RR interval apart, and it splits that interval into two short ones. A real premature
-// beat is followed by a pause (so the outer interval is long), and a real beat looks like the other
-// beats. A detection is dropped when its neighbours are 0.8-1.2 median RR apart, both of its own
-// intervals are shorter than 0.8 median RR, and its QRS-band shape (+-60 ms) correlates with the
-// median beat below 0.5. Needs at least 6 detections (a median RR worth the name).
-void drop_rhythm_neutral_artefacts(std::vector<std::int64_t>& peaks, std::span<const float> filtered, double fs_hz) {
+// Two post-checks against artefacts, both against the chunk's median beat (sample-wise median of
+// the QRS band +-60 ms around the detections) and median RR:
+// - An artefact between two beats leaves the rhythm untouched: the beats before and after it are
+//   one ordinary RR apart, and it splits that interval into two short ones; a real premature beat
+//   is followed by a pause (the outer interval is long) or looks like the other beats. Dropped: a
+//   detection whose neighbours are 0.85-1.15 median RR apart (and within 0.85-1.15 of the RRs
+//   before and after), both of whose own intervals are shorter than 0.85 median RR, and whose shape
+//   correlates with the median beat below 0.7.
+// - Where the lead is noisy (median integrated energy within +-2 s above 5 % of the median beat
+//   height; clean MIT-BIH leads stay below about 3 %), a detection that comes early or is followed
+//   early (< 0.8 median RR), has less than half the median beat height and correlates below 0.5 is
+//   noise, not a beat.
+// Needs at least 6 detections (a median RR worth the name).
+void drop_rhythm_neutral_artefacts(std::vector<std::int64_t>& peaks, std::span<const float> filtered, std::span<const float> mwi, double fs_hz) {
   if (peaks.size() < 6) return;
   const auto n = static_cast<std::int64_t>(filtered.size());
   const auto w = static_cast<std::int64_t>(samples_of(0.06, fs_hz));
@@ -230,6 +242,18 @@ void drop_rhythm_neutral_artefacts(std::vector<std::int64_t>& peaks, std::span<c
     templ[k] = column[column.size() / 2];
   }
   const double lo = 0.85, hi = 1.15, cmin = 0.7;
+  // Local noise: the median integrated energy within +-2 s (every 20 ms), relative to the median
+  // height of the detections.
+  std::vector<float> heights;
+  for (auto p : peaks) heights.push_back(mwi[static_cast<std::size_t>(p)]);
+  const float typical_height = quantile(heights, 0.5);
+  const auto reach = static_cast<std::int64_t>(samples_of(2.0, fs_hz)), every = static_cast<std::int64_t>(samples_of(0.02, fs_hz));
+  auto noise_index = [&](std::int64_t p) {
+    std::vector<float> v;
+    for (std::int64_t k = std::max<std::int64_t>(0, p - reach); k < std::min(n, p + reach); k += every) v.push_back(mwi[static_cast<std::size_t>(k)]);
+    return typical_height > 0 ? quantile(v, 0.5) / typical_height : 0.0f;
+  };
+  const double q0 = 0.05, early = 0.8, weak = 0.5, cweak = 0.5;
   std::vector<std::int64_t> kept;
   for (std::size_t i = 0; i < peaks.size(); ++i) {
     if (kept.size() >= 2 && i + 2 < peaks.size()) {
@@ -239,6 +263,14 @@ void drop_rhythm_neutral_artefacts(std::vector<std::int64_t>& peaks, std::span<c
       const bool steady = outer >= lo * before && outer <= hi * before && outer >= lo * after && outer <= hi * after;
       if (steady && outer >= lo * median_rr && outer <= hi * median_rr && a < lo * median_rr && b < lo * median_rr && peaks[i] - w >= 0 && peaks[i] + w < n &&
           correlation(&filtered[static_cast<std::size_t>(peaks[i] - w)], templ.data(), len) < cmin) {
+        continue;
+      }
+    }
+    if (!kept.empty() && i + 1 < peaks.size() && peaks[i] - w >= 0 && peaks[i] + w < n) {
+      const double a = double(peaks[i] - kept.back()), b = double(peaks[i + 1] - peaks[i]);
+      const double q = noise_index(peaks[i]);
+      if (q > q0 && (a < early * median_rr || b < early * median_rr) && mwi[static_cast<std::size_t>(peaks[i])] < weak * typical_height &&
+          correlation(&filtered[static_cast<std::size_t>(peaks[i] - w)], templ.data(), len) < cweak) {
         continue;
       }
     }
@@ -254,7 +286,7 @@ std::vector<float> despike(std::span<const float> x) {
   std::vector<float> y(x.begin(), x.end());
   const std::size_t n = y.size();
   if (n < 5) return y;
-  const std::size_t step = std::max<std::size_t>(1, n / 20000);
+  const std::size_t step = std::max<std::size_t>(1, n / 4000);
   std::vector<float> v;
   for (std::size_t i = 0; i < n; i += step) v.push_back(y[i]);
   const float limit = 4.0f * (quantile(v, 0.99) - quantile(v, 0.01));
@@ -278,7 +310,7 @@ std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz)
   std::span<const float> x(clean);
   Features f = features(x, fs_hz);
   std::vector<std::int64_t> peaks = decide(f, fs_hz);
-  drop_rhythm_neutral_artefacts(peaks, f.filtered, fs_hz);
+  drop_rhythm_neutral_artefacts(peaks, f.filtered, f.mwi, fs_hz);
   refine_to_r(peaks, f.filtered, fs_hz);
   // Refinement can pull two detections together; keep them at least 200 ms apart.
   std::vector<std::int64_t> out;
