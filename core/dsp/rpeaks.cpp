@@ -412,6 +412,7 @@ std::vector<std::int64_t> detect_rpeaks(const Record& record) {
   }
   std::vector<std::int64_t> out;
   std::vector<std::int64_t> outvoted;  // groups that lost the vote: candidates for long gaps
+  std::vector<std::int64_t> near_tie;  // groups that lost by little (two leads: a beat one lead saw)
   for (std::size_t i = 0; i < pool.size();) {
     const std::size_t j = group_end(i);
     const auto w = static_cast<std::size_t>(pool[i].at / stretch);
@@ -423,6 +424,7 @@ std::vector<std::int64_t> detect_rpeaks(const Record& record) {
       i = j;
     } else {
       if (weight >= 0.25 * total[w]) outvoted.push_back(at);
+      if (weight >= 0.45 * total[w]) near_tie.push_back(at);
       ++i;
     }
   }
@@ -451,6 +453,19 @@ std::vector<std::int64_t> detect_rpeaks(const Record& record) {
       if (best >= 0) filled.push_back(best);
     }
     out = std::move(filled);
+    // A near tie (at least 0.45 of the total weight) is a beat when it sits at least 0.5 median RR
+    // from the kept beats on both sides: a premature beat seen in one of two leads.
+    std::vector<std::int64_t> with_ties;
+    std::size_t t = 0;
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      while (t < near_tie.size() && near_tie[t] < out[k]) {
+        const std::int64_t v = near_tie[t++];
+        const bool far_before = with_ties.empty() || static_cast<double>(v - with_ties.back()) >= 0.5 * median_rr;
+        if (far_before && static_cast<double>(out[k] - v) >= 0.5 * median_rr && !with_ties.empty()) with_ties.push_back(v);
+      }
+      with_ties.push_back(out[k]);
+    }
+    out = std::move(with_ties);
   }
   return out;
 }
