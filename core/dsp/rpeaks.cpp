@@ -33,7 +33,8 @@ struct Features {
   std::vector<float> mwi;       // squared slope integrated over 120 ms (centred: no delay)
 };
 
-Features features(std::span<const float> x, double fs_hz) {
+// QRS band 5-25 Hz (zero-phase FIR), designed once per call of detect_rpeaks.
+std::vector<double> qrs_band_taps(double fs_hz) {
   FirSpec spec;
   spec.lo_hz = 5.0;
   spec.low_transition_hz = 4.0;
@@ -41,8 +42,12 @@ Features features(std::span<const float> x, double fs_hz) {
   spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
   spec.attenuation_db = 40.0;
   spec.ripple_db = 0.5;
+  return design_fir(spec, fs_hz);
+}
+
+Features features(std::span<const float> x, double fs_hz, std::span<const double> taps) {
   Features f;
-  f.filtered = bandpass(x, fs_hz, spec);
+  f.filtered = fir_zero_phase(x, taps);
   const std::size_t n = x.size();
   f.slope.assign(n, 0.0f);
   for (std::size_t i = 1; i + 1 < n; ++i) f.slope[i] = std::fabs(0.5f * (f.filtered[i + 1] - f.filtered[i - 1]) * static_cast<float>(fs_hz));
@@ -286,7 +291,7 @@ std::vector<float> despike(std::span<const float> x) {
   std::vector<float> y(x.begin(), x.end());
   const std::size_t n = y.size();
   if (n < 5) return y;
-  const std::size_t step = std::max<std::size_t>(1, n / 4000);
+  const std::size_t step = std::max<std::size_t>(1, n / 1000);
   std::vector<float> v;
   for (std::size_t i = 0; i < n; i += step) v.push_back(y[i]);
   const float limit = 4.0f * (quantile(v, 0.99) - quantile(v, 0.01));
@@ -304,11 +309,11 @@ std::vector<float> despike(std::span<const float> x) {
   return y;
 }
 
-std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz) {
+std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz, std::span<const double> taps) {
   if (raw.size() < 3) return {};
   const std::vector<float> clean = despike(raw);
   std::span<const float> x(clean);
-  Features f = features(x, fs_hz);
+  Features f = features(x, fs_hz, taps);
   std::vector<std::int64_t> peaks = decide(f, fs_hz);
   drop_rhythm_neutral_artefacts(peaks, f.filtered, f.mwi, fs_hz);
   refine_to_r(peaks, f.filtered, fs_hz);
@@ -345,8 +350,9 @@ LeadQuality lead_quality(std::span<const float> x) {
   return q;
 }
 
-std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz) {
-  if (!(fs_hz > 0) || x.size() < 3) return {};
+namespace {
+
+std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps) {
   // Chunks of 60 s with 8 s of lead-in (the detector learns its levels there) and 2 s of lead-out;
   // only peaks inside a chunk's own 60 s are kept, so memory is bounded by the chunk, not the lead.
   const std::size_t core = samples_of(60.0, fs_hz), before = samples_of(8.0, fs_hz), after = samples_of(2.0, fs_hz);
@@ -355,7 +361,7 @@ std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz) 
     const std::size_t lo = start >= before ? start - before : 0;
     const std::size_t hi = std::min(x.size(), start + core + after);
     const std::size_t end = std::min(x.size(), start + core);
-    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz)) {
+    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps)) {
       const auto at = p + static_cast<std::int64_t>(lo);
       if (at < static_cast<std::int64_t>(start) || at >= static_cast<std::int64_t>(end)) continue;
       if (!out.empty() && at - out.back() < static_cast<std::int64_t>(samples_of(0.2, fs_hz))) continue;
@@ -365,12 +371,21 @@ std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz) 
   return out;
 }
 
+}  // namespace
+
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz) {
+  if (!(fs_hz > 0) || x.size() < 3) return {};
+  const auto taps = qrs_band_taps(fs_hz);
+  return detect_lead(x, fs_hz, taps);
+}
+
 std::vector<std::int64_t> detect_rpeaks(const Record& record) {
   if (!(record.fs_hz > 0) || record.n_samples < 3) return {};
+  const auto taps = qrs_band_taps(record.fs_hz);
   std::vector<std::vector<std::int64_t>> per_lead;
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
     if (!lead_quality(record.lead(lead)).usable()) continue;
-    per_lead.push_back(detect_rpeaks(record.lead(lead), record.fs_hz));
+    per_lead.push_back(detect_lead(record.lead(lead), record.fs_hz, taps));
   }
   if (per_lead.empty()) return {};
   if (per_lead.size() == 1) return per_lead[0];
