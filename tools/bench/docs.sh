@@ -16,35 +16,173 @@ case "$w" in
 rpeaks)
   mit=$(ls "$DATA"/mitbih/*.hea | sort)
   ludb=$(ls "$DATA"/ludb/data/*.hea | sort -V)
+  c21=$(ls "$DATA"/cpsc2021/*.hea "$DATA"/extra/cpsc2021-extra/*.hea)
+  ds2=""; for r in 100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234; do ds2="$ds2 $DATA/mitbih/$r.hea"; done
   {
     cat <<'MD'
 # R-peak detection: measured against reference annotations
 
-Detector: `ecg::dsp::detect_rpeaks` (core/dsp/rpeaks.cpp) — zero-phase FIR band-pass 5–20 Hz, squared
-slope, 120 ms centred moving-window integration, Pan–Tompkins-style adaptive signal/noise levels with
-T-wave rejection (a candidate within 360 ms of a beat with less than half its slope) and search-back
-(after 1.66 × the mean of the last 8 RR intervals, the largest peak above half the threshold), the R
-wave placed on the most prominent sample within ±75 ms; leads are processed in 60 s windows (8 s
-lead-in, 2 s lead-out) so memory stays bounded for hours-long records. Multi-lead records: every usable
-lead (not flat, not clipped) is detected alone and a beat is kept where at least half of them agree
-within 100 ms.
+Detector: `ecg::dsp::detect_rpeaks` (core/dsp/rpeaks.cpp), classical, per lead:
+1. **Despike**: a run of one or two samples more than 4 × the lead's robust range (1st–99th
+   percentile) away from the line between its neighbours (an ADC glitch to the rail) is replaced by
+   that line.
+2. Zero-phase FIR band-pass **5–25 Hz**, slope, and a **robust local scale**: the largest slope of
+   each 1-s block, median over the 9 blocks around it; slopes are limited to 3 × that scale before
+   squaring, so an artefact a hundred times larger than the beats weighs like one large beat and does
+   not lift the adaptive levels above the beats. 120 ms centred moving-window integration (MWI).
+3. Pan–Tompkins-style decision on the MWI peaks (candidates ≥ 200 ms apart): threshold
+   noise + 0.2 × (signal − noise) level; T-wave rejection (within 360 ms of a beat with less than half
+   its slope); search-back after 1.5 × the mean of the last 8 RR intervals for the largest candidate
+   above half the threshold, candidates first set aside as T waves included when they have at least
+   0.3 of the beat's slope (premature beats right after a beat).
+4. Two artefact checks against the chunk's median beat (sample-wise median of the QRS band ±60 ms)
+   and median RR: (a) a detection whose neighbours are one ordinary RR apart (0.85–1.15 of the median
+   and of the RRs before and after), splitting it into two short intervals, with a shape correlation
+   below 0.7, is an artefact (a real premature beat is followed by a pause or looks like the beats);
+   (b) where the lead is noisy (median MWI within ±2 s above 5 % of the median beat height; clean
+   MIT-BIH leads stay below about 3 %), a detection that is early or followed early (< 0.8 median
+   RR), has less than half the median height and correlates below 0.5 is dropped.
+5. The R wave is placed on the most prominent sample within ±75 ms. Leads are processed in 60 s
+   windows (8 s lead-in, 2 s lead-out), so memory stays bounded for hours-long records.
 
-Scoring (EC57-style beat-by-beat): each reference beat takes the nearest unused detection within
-±150 ms (one-to-one); unmatched references are FN, unmatched detections FP. Se = TP/(TP+FN),
-+P = TP/(TP+FP). Reference beats are the MIT beat symbols (N L R a V F J A S E j / Q B ? e n f r);
-stretches of ventricular flutter between `[` and `]` (record 207) are not scored; the whole record is
-scored (no 5-minute learning period is excluded). First channel of each record (MLII, except 102 and
-104 whose first channel is V5), native 360 Hz, format 212 and `.atr` read by the core readers.
-Anchors: Pan–Tompkins (1985) 99.3 % / 99.5 %; the best published detectors about 99.8 %.
+Multi-lead records (`detect_rpeaks(Record)`): every usable lead (not flat, not clipped) is detected
+alone; detections within 100 ms are grouped. A lead's vote weighs, per 10-s stretch, the share of its
+detections that a majority of leads confirms (+1 smoothing), so a lead full of artefacts counts little
+where it is noisy; a group is kept when its weights reach half of the stretch's total (equal weights:
+at least half of the leads). A gap longer than 1.5 median RR is filled with the out-voted group
+nearest its middle (with two leads a beat seen by one lead is a tie).
+
+**What was tuned on what (held-out discipline).** Thresholds were chosen on MIT-BIH (all 48 records
+for the clean-signal gate, DS1 records for the noise rules), CPSC 2021 and LUDB. The noise stress test
+below is reported on the DS2 records (the noise rules were tuned with noise on DS1 records only).
+`cpsc2019` is a **test set**: no parameter was fitted to it; its failures were looked at once, which
+showed one-sample glitches to the ADC rail (hence step 1, a generic check) — its numbers are held out
+otherwise. MIT-BIH and LUDB are therefore *not* held out for this detector.
+
+Scoring (EC57-style beat-by-beat, MIT-BIH, CPSC 2021, noise): each reference beat takes the nearest
+unused detection within ±150 ms (one-to-one); unmatched references are FN, unmatched detections FP.
+Se = TP/(TP+FN), +P = TP/(TP+FP). Reference beats are the MIT beat symbols (N L R a V F J A S E j / Q
+B ? e n f r); stretches of ventricular flutter between `[` and `]` (record 207) are not scored; the
+whole record is scored (no 5-minute learning period is excluded). MIT-BIH: first channel of each
+record (MLII, except 102 and 104 whose first channel is V5), native 360 Hz, format 212 and `.atr`
+read by the core readers. Anchors: Pan–Tompkins (1985) 99.3 % / 99.5 %; the best published detectors
+about 99.8 %.
 MD
-    echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh rpeaks\`, i.e."; echo
+    echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh rpeaks\` (every command is printed above its table)."; echo
+    echo "## Summary"; echo
+    echo "| data set | leads | Se (%) | +P (%) | goal |"; echo "|---|---|---|---|---|"
+    "$BENCH" rpeaks $mit > build/rpeaks-mit.md
+    "$BENCH" rpeaks --lead 0 $c21 > build/rpeaks-c21-0.md
+    "$BENCH" rpeaks --lead 1 $c21 > build/rpeaks-c21-1.md
+    "$BENCH" rpeaks --lead all $c21 > build/rpeaks-c21-all.md
+    "$BENCH" delineation --lead II --ext ii $ludb | head -2 > build/rpeaks-ludb.txt
+    "$BENCH" cpsc2019 --per-record "$DATA"/cpsc2019 > build/rpeaks-cpsc2019.md
+    "$BENCH" noise --seconds 300 $ds2 > build/rpeaks-noise.md
+    row() { awk -F'|' -v n="$1" -v l="$2" -v g="$3" '/gross/ {gsub(/ /,"",$9); gsub(/ /,"",$10); print "| " n " | " l " | " $9 " | " $10 " | " g " |"}' "$4"; }
+    row "MIT-BIH (48 records)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-mit.md
+    row "CPSC 2021 (23 records)" "lead I" "≥ 99.5 / 99.5" build/rpeaks-c21-0.md
+    row "CPSC 2021 (23 records)" "lead II" "≥ 99.5 / 99.5" build/rpeaks-c21-1.md
+    row "CPSC 2021 (23 records)" "both, fused" "≥ 99.5 / 99.5" build/rpeaks-c21-all.md
+    awk -v g="≥ 99.9 / 99.9" 'NR==1 {print "| LUDB (160 records, annotated span) | II | " $(NF-4) " | " $(NF-1) " | " g " |"} NR==2 {print "| LUDB (160 records, annotated span) | 12, fused | " $(NF-4) " | " $(NF-1) " | " g " |"}' build/rpeaks-ludb.txt
+    awk -F'|' '/^\| 49 / {gsub(/ /,"",$3); gsub(/ /,"",$9); gsub(/ /,"",$10); print "| cpsc2019 (49 records, **held out**) | single | " $9 " | " $10 " (QRSacc " $3 ") | ≥ 99 / 99, QRSacc ≥ 0.93 |"}' build/rpeaks-cpsc2019.md
+    awk -F'|' '$2 ~ /^ (bw|ma|em|mix) $/ && $3 ~ /^ 6 $/ {gsub(/ /,"",$2); gsub(/ /,"",$7); gsub(/ /,"",$8); print "| noise stress, " $2 " at 6 dB (22 DS2 records x 5 min) | first channel | " $7 " | " $8 " | ≥ 98 / 97 |"}' build/rpeaks-noise.md
+    cat <<'MD'
+
+**Not reached yet** (see the rows above): the held-out cpsc2019 set (QRSacc and beat Se/+P well
+below the goals: bigeminy with very small normal beats, heavy motion artefacts and beats of 0.1–0.3 mV
+in noise still fail); electrode-motion noise at 6 dB (its QRS-sized spikes and 0.5–10 Hz bursts are
+taken for beats, +P far below 97 %); the mixed and muscle noise at 6 dB miss the +P goal narrowly;
+CPSC 2021 lead I alone (its artefact-dominated records). A learned detector (issue #13) was not
+attempted.
+
+MD
+    echo; echo "## MIT-BIH Arrhythmia Database (48 records, first channel, 150 ms window)"; echo
     echo '```'; echo "build/native/ecg-bench rpeaks \$ECG_DATA/mitbih/*.hea"; echo '```'; echo
-    echo "## MIT-BIH Arrhythmia Database (48 records, first channel, 150 ms window)"; echo
-    "$BENCH" rpeaks $mit
-    echo; echo "## LUDB (lead II, QRS annotations of lead II)"; echo
+    cat build/rpeaks-mit.md
+    cat <<'MD'
+
+## cpsc2019 (49 records, CPSC 2019 scoring, held out)
+
+MATLAB v5 files with zlib-compressed variables, read by a bench-only reader in ecg-bench (zlib is
+linked into ecg-bench only; the core and the WebAssembly build read MATLAB v4 and need no zlib).
+Scoring re-implements the challenge's `score.py` step for step (fs 500 Hz, THR 0.075 s): reference
+QRS restricted to [0.5 s, 9.5 s]; for each reference every detection within 75 ms is a match (the
+first a TP, the others FP), none is a FN; FP are also the detections in [0.5 s + 75 ms, ref₀ − 75 ms]
+before the first reference, in [refⱼ + 75 ms, refⱼ₊₁ − 75 ms] between references and in
+[ref_last + 75 ms, 9.5 s − 75 ms] after the last. As in the official code the gap between the first
+and second reference is not searched (`FP (official)`); `FP (all gaps)` adds it and is the one used for
+beat +P. Per record 1 point if FN + FP = 0, 0.7 if FP = 1 and FN = 0, 0.3 if FN = 1 and FP = 0,
+else 0; QRSacc = mean. Single lead, native 500 Hz.
+
+```
+build/native/ecg-bench cpsc2019 --per-record $ECG_DATA/cpsc2019
+```
+
+MD
+    cat build/rpeaks-cpsc2019.md
+    cat <<'MD'
+
+## CPSC 2021 (cpsc2021 + extra/cpsc2021-extra: 23 records, 200 Hz, 2 leads, beat annotations in `.atr`)
+
+Lead I alone, lead II alone, and both leads fused by `detect_rpeaks(Record)` (`--lead all`). Lead I of
+records 35_4, 35_6, 35_10 and 84_1 is dominated by artefacts.
+
+```
+build/native/ecg-bench rpeaks --lead 0 $C21    # $C21 = $ECG_DATA/cpsc2021/*.hea $ECG_DATA/extra/cpsc2021-extra/*.hea
+build/native/ecg-bench rpeaks --lead 1 $C21
+build/native/ecg-bench rpeaks --lead all $C21
+```
+
+Fused, per record:
+
+MD
+    cat build/rpeaks-c21-all.md
+    echo; echo "Lead I: $(tail -1 build/rpeaks-c21-0.md)"; echo; echo "Lead II: $(tail -1 build/rpeaks-c21-1.md)"
+    echo; echo "## LUDB (lead II, and all 12 leads fused; QRS annotations of lead II)"; echo
     echo "Only the annotated span of each record (first to last annotation of lead II) is scored: LUDB leaves the first and last beats unannotated."
-    echo; echo '```'; echo "build/native/ecg-bench delineation --lead II --ext ii \$ECG_DATA/ludb/data/*.hea   # first line"; echo '```'; echo
-    "$BENCH" delineation --lead II --ext ii $ludb | head -1
+    echo; echo '```'; echo "build/native/ecg-bench delineation --lead II --ext ii \$ECG_DATA/ludb/data/*.hea   # first two lines"; echo '```'; echo
+    sed 's/$/\n/' build/rpeaks-ludb.txt
+    cat <<'MD'
+## Noise stress test (EC57 / nst style, synthetic noise)
+
+Records: the 22 MIT-BIH DS2 records (100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221
+222 228 231 232 233 234), first 300 s of the first channel each; noise is added to the whole excerpt
+(no clean learning period) and every beat is scored as above. No NST recordings exist here, so each
+noise is synthesised, deterministically (splitmix64 generator with Box–Muller normals, seed 1; the
+seed of record r and noise k is 1000003·seed + 101·r + k), and normalised to unit power:
+- **bw** (baseline wander): 8 sinusoids with frequencies uniform in 0.05–0.5 Hz, random phases and
+  amplitudes ∝ 1/f (80 % of the amplitude), plus a leaky random walk (pole 0.9999; 40 %) and
+  Gaussian noise band-passed to 0.05–0.5 Hz (20 %).
+- **ma** (muscle, EMG): Gaussian noise band-passed to 20–150 Hz (the core's zero-phase FIR; at
+  360 Hz the upper edge is 150 Hz) times a burst envelope: 0.5 plus Hann-shaped bursts at Poisson
+  times (0.5 per s), 0.3–2 s long, gain 1–4.
+- **em** (electrode motion): Gaussian noise band-passed to 0.5–10 Hz times bursts (0.3 per s,
+  0.2–1.5 s, gain 1–3, floor 0.1), weight 0.8; baseline steps (Poisson 0.1 per s, height normal,
+  each decaying with a time constant of 0.3–1.5 s), weight 0.5; biphasic triangular spikes
+  (Poisson 0.3 per s, 10–40 ms wide, amplitude 0.5–1.5, random sign), weight 0.33 — at 6 dB the
+  spikes are about as tall as the QRS complexes.
+- **mix**: the sum of the three (each at unit power), renormalised.
+
+The detector's pass band ends at 25 Hz (35 Hz stop), so most of the **ma** recipe (20–150 Hz, as
+the issue suggests) falls outside it; real muscle noise reaches lower. The Catch2 stress test
+(tests/core/test_rpeaks.cpp) therefore adds broadband noise (white noise smoothed over 3 samples
+plus 1–10 Hz wander, in bursts) to MIT-BIH 100 instead.
+
+SNR as in EC57/nst: signal power S = (mean QRS peak-to-peak amplitude)² / 8, the amplitude measured
+within ±50 ms of each reference beat of the clean excerpt with the largest and smallest 5 % of beats
+discarded; the noise is scaled so that its mean square is S / 10^(SNR/10). Real noise (CinC 2017 `~`
+recordings) is **not** used yet: those recordings carry ECG of their own, and separating it from the
+noise was not done.
+
+```
+build/native/ecg-bench noise --seconds 300 $DS2    # $DS2 = the 22 records above
+```
+
+MD
+    cat build/rpeaks-noise.md
+    echo; echo "## Speed"; echo
+    echo "Native (this machine, g++ -O2, one thread), fused detection on the 10-s 12-lead 500 Hz PTB-XL sample. The machine is shared (2 cores, several jobs), so timings vary by about ±40 % from run to run; about three quarters of the time is the FIR band-pass, which is as before issue #13:"; echo
+    echo '```'; echo "build/native/ecg-bench speed --repeats 100 tests/fixtures/wfdb/00003_hr.hea"; "$BENCH" speed --repeats 100 tests/fixtures/wfdb/00003_hr.hea; echo '```'
     echo; echo "## CinC 2017 (single lead, 300 Hz, AliveCor): share of records with a plausible heart rate"; echo
     echo "No beat annotations exist; a record counts as plausible when the detector finds at least 3 beats and a median-RR heart rate between 30 and 220 bpm. Classes from REFERENCE.csv (v3 labels): N normal, A AF, O other rhythm, ~ noisy."
     echo; echo '```'; echo "build/native/ecg-bench hr --reference \$ECG_DATA/cinc2017/training2017/REFERENCE.csv"; echo '```'; echo

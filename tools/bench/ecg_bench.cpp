@@ -1,6 +1,9 @@
 // ecg-bench: benchmarks of the core against reference annotations (R-peaks; more as issues ask).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstring>
+#include <span>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,24 +18,35 @@
 #include "ecg/error.h"
 #include "ecg/rules.h"
 
+#include <zlib.h>
+
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: ecg-bench rpeaks [--lead NAME|INDEX] [--window-ms 150] [--ann atr] <record>...\n"
+    "usage: ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
     "       ecg-bench rules --labels LIST.csv\n"
     "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
+    "       ecg-bench cpsc2019 [--per-record] [--dump] DIR\n"
+    "       ecg-bench noise [--seconds 300] [--seed 1] [--noise bw,ma,em,mix] <record>...\n"
+    "       ecg-bench speed [--repeats 50] <record>...\n"
     "\n"
     "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
     "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
     "               ventricular flutter episodes between '[' and ']' are not scored), one-to-one matching\n"
-    "               within the window. Detection on the lead given (default: the first). Markdown table.\n"
+    "               within the window. Detection on the lead given (default: the first; 'all': every\n"
+    "               lead, fused as detect_rpeaks(Record) does). Markdown table.\n"
     "  delineation  R-peaks and P/QRS/T boundary errors (mean, sd in ms) of one lead against LUDB-style\n"
     "               per-lead annotations <record>.<ext> ('(' onset, p/N/t peak, ')' offset).\n"
     "  rules        confusion matrix of every rule against SNOMED labels (tools/bench/rules_labels.py).\n"
-    "  hr           share of records (first lead) whose detected heart rate is plausible, per class.\n";
+    "  hr           share of records (first lead) whose detected heart rate is plausible, per class.\n"
+    "  cpsc2019     QRSacc, beat Se and +P on CPSC 2019 records (DIR/data/data_N.mat, DIR/ref/R_N.mat),\n"
+    "               scored as the challenge's score.py (75 ms, refs in 0.5-9.5 s, 1 / 0.7 / 0.3 / 0 points).\n"
+    "  noise        Se and +P with synthetic baseline-wander (bw), muscle (ma), electrode-motion (em) and\n"
+    "               mixed noise added at SNR 24..-6 dB (EC57/nst SNR from the QRS peak-to-peak amplitude).\n"
+    "  speed        milliseconds per fused detect_rpeaks(Record) call.\n";
 
 struct Reference {
   std::vector<std::int64_t> beats;
@@ -131,13 +145,14 @@ int bench_rpeaks(const std::vector<std::string>& args) {
   for (const auto& arg : records) {
     try {
       ecg::Record record = ecg::cli::read_record_at(arg);
-      const std::size_t li = pick_lead(record, lead);
+      const bool fused = lead == "all";  // --lead all: every lead, fused (detect_rpeaks(Record))
+      const std::size_t li = fused ? 0 : pick_lead(record, lead);
       Reference ref = read_reference(arg, ext);
-      auto det = outside(ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz), ref);
+      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record) : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz), ref);
       auto beats = outside(ref.beats, ref);
       Score s = match(beats, det, static_cast<std::int64_t>(std::lround(window_ms * 1e-3 * record.fs_hz)));
       total.tp += s.tp, total.fn += s.fn, total.fp += s.fp;
-      std::printf("| %s | %s | %g | %zu | %zu | %zu | %zu | %.2f | %.2f |\n", record.name.c_str(), record.leads[li].c_str(),
+      std::printf("| %s | %s | %g | %zu | %zu | %zu | %zu | %.2f | %.2f |\n", record.name.c_str(), fused ? "all" : record.leads[li].c_str(),
                   record.fs_hz, beats.size(), s.tp, s.fn, s.fp, s.se(), s.ppv());
       std::fflush(stdout);
     } catch (const ecg::Error& e) {
@@ -206,7 +221,7 @@ int bench_delineation(const std::vector<std::string>& args) {
   }
   const char* names[] = {"P onset", "P offset", "QRS onset", "QRS offset", "T offset"};
   ErrStats stats[5];
-  Score rp;
+  Score rp, fused;
   int status = 0;
   for (const auto& arg : records) {
     try {
@@ -220,6 +235,10 @@ int bench_delineation(const std::vector<std::string>& args) {
       for (auto& b : ref) ref_r.push_back(b.qrs.peak);
       Score s = match(ref_r, in_range, static_cast<std::int64_t>(std::lround(0.15 * record.fs_hz)));
       rp.tp += s.tp, rp.fn += s.fn, rp.fp += s.fp;
+      std::vector<std::int64_t> fused_in_range;
+      for (auto p : ecg::dsp::detect_rpeaks(record)) if (p >= first && p <= last) fused_in_range.push_back(p);
+      Score sf = match(ref_r, fused_in_range, static_cast<std::int64_t>(std::lround(0.15 * record.fs_hz)));
+      fused.tp += sf.tp, fused.fn += sf.fn, fused.fp += sf.fp;
       auto beats = ecg::dsp::delineate(record.lead(li), record.fs_hz, peaks);
       const double to_ms = 1000.0 / record.fs_hz;
       for (const auto& rb : ref) {
@@ -243,8 +262,10 @@ int bench_delineation(const std::vector<std::string>& args) {
       status = 1;
     }
   }
-  std::printf("R-peaks (lead %s, annotated span only, 150 ms window): TP %zu, FN %zu, FP %zu, Se %.2f %%, +P %.2f %%\n\n", lead.c_str(),
+  std::printf("R-peaks (lead %s, annotated span only, 150 ms window): TP %zu, FN %zu, FP %zu, Se %.2f %%, +P %.2f %%\n", lead.c_str(),
               rp.tp, rp.fn, rp.fp, rp.se(), rp.ppv());
+  std::printf("R-peaks (all leads fused by detect_rpeaks(Record), same reference and span): TP %zu, FN %zu, FP %zu, Se %.2f %%, +P %.2f %%\n\n",
+              fused.tp, fused.fn, fused.fp, fused.se(), fused.ppv());
   std::printf("| boundary | reference | found | found (%%) | error mean (ms) | error sd (ms) |\n|---|---|---|---|---|---|\n");
   for (int k = 0; k < 5; ++k) {
     std::printf("| %s | %zu | %zu | %.1f | %+.1f | %.1f |\n", names[k], stats[k].ref, stats[k].found,
@@ -408,6 +429,361 @@ int bench_hr(const std::vector<std::string>& args) {
   return 0;
 }
 
+
+// ---- CPSC 2019: MATLAB v5 .mat records (bench-only reader, zlib) and the challenge's scoring ------
+
+// Reads the first numeric matrix of a MATLAB v5 file (uncompressed or miCOMPRESSED elements) as
+// doubles. Bench-only: the core reads MATLAB v4 (.mat of WFDB/CinC); CPSC 2019 ships v5 files whose
+// variables are zlib-compressed, and zlib exists only in the native build.
+std::vector<double> read_mat5_first_matrix(const std::string& path) {
+  const auto f = ecg::cli::load_file(path);
+  const auto& b = f.bytes;
+  auto fail = [&](const std::string& why) -> std::vector<double> {
+    throw ecg::Error(path + ": not a MATLAB v5 numeric matrix as CPSC 2019 ships it (" + why + ")");
+  };
+  if (b.size() < 136 || std::string(b.begin(), b.begin() + 6) != "MATLAB") return fail("no 'MATLAB 5.0' header");
+  if (!(b[126] == 'I' && b[127] == 'M')) return fail("only little-endian files are read");
+  auto u32 = [](const std::uint8_t* p) { return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24; };
+  // Parses one miMATRIX body; returns its real part as doubles.
+  auto parse_matrix = [&](const std::uint8_t* p, std::size_t n) -> std::vector<double> {
+    std::size_t at = 0;
+    int sub = 0;
+    while (at + 8 <= n) {
+      std::uint32_t type = u32(p + at), bytes = u32(p + at + 4);
+      const std::uint8_t* data = p + at + 8;
+      std::size_t step = 8 + ((bytes + 7) / 8) * 8;
+      if (type >> 16) {  // small data element: 2-byte count, 2-byte type, 4 data bytes
+        bytes = type >> 16, type &= 0xffff, data = p + at + 4, step = 8;
+      }
+      if (data + bytes > p + n) return fail("element runs past the end");
+      if (sub == 3) {  // flags, dims, name, then the real part
+        std::vector<double> out;
+        auto each = [&](std::size_t size, auto conv) {
+          for (std::size_t i = 0; i + size <= bytes; i += size) out.push_back(conv(data + i));
+        };
+        switch (type) {
+          case 1: each(1, [](const std::uint8_t* q) { return double(std::int8_t(q[0])); }); break;
+          case 2: each(1, [](const std::uint8_t* q) { return double(q[0]); }); break;
+          case 3: each(2, [](const std::uint8_t* q) { return double(std::int16_t(q[0] | q[1] << 8)); }); break;
+          case 4: each(2, [](const std::uint8_t* q) { return double(std::uint16_t(q[0] | q[1] << 8)); }); break;
+          case 5: each(4, [&](const std::uint8_t* q) { return double(std::int32_t(u32(q))); }); break;
+          case 6: each(4, [&](const std::uint8_t* q) { return double(u32(q)); }); break;
+          case 7: each(4, [&](const std::uint8_t* q) { float v; std::uint32_t w = u32(q); std::memcpy(&v, &w, 4); return double(v); }); break;
+          case 9: each(8, [](const std::uint8_t* q) { double v; std::memcpy(&v, q, 8); return v; }); break;
+          default: return fail("numeric type " + std::to_string(type) + " is not read");
+        }
+        return out;
+      }
+      ++sub, at += step;
+    }
+    return fail("matrix without data");
+  };
+  std::size_t at = 128;
+  while (at + 8 <= b.size()) {
+    const std::uint32_t type = u32(&b[at]), bytes = u32(&b[at + 4]);
+    if (at + 8 + bytes > b.size()) return fail("element runs past the end of the file");
+    if (type == 14) return parse_matrix(&b[at + 8], bytes);
+    if (type == 15) {
+      std::vector<std::uint8_t> out(std::max<std::size_t>(1024, 8u * bytes));
+      for (;;) {
+        uLongf len = out.size();
+        const int rc = uncompress(out.data(), &len, &b[at + 8], bytes);
+        if (rc == Z_BUF_ERROR && out.size() < (1u << 28)) { out.resize(out.size() * 4); continue; }
+        if (rc != Z_OK) return fail("zlib stream does not inflate");
+        out.resize(len);
+        break;
+      }
+      if (out.size() >= 8 && u32(out.data()) == 14) return parse_matrix(out.data() + 8, std::min<std::size_t>(u32(out.data() + 4), out.size() - 8));
+    }
+    at += 8 + bytes;
+  }
+  return fail("no numeric matrix");
+}
+
+struct Cpsc2019Score {
+  std::size_t tp = 0, fn = 0, fp = 0;  // official counting (see below)
+  std::size_t fp_all = 0;              // FPs counted in every gap (the one the official code skips included)
+  double points = 0.0;
+};
+
+// CPSC 2019 score.py, step for step (FS 500, THR 0.075): reference beats restricted to
+// [0.5 s, 9.5 s]; for reference j every detection within thr is "loc" (1 TP, the rest FP, none -> FN);
+// FP "err" are detections in [0.5 s + thr, ref0 - thr] for j = 0, in [ref_j + thr, 9.5 s - thr] for
+// the last j, else in [ref_j + thr, ref_j+1 - thr]. As in the official code the gap between the first
+// and second reference is never searched for FPs; fp_all counts it too (for the beat +P we report).
+Cpsc2019Score score_cpsc2019(std::vector<double> ref, const std::vector<std::int64_t>& det, double fs) {
+  const double thr = 0.075 * fs;
+  std::erase_if(ref, [&](double r) { return r < 0.5 * fs || r > 9.5 * fs; });
+  Cpsc2019Score s;
+  auto count = [&](double lo, double hi) {
+    return static_cast<std::size_t>(std::count_if(det.begin(), det.end(), [&](std::int64_t d) { return double(d) >= lo && double(d) <= hi; }));
+  };
+  for (std::size_t j = 0; j < ref.size(); ++j) {
+    const std::size_t loc = static_cast<std::size_t>(std::count_if(det.begin(), det.end(), [&](std::int64_t d) { return std::fabs(double(d) - ref[j]) <= thr; }));
+    std::size_t err = 0;
+    if (j == 0) err = count(0.5 * fs + thr, ref[j] - thr);
+    else if (j + 1 == ref.size()) err = count(ref[j] + thr, 9.5 * fs - thr);
+    else err = count(ref[j] + thr, ref[j + 1] - thr);
+    s.fp += err;
+    if (loc >= 1) ++s.tp, s.fp += loc - 1;
+    else ++s.fn;
+  }
+  s.fp_all = s.fp;
+  if (ref.size() >= 2) s.fp_all += count(ref[0] + thr, ref[1] - thr);
+  if (ref.size() == 1) s.fp_all += count(ref[0] + thr, 9.5 * fs - thr);
+  const std::size_t bad = s.fn + s.fp;
+  s.points = bad == 0 ? 1.0 : (s.fn == 1 && s.fp == 0) ? 0.3 : (s.fn == 0 && s.fp == 1) ? 0.7 : 0.0;
+  return s;
+}
+
+// ecg-bench cpsc2019 DIR: every DIR/data/data_N.mat with DIR/ref/R_N.mat.
+int bench_cpsc2019(const std::vector<std::string>& args) {
+  bool per_record = false, dump = false;
+  std::string dir;
+  for (const auto& a : args) {
+    if (a == "--per-record") per_record = true;
+    else if (a == "--dump") dump = true;
+    else dir = a;
+  }
+  if (dir.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::vector<std::string> ids;
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / "data")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("data_", 0) == 0 && e.path().extension() == ".mat") ids.push_back(name.substr(5, name.size() - 9));
+  }
+  std::sort(ids.begin(), ids.end());
+  const double fs_hz = 500.0;
+  Cpsc2019Score total;
+  std::size_t n = 0, full = 0, one_fp = 0, one_fn = 0;
+  if (per_record) std::printf("| record | ref beats (0.5-9.5 s) | TP | FN | FP (official) | FP (all gaps) | points |\n|---|---|---|---|---|---|---|\n");
+  for (const auto& id : ids) {
+    const auto x64 = read_mat5_first_matrix((fs::path(dir) / "data" / ("data_" + id + ".mat")).string());
+    const auto ref = read_mat5_first_matrix((fs::path(dir) / "ref" / ("R_" + id + ".mat")).string());
+    std::vector<float> x(x64.begin(), x64.end());
+    const auto det = ecg::dsp::detect_rpeaks(x, fs_hz);
+    const auto s = score_cpsc2019(ref, det, fs_hz);
+    total.tp += s.tp, total.fn += s.fn, total.fp += s.fp, total.fp_all += s.fp_all, total.points += s.points, ++n;
+    full += s.points == 1.0, one_fp += s.points == 0.7, one_fn += s.points == 0.3;
+    if (per_record) std::printf("| %s | %zu | %zu | %zu | %zu | %zu | %.1f |\n", id.c_str(), s.tp + s.fn, s.tp, s.fn, s.fp, s.fp_all, s.points);
+    if (dump && s.points < 1.0) {  // --dump: reference and detected samples of every imperfect record
+      std::printf("%s ref:", id.c_str());
+      for (double r : ref) std::printf(" %.0f", r);
+      std::printf("\n%s det:", id.c_str());
+      for (auto d : det) std::printf(" %lld", static_cast<long long>(d));
+      std::printf("\n");
+    }
+  }
+  if (per_record) std::printf("\n");
+  const double se = 100.0 * double(total.tp) / double(std::max<std::size_t>(1, total.tp + total.fn));
+  const double ppv = 100.0 * double(total.tp) / double(std::max<std::size_t>(1, total.tp + total.fp_all));
+  std::printf("| records | QRSacc | records 1 / 0.7 / 0.3 / 0 | ref beats | TP | FN | FP (official / all gaps) | beat Se (%%) | beat +P (%%, all gaps) |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| %zu | **%.4f** | %zu / %zu / %zu / %zu | %zu | %zu | %zu | %zu / %zu | **%.2f** | **%.2f** |\n", n, n ? total.points / double(n) : 0.0, full, one_fp,
+              one_fn, n - full - one_fp - one_fn, total.tp + total.fn, total.tp, total.fn, total.fp, total.fp_all, se, ppv);
+  return 0;
+}
+
+// ---- noise stress test (EC57 / nst style, synthetic noise) -----------------------------------------
+
+// Deterministic generator (splitmix64) with Box-Muller normals: the same seed gives the same noise
+// on every platform and compiler.
+struct Rng {
+  std::uint64_t s;
+  explicit Rng(std::uint64_t seed) : s(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return double(next() >> 11) * (1.0 / 9007199254740992.0); }
+  double uniform(double a, double b) { return a + (b - a) * uniform(); }
+  double normal() {
+    const double u = std::max(1e-300, uniform()), v = uniform();
+    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
+  }
+};
+
+void normalise_power(std::vector<float>& v) {
+  double m = 0, p = 0;
+  for (float x : v) m += x;
+  m /= double(std::max<std::size_t>(1, v.size()));
+  for (float& x : v) x = float(x - m), p += double(x) * x;
+  p /= double(std::max<std::size_t>(1, v.size()));
+  if (p > 0) for (float& x : v) x = float(x / std::sqrt(p));
+}
+
+std::vector<float> band_noise(Rng& rng, std::size_t n, double fs, double lo, double hi) {
+  std::vector<float> w(n);
+  for (auto& x : w) x = float(rng.normal());
+  ecg::dsp::FirSpec spec;
+  spec.lo_hz = lo, spec.hi_hz = std::min(hi, 0.45 * fs);
+  spec.low_transition_hz = std::min(lo, 0.5 * lo + 0.5), spec.high_transition_hz = std::min(10.0, 0.5 * fs - spec.hi_hz);
+  spec.attenuation_db = 40, spec.ripple_db = 0.5;
+  auto y = ecg::dsp::bandpass(w, fs, spec);
+  normalise_power(y);
+  return y;
+}
+
+// Hann-shaped bursts at Poisson times (rate per s), durations U(d0, d1) s, gains U(g0, g1).
+std::vector<float> bursts(Rng& rng, std::size_t n, double fs, double rate, double d0, double d1, double g0, double g1, double floor) {
+  std::vector<float> e(n, float(floor));
+  double t = -std::log(std::max(1e-12, rng.uniform())) / rate;
+  while (t * fs < double(n)) {
+    const double d = rng.uniform(d0, d1), g = rng.uniform(g0, g1);
+    const auto a = std::size_t(t * fs), len = std::max<std::size_t>(2, std::size_t(d * fs));
+    for (std::size_t i = 0; i < len && a + i < n; ++i) e[a + i] += float(g * 0.5 * (1 - std::cos(2 * M_PI * double(i) / double(len - 1))));
+    t += d + -std::log(std::max(1e-12, rng.uniform())) / rate;
+  }
+  return e;
+}
+
+// Unit-power noise of one kind (docs/rpeaks.md describes each recipe).
+std::vector<float> make_noise(const std::string& kind, std::size_t n, double fs, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> out(n, 0.0f);
+  if (kind == "bw") {  // baseline wander: 8 sinusoids 0.05-0.5 Hz (amplitude ~ 1/f, random phase) + a slow random walk
+    for (int k = 0; k < 8; ++k) {
+      const double f = rng.uniform(0.05, 0.5), ph = rng.uniform(0, 2 * M_PI), a = 0.05 / f;
+      for (std::size_t i = 0; i < n; ++i) out[i] += float(a * std::sin(2 * M_PI * f * double(i) / fs + ph));
+    }
+    std::vector<float> walk(n);
+    double w = 0;
+    for (std::size_t i = 0; i < n; ++i) w = 0.9999 * w + rng.normal(), walk[i] = float(w);
+    auto slow = band_noise(rng, n, fs, 0.05, 0.5);  // keeps the random walk's share bounded
+    normalise_power(walk);
+    normalise_power(out);
+    for (std::size_t i = 0; i < n; ++i) out[i] = 0.8f * out[i] + 0.4f * walk[i] + 0.2f * slow[i];
+  } else if (kind == "ma") {  // muscle (EMG): Gaussian noise band-limited to 20-150 Hz, amplitude-modulated by bursts
+    auto g = band_noise(rng, n, fs, 20.0, 150.0);
+    auto e = bursts(rng, n, fs, 0.5, 0.3, 2.0, 1.0, 4.0, 0.5);
+    for (std::size_t i = 0; i < n; ++i) out[i] = g[i] * e[i];
+  } else if (kind == "em") {  // electrode motion: 0.5-10 Hz bursts + decaying baseline steps + short spikes
+    auto g = band_noise(rng, n, fs, 0.5, 10.0);
+    auto e = bursts(rng, n, fs, 0.3, 0.2, 1.5, 1.0, 3.0, 0.1);
+    std::vector<float> motion(n), steps(n, 0.0f), spikes(n, 0.0f);
+    for (std::size_t i = 0; i < n; ++i) motion[i] = g[i] * e[i];
+    double level = 0, next_step = -std::log(std::max(1e-12, rng.uniform())) / 0.1 * fs, tau = 0.5 * fs;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (double(i) >= next_step) level += rng.normal(), tau = rng.uniform(0.3, 1.5) * fs, next_step += -std::log(std::max(1e-12, rng.uniform())) / 0.1 * fs;
+      level *= std::exp(-1.0 / tau);
+      steps[i] = float(level);
+    }
+    for (double t = -std::log(std::max(1e-12, rng.uniform())) / 0.3; t * fs < double(n); t += -std::log(std::max(1e-12, rng.uniform())) / 0.3) {
+      const double width = rng.uniform(0.01, 0.04) * fs, amp = rng.uniform(0.5, 1.5) * (rng.uniform() < 0.5 ? -1 : 1);
+      const auto a = std::size_t(t * fs);
+      for (std::size_t i = 0; double(i) < width && a + i < n; ++i) {
+        const double u = double(i) / width;  // biphasic triangle
+        spikes[a + i] += float(amp * (u < 0.5 ? (u < 0.25 ? 4 * u : 2 - 4 * u) : (u < 0.75 ? -(4 * u - 2) : -(4 - 4 * u))));
+      }
+    }
+    normalise_power(motion), normalise_power(steps), normalise_power(spikes);
+    for (std::size_t i = 0; i < n; ++i) out[i] = 0.8f * motion[i] + 0.5f * steps[i] + 0.33f * spikes[i];
+  } else {  // "mix": equal-power sum of the three
+    auto a = make_noise("bw", n, fs, seed * 3 + 1), b = make_noise("ma", n, fs, seed * 3 + 2), c = make_noise("em", n, fs, seed * 3 + 3);
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] + b[i] + c[i];
+  }
+  normalise_power(out);
+  return out;
+}
+
+// EC57/nst signal power: S = (mean QRS peak-to-peak amplitude)^2 / 8, the peak-to-peak amplitude
+// measured within +-50 ms of each reference beat, largest and smallest 5 % of beats discarded.
+double signal_power(std::span<const float> x, const std::vector<std::int64_t>& beats, double fs) {
+  const auto reach = std::int64_t(std::lround(0.05 * fs));
+  std::vector<double> pp;
+  for (auto b : beats) {
+    const auto lo = std::max<std::int64_t>(0, b - reach), hi = std::min<std::int64_t>(std::int64_t(x.size()) - 1, b + reach);
+    if (hi <= lo) continue;
+    const auto [mn, mx] = std::minmax_element(x.begin() + lo, x.begin() + hi + 1);
+    pp.push_back(double(*mx - *mn));
+  }
+  if (pp.empty()) return 0;
+  std::sort(pp.begin(), pp.end());
+  const std::size_t cut = pp.size() / 20;
+  double sum = 0;
+  for (std::size_t i = cut; i < pp.size() - cut; ++i) sum += pp[i];
+  const double mean = sum / double(pp.size() - 2 * cut);
+  return mean * mean / 8.0;
+}
+
+int bench_noise(const std::vector<std::string>& args) {
+  double seconds = 300.0;
+  std::uint64_t seed = 1;
+  std::vector<std::string> records, kinds = {"bw", "ma", "em", "mix"};
+  const std::vector<double> snrs = {24, 18, 12, 6, 0, -6};
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--seconds" && i + 1 < args.size()) seconds = std::stod(args[++i]);
+    else if (args[i] == "--seed" && i + 1 < args.size()) seed = std::stoull(args[++i]);
+    else if (args[i] == "--noise" && i + 1 < args.size()) kinds = split(args[++i], ',');
+    else records.push_back(args[i]);
+  }
+  if (records.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::vector<std::vector<Score>> total(kinds.size(), std::vector<Score>(snrs.size()));
+  Score clean;
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    ecg::Record record = ecg::cli::read_record_at(records[r]);
+    Reference ref = read_reference(records[r], "atr");
+    const auto n = std::min<std::size_t>(record.n_samples, std::size_t(seconds * record.fs_hz));
+    std::span<const float> x = record.lead(0).subspan(0, n);
+    std::vector<std::int64_t> beats;
+    for (auto b : outside(ref.beats, ref)) if (b < std::int64_t(n)) beats.push_back(b);
+    const double s_power = signal_power(x, beats, record.fs_hz);
+    const auto window = std::int64_t(std::lround(0.15 * record.fs_hz));
+    auto score = [&](std::span<const float> y) {
+      auto det = outside(ecg::dsp::detect_rpeaks(y, record.fs_hz), ref);
+      return match(beats, det, window);
+    };
+    auto add = [](Score& t, const Score& s) { t.tp += s.tp, t.fn += s.fn, t.fp += s.fp; };
+    add(clean, score(x));
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      const auto noise = make_noise(kinds[k], n, record.fs_hz, seed * 1000003ull + r * 101ull + k);
+      for (std::size_t q = 0; q < snrs.size(); ++q) {
+        const float gain = float(std::sqrt(s_power / std::pow(10.0, snrs[q] / 10.0)));
+        std::vector<float> y(x.begin(), x.end());
+        for (std::size_t i = 0; i < n; ++i) y[i] += gain * noise[i];
+        add(total[k][q], score(y));
+      }
+    }
+  }
+  std::printf("Records: %zu, first %g s of the first lead each, seed %llu. Clean: Se %.2f %%, +P %.2f %% (%zu beats).\n\n", records.size(), seconds,
+              static_cast<unsigned long long>(seed), clean.se(), clean.ppv(), clean.tp + clean.fn);
+  std::printf("| noise | SNR (dB) | TP | FN | FP | Se (%%) | +P (%%) |\n|---|---|---|---|---|---|---|\n");
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    for (std::size_t q = 0; q < snrs.size(); ++q) {
+      const auto& s = total[k][q];
+      std::printf("| %s | %g | %zu | %zu | %zu | %.2f | %.2f |\n", kinds[k].c_str(), snrs[q], s.tp, s.fn, s.fp, s.se(), s.ppv());
+    }
+  }
+  return 0;
+}
+
+// ---- speed: fused R-peak detection on one record ---------------------------------------------------
+
+int bench_speed(const std::vector<std::string>& args) {
+  int repeats = 50;
+  std::vector<std::string> records;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--repeats" && i + 1 < args.size()) repeats = std::stoi(args[++i]);
+    else records.push_back(args[i]);
+  }
+  for (const auto& arg : records) {
+    ecg::Record record = ecg::cli::read_record_at(arg);
+    std::size_t beats = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeats; ++i) beats += ecg::dsp::detect_rpeaks(record).size();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
+    std::printf("%s: %zu leads x %zu samples at %g Hz: detect_rpeaks(Record) %.2f ms per call (%d calls, %zu beats per call)\n", record.name.c_str(),
+                record.n_leads(), record.n_samples, record.fs_hz, ms, repeats, beats / std::size_t(std::max(1, repeats)));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -422,6 +798,9 @@ int main(int argc, char** argv) {
   if (command == "delineation") return bench_delineation(args);
   if (command == "rules") return bench_rules(args);
   if (command == "hr") return bench_hr(args);
+  if (command == "cpsc2019") return bench_cpsc2019(args);
+  if (command == "noise") return bench_noise(args);
+  if (command == "speed") return bench_speed(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
