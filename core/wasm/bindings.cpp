@@ -157,6 +157,10 @@ class ScreenerHandle {
     guarded([&] { screener_.add_model({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}); });
   }
   std::vector<std::string> model_names() const { return screener_.model_names(); }
+  // whyNoModel(infoJson, samples) -> why no model added can screen the record; "" when one can
+  std::string why_no_model(const std::string& info_json, const val& samples) {
+    return guarded([&] { return screener_.why_no_model(to_record(info_json, samples)).value_or(""); });
+  }
   std::string screen(const std::string& info_json, const val& samples, const std::string& patient_json) {
     return guarded([&] { return ecg::screen::to_json(run(info_json, samples, patient_json)); });
   }
@@ -352,6 +356,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .constructor<>()
       .function("addModel", &ScreenerHandle::add_model)
       .function("modelNames", &ScreenerHandle::model_names)
+      .function("whyNoModel", &ScreenerHandle::why_no_model)
       .function("screen", &ScreenerHandle::screen)
       .function("screenCsv", &ScreenerHandle::screen_csv)
       .function("evalCase", &ScreenerHandle::eval_case);

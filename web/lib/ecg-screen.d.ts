@@ -97,6 +97,11 @@ export interface Findings {
   classes: ClassFinding[];
   /** The model that ran; null when none fits the record's leads (rules only). */
   model: ModelUse | null;
+  /**
+   * A one-lead record that no screening model fits, screened by the rhythm model (e.g. rhythm-1):
+   * its classes and decision (which decides the AF class, SNOMED 164889003); null otherwise.
+   */
+  rhythm: { model: string; lead: string; windows: number; decided: string; classes: { snomed: string; abbr: string; name: string; probability: number }[] } | null;
   /** True when the signal cannot support a result (reasons say why): do not read it as normal. */
   inconclusive: boolean;
   inconclusive_reasons: string[];
@@ -412,6 +417,8 @@ export class EcgScreen {
   screen(record: EcgRecord, patient?: Patient): Findings;
   /** The same as one CSV row (header: csvHeader). */
   screenCsv(record: EcgRecord, patient?: Patient): string;
+  /** Why none of the models added can screen the record (what each needs); null when one can or none was added. */
+  whyNoModel(record: EcgRecord): string | null;
   readonly csvHeader: string;
   /** Names of the screening models loaded. */
   readonly models: string[];
