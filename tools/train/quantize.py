@@ -260,8 +260,9 @@ def card_section(name: str, results: dict) -> str:
         f"- `models/{name}.safetensors`: {os.path.getsize(q8):,} bytes (float32 original `{f32}`: {os.path.getsize(f32):,} bytes), "
         f"schema `ecg-screen-model/2`, SHA-256 of the tensors `{doc['tensor_sha256'][:16]}…` checked at load.",
         f"- dtypes: conv1d and linear weights I8 with one F16 scale per output channel ({counts.get('I8', 0):,} int8 values, "
-        f"{counts.get('scales', 0):,} scales); their biases F16; other parameters F32 ({counts.get('F32', 0):,} values). "
-        "Dequantised to float32 at load (docs/model-format.md).",
+        f"{counts.get('scales', 0):,} scales); their biases F16 ({counts.get('F16', 0):,} values)"
+        + (f"; other parameters F32 ({counts['F32']:,} values)" if counts.get("F32") else "; no other parameters (batch-norm is folded)")
+        + ". Dequantised to float32 at load (docs/model-format.md).",
         f"- Accuracy, float32 → int8, on the shipped fold's test fold ({r['records']:,} records of fold {r['fold']}, never used for "
         f"training or thresholds): {metric} {a['value']:.4f} → {b['value']:.4f} (difference {r['difference']:+.4f}; limit ±0.005).",
         "- Produced by `bash tools/train/quantize-all.sh` (measured with `--eval`; results in `docs/quantization.json`).", ""])
