@@ -248,6 +248,11 @@ class NnSession {
     for (const auto& s : i.lead_sets) j["lead_sets"].push_back({{"name", s.name}, {"leads", s.leads}, {"output", s.output}, {"thresholds", s.thresholds}});
     j["parameters"] = m.parameter_count();
     j["flops_per_window"] = m.flops(i.input_len);
+    j["schema"] = i.schema;  // 2: dtypes F32/F16/I8 and the tensor hash checked at load
+    j["tensor_sha256"] = i.tensor_sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.tensor_sha256);
+    nlohmann::json dtypes = nlohmann::json::object();  // stored dtype -> values (the scales not counted)
+    for (const auto& t : m.tensors) dtypes[t.dtype] = dtypes.value(t.dtype, std::int64_t{0}) + static_cast<std::int64_t>(t.data.size());
+    j["dtypes"] = dtypes;
     return j.dump();
   }
   ecg::nn::Session session_;

@@ -227,6 +227,12 @@ export interface ModelInfo {
   lead_sets?: { name: string; leads: string[]; output: string; thresholds: number[] }[];
   parameters: number;
   flops_per_window: number;
+  /** Schema version of the file: 2 (F32 / F16 / I8 tensors, tensor hash checked at load) or 1 (float32, no hash). */
+  schema: 1 | 2;
+  /** Schema 2: SHA-256 of the tensor bytes, checked at load; null for schema 1. */
+  tensor_sha256: string | null;
+  /** Stored dtype -> number of values (I8 and F16 tensors are dequantised to float32 at load). */
+  dtypes: Record<string, number>;
 }
 
 /** A model with one inference session; call delete() when done. */
