@@ -233,6 +233,7 @@ int run(int argc, char** argv) {
   options.keep_digital = command == "dump";
   ecg::screen::Patient patient;
   std::optional<ecg::screen::Screener> screener;
+  bool explicit_models = false;  // --model given: a record none of them can screen is an error
   if (command == "screen") {
     try {
       nlohmann::json p = nlohmann::json::object();
@@ -242,6 +243,7 @@ int run(int argc, char** argv) {
       auto b = ecg::nn::backend_from_name(backend);
       if (!b) throw ecg::Error("--backend: got '" + backend + "', expected simd, reference or xnnpack");
       screener.emplace(*b);
+      explicit_models = !model_paths.empty();
     } catch (const ecg::Error& e) {
       std::fprintf(stderr, "ecg-screen: %s\n", e.what());
       return 2;
@@ -276,6 +278,8 @@ int run(int argc, char** argv) {
         const ecg::screen::Patient p = ecg::screen::patient_from_json(sex.empty() ? "" : nlohmann::json{{"sex", sex}}.dump());
         std::cout << ecg::rules::to_json(ecg::rules::evaluate(record, p.sex != ecg::Sex::unknown ? p.sex : record.sex)) << '\n';
       } else {
+        if (explicit_models)
+          if (auto why = screener->why_no_model(record)) throw ecg::Error(*why + " (--model)");
         const ecg::screen::Findings findings = screener->screen(record, patient);
         std::cout << (csv ? ecg::screen::to_csv_row(findings) : ecg::screen::to_json(findings)) << '\n';
       }

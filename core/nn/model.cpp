@@ -43,7 +43,8 @@ std::string to_string(const Shape& s) {
 
 namespace {
 
-constexpr const char* kFormat = "ecg-screen-model/1";
+constexpr const char* kFormat1 = "ecg-screen-model/1";  // float32 tensors, no content hash (still read)
+constexpr const char* kFormat2 = "ecg-screen-model/2";  // F32 / F16 / I8 tensors and the required tensor_sha256
 constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 31;
 constexpr std::int64_t kMaxValueFloats = std::int64_t{1} << 26;  // 256 MiB per window and value
@@ -123,6 +124,109 @@ std::vector<double> get_numbers(const json& v, const std::string& where) {
   return out;
 }
 
+// ---- SHA-256 (FIPS 180-4), for the tensor content hash of schema 2.
+struct Sha256 {
+  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  static std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+  void block(const std::uint8_t* p) {
+    static constexpr std::uint32_t k[64] = {
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
+        0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
+        0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
+        0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
+        0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+        0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+    std::uint32_t w[64];
+    for (int i = 0; i < 16; ++i) w[i] = std::uint32_t{p[4 * i]} << 24 | std::uint32_t{p[4 * i + 1]} << 16 | std::uint32_t{p[4 * i + 2]} << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; ++i) {
+      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; ++i) {
+      const std::uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  }
+};
+
+}  // namespace
+
+std::string sha256_hex(std::span<const std::uint8_t> bytes) {
+  Sha256 s;
+  std::size_t i = 0;
+  for (; i + 64 <= bytes.size(); i += 64) s.block(bytes.data() + i);
+  std::uint8_t tail[128] = {};
+  const std::size_t rest = bytes.size() - i;
+  if (rest) std::memcpy(tail, bytes.data() + i, rest);
+  tail[rest] = 0x80;
+  const std::size_t total = rest + 9 <= 64 ? 64 : 128;
+  const std::uint64_t bits = static_cast<std::uint64_t>(bytes.size()) * 8;
+  for (int b = 0; b < 8; ++b) tail[total - 1 - static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(bits >> (8 * b));
+  s.block(tail);
+  if (total == 128) s.block(tail + 64);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::uint32_t v : s.h)
+    for (int b = 28; b >= 0; b -= 4) out += hex[(v >> b) & 0xf];
+  return out;
+}
+
+namespace {
+
+// IEEE 754 binary16 → float32 (subnormals included; inf/NaN map to inf/NaN and are refused later).
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = std::uint32_t{h & 0x8000u} << 16;
+  std::uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, bits;
+  if (exp == 0x1f) bits = sign | 0x7f800000u | (mant << 13);
+  else if (exp != 0) bits = sign | ((exp + 112) << 23) | (mant << 13);
+  else if (mant == 0) bits = sign;
+  else {  // subnormal: normalise
+    int e = -1;
+    do { mant <<= 1; ++e; } while ((mant & 0x400u) == 0);
+    bits = sign | (static_cast<std::uint32_t>(112 - e) << 23) | ((mant & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// Schema version of a header's __metadata__.format: 1 or 2; 0 when absent or unknown (reported later).
+int schema_of(const json& header) {
+  auto meta = header.find("__metadata__");
+  if (meta == header.end() || !meta->is_object()) return 0;
+  auto f = meta->find("format");
+  if (f == meta->end() || !f->is_string()) return 0;
+  if (*f == kFormat1) return 1;
+  if (*f == kFormat2) return 2;
+  return 0;
+}
+
+std::size_t dtype_size(const std::string& dtype) { return dtype == "F32" ? 4 : dtype == "F16" ? 2 : 1; }
+
+// Schema 2: the SHA-256 of every tensor byte (the bytes after the header, in offset order) is the
+// document's "tensor_sha256"; checked before any value is decoded so damage reads as damage.
+void check_tensor_hash(const json& header, std::span<const std::uint8_t> data) {
+  const std::string W = "ecg_screen.tensor_sha256";
+  json doc;
+  try {
+    doc = json::parse(header["__metadata__"].value("ecg_screen", std::string()));
+  } catch (const json::exception&) {
+    return;  // reported with its own message by Model::load
+  }
+  if (!doc.is_object()) return;
+  auto it = doc.find("tensor_sha256");
+  if (it == doc.end()) fail(W, "missing: got no tensor content hash, expected the SHA-256 of the tensor bytes (required by " + std::string(kFormat2) + ")");
+  const std::string want = it->is_string() ? it->get<std::string>() : std::string();
+  if (!it->is_string() || want.size() != 64 || !std::all_of(want.begin(), want.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+    fail(W, "got " + it->dump().substr(0, 80) + ", expected 64 lowercase hex digits");
+  const std::string got = sha256_hex(data);
+  if (got != want) fail(W, "tensor content hash got " + got + ", expected " + want + " (the tensor bytes were changed after export: the file is damaged)");
+}
+
 std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& header) {
   if (bytes.size() < 8) fail("header", "got " + std::to_string(bytes.size()) + " bytes, expected at least 8 (the header length)");
   std::uint64_t n = 0;
@@ -137,8 +241,9 @@ std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& hea
   if (!header.is_object()) fail("header", "got " + kind_of(header) + ", expected a JSON object");
   const std::uint64_t data_size = bytes.size() - 8 - n;
   const std::uint8_t* data = bytes.data() + 8 + n;
+  const int schema = schema_of(header);
 
-  struct Entry { std::string name; std::vector<std::int64_t> shape; std::uint64_t begin, end; };
+  struct Entry { std::string name, dtype; std::vector<std::int64_t> shape; std::uint64_t begin, end; };
   std::vector<Entry> entries;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") continue;
@@ -146,39 +251,79 @@ std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& hea
     const json& t = it.value();
     if (!t.is_object()) fail(where, "got " + kind_of(t) + ", expected an object");
     std::string dtype = get_string(t, "dtype", where);
-    if (dtype != "F32") fail(where + ".dtype", "got \"" + dtype + "\", expected \"F32\"");
+    if (schema == 2) {
+      if (dtype != "F32" && dtype != "F16" && dtype != "I8") fail(where + ".dtype", "got \"" + dtype + "\", expected \"F32\", \"F16\" or \"I8\" (" + kFormat2 + ")");
+    } else if (dtype != "F32") {
+      fail(where + ".dtype", "got \"" + dtype + "\", expected \"F32\"" + (dtype == "F16" || dtype == "I8" ? std::string(" (") + kFormat1 + " holds float32 only; F16 and I8 need " + kFormat2 + ")" : ""));
+    }
+    const std::uint64_t size = dtype_size(dtype);
     const json& shape = field(t, "shape", where);
     if (!shape.is_array() || shape.size() > 4) fail(where + ".shape", "got " + shape.dump() + ", expected an array of at most 4 dimensions");
-    Entry e{it.key(), {}, 0, 0};
+    Entry e{it.key(), dtype, {}, 0, 0};
     std::uint64_t count = 1;
     for (std::size_t i = 0; i < shape.size(); ++i) {
       std::int64_t d = get_int(shape[i], where + ".shape[" + std::to_string(i) + "]", 1, kMaxDim);
       e.shape.push_back(d);
       count *= static_cast<std::uint64_t>(d);
-      if (count > data_size / 4 + 1) fail(where + ".shape", "got " + shape.dump() + " (" + std::to_string(count) + "+ floats), expected at most the " + std::to_string(data_size / 4) + " floats the file holds");
+      if (count > data_size / size + 1) fail(where + ".shape", "got " + shape.dump() + " (" + std::to_string(count) + "+ values), expected at most the " + std::to_string(data_size / size) + " " + dtype + " values the file holds");
     }
     const json& off = field(t, "data_offsets", where);
     if (!off.is_array() || off.size() != 2) fail(where + ".data_offsets", "got " + off.dump() + ", expected [begin, end]");
     e.begin = static_cast<std::uint64_t>(get_int(off[0], where + ".data_offsets[0]", 0, std::numeric_limits<std::int64_t>::max()));
     e.end = static_cast<std::uint64_t>(get_int(off[1], where + ".data_offsets[1]", 0, std::numeric_limits<std::int64_t>::max()));
-    if (e.end < e.begin || e.end - e.begin != 4 * count)
-      fail(where + ".data_offsets", "got " + off.dump() + " (" + std::to_string(e.end >= e.begin ? e.end - e.begin : 0) + " bytes), expected " + std::to_string(4 * count) + " bytes for shape " + shape.dump());
+    if (e.end < e.begin || e.end - e.begin != size * count)
+      fail(where + ".data_offsets", "got " + off.dump() + " (" + std::to_string(e.end >= e.begin ? e.end - e.begin : 0) + " bytes), expected " + std::to_string(size * count) + " bytes for " + dtype + " shape " + shape.dump());
     entries.push_back(std::move(e));
   }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
   std::uint64_t expect = 0;
-  std::vector<Tensor> out;
-  for (auto& e : entries) {
+  for (const auto& e : entries) {
     if (e.begin != expect) fail("tensor '" + e.name + "'.data_offsets", "got begin " + std::to_string(e.begin) + ", expected " + std::to_string(expect) + " (tensors must be contiguous, without gap or overlap)");
     if (e.end > data_size) fail("tensor '" + e.name + "'.data_offsets", "got end " + std::to_string(e.end) + ", expected at most " + std::to_string(data_size) + " (the bytes after the header)");
-    Tensor t{e.name, e.shape, std::vector<float>((e.end - e.begin) / 4)};
-    if (!t.data.empty()) std::memcpy(t.data.data(), data + e.begin, e.end - e.begin);  // little-endian hosts only (x86, wasm)
-    for (float v : t.data)
-      if (!std::isfinite(v)) fail("tensor '" + e.name + "'", "got a non-finite value, expected finite float32 values");
-    out.push_back(std::move(t));
     expect = e.end;
   }
   if (expect != data_size) fail("tensor data", "got " + std::to_string(data_size) + " bytes after the header, expected " + std::to_string(expect) + " (trailing bytes)");
+  // The layout is sound: the hash now tells damaged bytes apart before any value is read.
+  if (schema == 2) check_tensor_hash(header, std::span<const std::uint8_t>(data, data_size));
+  std::vector<Tensor> out;
+  for (auto& e : entries) {
+    const std::uint8_t* p = data + e.begin;
+    Tensor t{e.name, e.shape, std::vector<float>((e.end - e.begin) / dtype_size(e.dtype)), e.dtype};
+    // little-endian hosts only (x86, wasm)
+    if (e.dtype == "F32" && !t.data.empty()) std::memcpy(t.data.data(), p, e.end - e.begin);
+    if (e.dtype == "F16")
+      for (std::size_t i = 0; i < t.data.size(); ++i) t.data[i] = half_to_float(static_cast<std::uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
+    if (e.dtype == "I8")
+      for (std::size_t i = 0; i < t.data.size(); ++i) t.data[i] = static_cast<float>(static_cast<std::int8_t>(p[i]));
+    for (float v : t.data)
+      if (!std::isfinite(v)) fail("tensor '" + e.name + "'", "got a non-finite value, expected finite " + std::string(e.dtype == "F16" ? "float16" : "float32") + " values");
+    out.push_back(std::move(t));
+  }
+
+  // I8 tensors: q · scale[c] along the first axis (per output channel), from the F32 or F16 tensor
+  // "<name>.scale" of shape [shape[0]] with finite values > 0; dequantised here into float32.
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < out.size(); ++i) index[out[i].name] = i;
+  std::set<std::string> scales;
+  for (Tensor& t : out) {
+    if (t.dtype != "I8") continue;
+    const std::string sname = t.name + ".scale", where = "tensor '" + sname + "'";
+    auto it = index.find(sname);
+    if (it == index.end()) fail("tensor '" + t.name + "'", "got dtype I8 without a scale tensor, expected an F32 or F16 tensor '" + sname + "' with one scale per output channel");
+    const Tensor& s = out[it->second];
+    if (s.dtype != "F32" && s.dtype != "F16") fail(where + ".dtype", "got \"" + s.dtype + "\", expected \"F32\" or \"F16\" (the scales of I8 tensor '" + t.name + "')");
+    if (s.shape.size() != 1 || s.shape[0] != t.shape[0])
+      fail(where + ".shape", "got " + json(s.shape).dump() + " (" + std::to_string(s.data.size()) + " scales), expected [" + std::to_string(t.shape[0]) + "] (one per output channel of '" + t.name + "')");
+    for (std::size_t c = 0; c < s.data.size(); ++c)
+      if (!(s.data[c] > 0)) fail(where, "scale [" + std::to_string(c) + "]: got " + std::to_string(s.data[c]) + ", expected a finite number > 0");
+    const std::size_t per = t.data.size() / s.data.size();
+    for (std::size_t i = 0; i < t.data.size(); ++i) t.data[i] *= s.data[i / per];
+    scales.insert(sname);
+  }
+  for (const Tensor& t : out)
+    if (t.name.size() > 6 && t.name.ends_with(".scale") && !scales.count(t.name) && index.count(t.name.substr(0, t.name.size() - 6)))
+      fail("tensor '" + t.name + "'", "got a scale tensor for '" + t.name.substr(0, t.name.size() - 6) + "' of dtype " + out[index[t.name.substr(0, t.name.size() - 6)]].dtype + ", expected scales only for I8 tensors");
+  std::erase_if(out, [&](const Tensor& t) { return scales.count(t.name) > 0; });
   return out;
 }
 
@@ -210,6 +355,13 @@ Preprocess parse_preprocess(const json& p, const std::string& where) {
     if (out.fir_window != "hamming") fail(where + ".fir_window", "got \"" + out.fir_window + "\", expected \"hamming\"");
   }
   return out;
+}
+
+// A decision threshold is a probability: in [0, 1] (a threshold above 1 would silence its class, one
+// below 0 would make it always positive).
+void check_thresholds(const std::vector<double>& t, const std::string& where) {
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (!(t[i] >= 0.0 && t[i] <= 1.0)) fail(where + "[" + std::to_string(i) + "]", "got " + json(t[i]).dump() + ", expected a probability in [0, 1]");
 }
 
 // A class code: a SNOMED CT concept id (6 to 18 digits, no leading zero) or "local:" and [a-z0-9_]+
@@ -334,7 +486,8 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   const json& meta = field(header, "__metadata__", "header");
   if (!meta.is_object()) fail("__metadata__", "got " + kind_of(meta) + ", expected an object");
   std::string format = get_string(meta, "format", "__metadata__");
-  if (format != kFormat) fail("__metadata__.format", "got \"" + format + "\", expected \"" + kFormat + "\"");
+  if (format != kFormat1 && format != kFormat2)
+    fail("__metadata__.format", "got \"" + format + "\", expected \"" + kFormat2 + "\" (or the older \"" + kFormat1 + "\")");
   json doc;
   try {
     doc = json::parse(get_string(meta, "ecg_screen", "__metadata__"));
@@ -344,11 +497,17 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   if (!doc.is_object()) fail("ecg_screen", "got " + kind_of(doc) + ", expected an object");
   const std::string W = "ecg_screen";
   ModelInfo& info = m.info;
+  info.schema = format == kFormat2 ? 2 : 1;
+  if (info.schema == 2) info.tensor_sha256 = get_string(doc, "tensor_sha256", W);  // checked against the bytes in parse_tensors
   info.name = get_string(doc, "name", W);
   if (!valid_name(info.name)) fail(W + ".name", "got \"" + info.name + "\", expected [a-z0-9-]+");
   info.architecture = get_string(doc, "architecture", W);
   info.leads = get_strings(field(doc, "leads", W), W + ".leads");
   if (info.leads.empty() || info.leads.size() > 12) fail(W + ".leads", "got " + std::to_string(info.leads.size()) + " leads, expected 1 to 12");
+  for (std::size_t i = 0; i < info.leads.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (info.leads[i] == info.leads[j])
+        fail(W + ".leads", "got lead \"" + info.leads[i] + "\" twice (at " + std::to_string(j) + " and " + std::to_string(i) + "), expected each lead once");
   info.fs_hz = get_number(field(doc, "fs_hz", W), W + ".fs_hz");
   if (!(info.fs_hz > 0 && info.fs_hz <= 100000)) fail(W + ".fs_hz", "got " + std::to_string(info.fs_hz) + ", expected a rate in (0, 100000] Hz");
   info.input_len = get_int(field(doc, "input_len", W), W + ".input_len", 1, 1 << 24);
@@ -382,6 +541,7 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   } else {
     info.thresholds = get_numbers(field(decision, "thresholds", W + ".decision"), W + ".decision.thresholds");
     if (info.thresholds.size() != info.classes.size()) fail(W + ".decision.thresholds", "got " + std::to_string(info.thresholds.size()) + " thresholds, expected " + std::to_string(info.classes.size()) + " (one per class)");
+    check_thresholds(info.thresholds, W + ".decision.thresholds");
   }
   if (doc.contains("training")) info.training_json = doc["training"].dump();
   if (doc.contains("metrics")) info.metrics_json = doc["metrics"].dump();
@@ -533,6 +693,9 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
         if (std::find(info.leads.begin(), info.leads.end(), lead) == info.leads.end()) fail(w + ".leads", "got \"" + lead + "\", expected one of the model's leads");
       if (m.output_index(s.output) < 0) fail(w + ".output", "got \"" + s.output + "\", expected one of graph.outputs");
       if (s.thresholds.size() != info.classes.size()) fail(w + ".thresholds", "got " + std::to_string(s.thresholds.size()) + ", expected " + std::to_string(info.classes.size()) + " (one per class)");
+      check_thresholds(s.thresholds, w + ".thresholds");
+      for (std::size_t a = 0; a < s.leads.size(); ++a)
+        if (std::count(s.leads.begin(), s.leads.begin() + static_cast<std::ptrdiff_t>(a), s.leads[a])) fail(w + ".leads", "got lead \"" + s.leads[a] + "\" twice, expected each lead once");
       info.lead_sets.push_back(std::move(s));
     }
   }

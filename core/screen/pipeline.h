@@ -43,4 +43,9 @@ void judge_signal(Findings& f, const Record& record, std::span<const std::string
 void load_windows(nn::Session& session, const Record& x, std::span<const std::size_t> starts, std::size_t first, std::size_t batch,
                   std::size_t input_len);
 
+// RhythmClassifier's checks and classification, shared with Screener (which runs a rhythm model on a
+// one-lead record that no screening model fits).
+void check_rhythm_model(const nn::Model& model);
+RhythmResult classify_rhythm(const nn::Model& model, nn::Session& session, const Record& record);
+
 }  // namespace ecg::screen

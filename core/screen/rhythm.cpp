@@ -16,14 +16,18 @@ constexpr std::size_t kMaxBatch = 16;  // windows per run, as in Screener
 
 std::shared_ptr<const nn::Model> load_rhythm_model(std::span<const std::uint8_t> model_file) {
   auto model = std::make_shared<const nn::Model>(nn::Model::load(model_file));
-  const nn::ModelInfo& info = model->info;
-  if (info.task != "rhythm") throw Error("model " + info.name + ": task: got \"" + info.task + "\", expected \"rhythm\" (screening models go to Screener)");
-  if (model->inputs.size() != 1) throw Error("model " + info.name + ": graph.inputs: got " + std::to_string(model->inputs.size()) + " inputs, expected only 'ecg' for a rhythm model");
-  if (model->outputs.size() != 1) throw Error("model " + info.name + ": graph.outputs: got " + std::to_string(model->outputs.size()) + " outputs, expected 1 for a rhythm model");
+  if (model->info.task != "rhythm") throw Error("model " + model->info.name + ": task: got \"" + model->info.task + "\", expected \"rhythm\" (screening models go to Screener)");
+  check_rhythm_model(*model);
   return model;
 }
 
 }  // namespace
+
+void check_rhythm_model(const nn::Model& model) {
+  const nn::ModelInfo& info = model.info;
+  if (model.inputs.size() != 1) throw Error("model " + info.name + ": graph.inputs: got " + std::to_string(model.inputs.size()) + " inputs, expected only 'ecg' for a rhythm model");
+  if (model.outputs.size() != 1) throw Error("model " + info.name + ": graph.outputs: got " + std::to_string(model.outputs.size()) + " outputs, expected 1 for a rhythm model");
+}
 
 RhythmClassifier::RhythmClassifier(std::span<const std::uint8_t> model_file, nn::Backend backend)
     : model_(load_rhythm_model(model_file)), session_(std::make_unique<nn::Session>(model_, backend)) {}
@@ -33,8 +37,10 @@ RhythmClassifier& RhythmClassifier::operator=(RhythmClassifier&&) noexcept = def
 
 const nn::ModelInfo& RhythmClassifier::info() const { return model_->info; }
 
-RhythmResult RhythmClassifier::classify(const Record& record) {
-  const nn::ModelInfo& info = model_->info;
+RhythmResult RhythmClassifier::classify(const Record& record) { return classify_rhythm(*model_, *session_, record); }
+
+RhythmResult classify_rhythm(const nn::Model& model, nn::Session& session, const Record& record) {
+  const nn::ModelInfo& info = model.info;
   if (record.n_samples == 0 || record.n_leads() == 0) throw Error("record " + record.name + ": got no samples, expected at least one lead with samples");
   // The leads to read, in the model's order: by name, or a one-lead record's only lead for a one-lead model.
   Record named = record;
@@ -58,7 +64,6 @@ RhythmResult RhythmClassifier::classify(const Record& record) {
   const std::size_t n_classes = info.classes.size();
   std::vector<double> aggregate(n_classes, 0.0);
   std::vector<double> p(n_classes);
-  nn::Session& session = *session_;
   for (std::size_t first = 0; first < starts.size(); first += kMaxBatch) {
     const std::size_t batch = std::min(kMaxBatch, starts.size() - first);
     load_windows(session, x, starts, first, batch, input_len);

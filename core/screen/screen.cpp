@@ -124,6 +124,14 @@ std::string to_json(const Findings& f) {
   } else {
     j["model"] = nullptr;
   }
+  if (f.rhythm) {  // a one-lead record screened by a rhythm model (Screener)
+    nlohmann::json rc = nlohmann::json::array();
+    for (const RhythmClass& c : f.rhythm->classes) rc.push_back({{"snomed", c.snomed}, {"abbr", c.abbr}, {"name", c.name}, {"probability", c.probability}});
+    j["rhythm"] = {{"model", f.rhythm->model}, {"lead", f.rhythm->lead}, {"windows", f.rhythm->windows},
+                   {"decided", f.rhythm->classes[f.rhythm->best].abbr}, {"classes", rc}};
+  } else {
+    j["rhythm"] = nullptr;
+  }
   j["inconclusive"] = f.inconclusive;
   j["inconclusive_reasons"] = f.inconclusive_reasons;
   nlohmann::json timings = nlohmann::json::object();

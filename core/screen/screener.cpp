@@ -2,6 +2,7 @@
 // windows covering the whole record, aggregate, decide per class, and merge with the rules.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <tuple>
 #include <cmath>
 
@@ -29,6 +30,27 @@ std::array<float, 5> lrhnet5(const std::optional<double>& age_years, Sex sex) {
     v[4] = 1.0f;
   }
   return v;
+}
+
+constexpr const char* kAfSnomed = "164889003";
+
+// A one-lead record that no screening model fits, screened by a rhythm model: its result goes to
+// Findings::rhythm, its AF probability and decision (AF is the most probable class) to the AF class.
+void add_rhythm_result(Findings& f, RhythmResult r, const nn::ModelInfo& info, const std::string& backend) {
+  for (const RhythmClass& c : r.classes) {
+    if (c.snomed != kAfSnomed) continue;
+    ClassFinding cf;
+    cf.snomed = c.snomed;
+    cf.abbr = c.abbr;
+    cf.name = c.name;
+    cf.probability = c.probability;  // no threshold: single-label "argmax" rule
+    cf.model_positive = r.classes[r.best].snomed == kAfSnomed;
+    f.classes.push_back(std::move(cf));
+  }
+  f.model = ModelUse{info.name, "1", {r.lead}, info.fs_hz, info.input_len, r.windows, backend};
+  f.warnings.push_back("one lead and no screening model for it: the rhythm model " + info.name +
+                       " (normal / AF / other / noisy) decides AF; every other class is the rules' only");
+  f.rhythm = std::move(r);
 }
 
 }  // namespace
@@ -76,7 +98,38 @@ void Screener::add_model(std::span<const std::uint8_t> model_file) {
     throw Error("model " + model->info.name + ": graph.inputs: got " + std::to_string(model->inputs.size()) +
                 " inputs, expected 'ecg' and optionally 'demographics' with demographics \"lrhnet5\"");
   }
+  if (model->info.task == "rhythm") check_rhythm_model(*model);
   models_.push_back(std::make_unique<Loaded>(Loaded{model, nn::Session(model, backend_)}));
+}
+
+std::optional<std::string> Screener::why_no_model(const Record& record) const {
+  if (models_.empty()) return std::nullopt;
+  std::string needs;
+  for (const auto& m : models_) {
+    const nn::ModelInfo& info = m->model->info;
+    if (info.task == "rhythm") {
+      if (record.n_leads() == 1) return std::nullopt;
+      needs += (needs.empty() ? "" : "; ") + info.name + " (a rhythm model) reads one-lead records only";
+      continue;
+    }
+    auto fits = [&](const std::vector<std::string>& leads) {
+      return std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return record.lead_index(l).has_value(); });
+    };
+    std::vector<const std::vector<std::string>*> sets{&info.leads};
+    for (const nn::LeadSet& set : info.lead_sets) sets.push_back(&set.leads);
+    std::string want;
+    for (const auto* leads : sets) {
+      if (fits(*leads)) return std::nullopt;
+      std::string l;
+      for (const auto& name : *leads) l += (l.empty() ? "" : " ") + name;
+      want += (want.empty() ? "" : " or ") + l;
+    }
+    needs += (needs.empty() ? "" : "; ") + info.name + " needs leads " + want;
+  }
+  std::string have;
+  for (const auto& l : record.leads) have += (have.empty() ? "" : ", ") + l;
+  return "no model given can screen this record: it has " + std::to_string(record.n_leads()) + " lead" + (record.n_leads() == 1 ? "" : "s") +
+         " (" + have + "), and " + needs;
 }
 
 std::vector<std::string> Screener::model_names() const {
@@ -108,6 +161,16 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
       for (const nn::LeadSet& set : info.lead_sets) {
         if (has_all(set.leads) && set.leads.size() > best) std::tie(chosen, chosen_set, best) = std::tuple(m.get(), &set, set.leads.size());
       }
+    }
+  }
+  if (chosen == nullptr && record.n_leads() == 1) {
+    auto rhythm = std::find_if(models_.begin(), models_.end(), [](const auto& m) { return m->model->info.task == "rhythm"; });
+    if (rhythm != models_.end()) {
+      add_rhythm_result(f, classify_rhythm(*(*rhythm)->model, (*rhythm)->session, record), (*rhythm)->model->info, nn::backend_name((*rhythm)->session.backend()));
+      clock.lap("model");
+      merge_rules_into_classes(f);
+      judge_signal(f, record, f.model->leads);
+      return f;
     }
   }
   if (chosen == nullptr) {

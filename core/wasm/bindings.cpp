@@ -167,6 +167,10 @@ class ScreenerHandle {
     guarded([&] { screener_.add_model({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}); });
   }
   std::vector<std::string> model_names() const { return screener_.model_names(); }
+  // whyNoModel(infoJson, samples) -> why no model added can screen the record; "" when one can
+  std::string why_no_model(const std::string& info_json, const val& samples) {
+    return guarded([&] { return screener_.why_no_model(to_record(info_json, samples)).value_or(""); });
+  }
   std::string screen(const std::string& info_json, const val& samples, const std::string& patient_json) {
     return guarded([&] { return ecg::screen::to_json(run(info_json, samples, patient_json)); });
   }
@@ -254,6 +258,11 @@ class NnSession {
     for (const auto& s : i.lead_sets) j["lead_sets"].push_back({{"name", s.name}, {"leads", s.leads}, {"output", s.output}, {"thresholds", s.thresholds}});
     j["parameters"] = m.parameter_count();
     j["flops_per_window"] = m.flops(i.input_len);
+    j["schema"] = i.schema;  // 2: dtypes F32/F16/I8 and the tensor hash checked at load
+    j["tensor_sha256"] = i.tensor_sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.tensor_sha256);
+    nlohmann::json dtypes = nlohmann::json::object();  // stored dtype -> values (the scales not counted)
+    for (const auto& t : m.tensors) dtypes[t.dtype] = dtypes.value(t.dtype, std::int64_t{0}) + static_cast<std::int64_t>(t.data.size());
+    j["dtypes"] = dtypes;
     return j.dump();
   }
   ecg::nn::Session session_;
@@ -363,6 +372,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .constructor<>()
       .function("addModel", &ScreenerHandle::add_model)
       .function("modelNames", &ScreenerHandle::model_names)
+      .function("whyNoModel", &ScreenerHandle::why_no_model)
       .function("screen", &ScreenerHandle::screen)
       .function("screenCsv", &ScreenerHandle::screen_csv)
       .function("evalCase", &ScreenerHandle::eval_case);

@@ -9,6 +9,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
+#include <tuple>
 
 #include "ecg/error.h"
 #include "ecg/nn.h"
@@ -30,7 +32,12 @@ std::shared_ptr<const Model> load_fixture(const std::string& name) {
   return std::make_shared<const Model>(Model::load(bytes));
 }
 
-const std::vector<std::string> kFixtures = {"tiny-lrhnet", "tiny-lrhnet-2", "tiny-seresnet", "tiny-leadwise", "tiny-mobilenet1d", "tiny-rhythmnet", "parity-ops", "parity-convs"};
+// float32 (schema 2 from tools/train/export.py; parity-* are schema-1 files, still read), then the
+// quantised variants of tools/train/quantize-all.sh: I8 weights (F16 scales and biases; tiny-lrhnet
+// with F32 ones) and F16 weights. A quantised fixture's golden output is PyTorch run on its
+// dequantised weights, so the engine must meet the same 1e-4 there.
+const std::vector<std::string> kFixtures = {"tiny-lrhnet", "tiny-lrhnet-2", "tiny-seresnet", "tiny-leadwise", "tiny-mobilenet1d", "tiny-rhythmnet", "parity-ops", "parity-convs",
+                                            "tiny-mobilenet1d.int8", "tiny-rhythmnet.int8", "tiny-seresnet.int8", "tiny-lrhnet.int8", "parity-convs.f16"};
 
 std::string seed_note(std::uint32_t seed) { return "random seed " + std::to_string(seed) + " (set ECG_TEST_SEED to replay)"; }
 
@@ -305,9 +312,11 @@ TEST_CASE("nn: the loader names the bad field with got … expected …", "[nn]"
   truncated.resize(truncated.size() - 4);
   CHECK_THAT(load_error(truncated), Contains("expected at most"));
   CHECK_THAT(load_error(std::vector<std::uint8_t>(good.begin(), good.begin() + 100)), Contains("header length"));
-  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["__metadata__"]["format"] = "ecg-screen-model/2"; })),
-             Contains("got \"ecg-screen-model/2\", expected \"ecg-screen-model/1\""));
-  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["dtype"] = "F16"; })), Contains("got \"F16\", expected \"F32\""));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["__metadata__"]["format"] = "ecg-screen-model/3"; })),
+             Contains("got \"ecg-screen-model/3\", expected \"ecg-screen-model/2\" (or the older \"ecg-screen-model/1\")"));
+  CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["dtype"] = "F16"; })), Contains("data_offsets"));
+  CHECK_THAT(load_error(edited("parity-ops", [](json& h, json&) { h[h.begin().key() == "__metadata__" ? std::next(h.begin()).key() : h.begin().key()]["dtype"] = "I8"; })),
+             Contains("got \"I8\", expected \"F32\" (ecg-screen-model/1 holds float32 only; F16 and I8 need ecg-screen-model/2)"));
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["shape"][0] = 9; })), Contains("stem.weight"));
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d.erase("fs_hz"); })), Contains("missing field 'fs_hz'"));
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["input_len"] = -5; })), Contains("got -5"));
@@ -321,6 +330,264 @@ TEST_CASE("nn: the loader names the bad field with got … expected …", "[nn]"
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["graph"]["inputs"][0]["shape"][0] = 3; })), Contains("expected 12 (the number of leads)"));
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json& h, json&) { h["stem.weight"]["data_offsets"][1] = h["stem.weight"]["data_offsets"][1].get<int>() + 4; })),
              Contains("data_offsets"));
+}
+
+namespace {
+
+// A model file taken apart: header JSON, the ecg_screen document, and each tensor's bytes in file order.
+struct Parts {
+  nlohmann::json header, doc;
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> tensors;
+};
+
+Parts take_apart(const std::string& name) {
+  auto bytes = ecg::test::read_fixture("nn/" + name + ".safetensors");
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  Parts p;
+  p.header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  p.doc = nlohmann::json::parse(p.header["__metadata__"]["ecg_screen"].get<std::string>());
+  std::vector<std::pair<std::uint64_t, std::string>> order;
+  for (auto it = p.header.begin(); it != p.header.end(); ++it)
+    if (it.key() != "__metadata__") order.emplace_back(it.value()["data_offsets"][0].get<std::uint64_t>(), it.key());
+  std::sort(order.begin(), order.end());
+  for (const auto& [begin, tname] : order) {
+    const auto end = p.header[tname]["data_offsets"][1].get<std::uint64_t>();
+    p.tensors.emplace_back(tname, std::vector<std::uint8_t>(bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n + begin), bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n + end)));
+  }
+  return p;
+}
+
+// Writes the parts back: contiguous offsets in the parts' order and, unless told not to, a fresh
+// tensor_sha256 (so a test reaches the check it targets, not the hash).
+std::vector<std::uint8_t> put_together(Parts p, bool rehash = true) {
+  std::vector<std::uint8_t> data;
+  for (const auto& [tname, b] : p.tensors) {
+    p.header[tname]["data_offsets"] = {data.size(), data.size() + b.size()};
+    data.insert(data.end(), b.begin(), b.end());
+  }
+  if (rehash) p.doc["tensor_sha256"] = sha256_hex(data);
+  p.header["__metadata__"]["ecg_screen"] = p.doc.dump();
+  const std::string h = p.header.dump();
+  std::vector<std::uint8_t> out(8);
+  const std::uint64_t hn = h.size();
+  std::memcpy(out.data(), &hn, 8);
+  out.insert(out.end(), h.begin(), h.end());
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+std::vector<std::uint8_t>& bytes_of(Parts& p, const std::string& tname) {
+  for (auto& [n, b] : p.tensors)
+    if (n == tname) return b;
+  throw std::runtime_error("no tensor " + tname);
+}
+
+std::vector<std::uint8_t> f32_bytes(const std::vector<float>& v) {
+  std::vector<std::uint8_t> b(4 * v.size());
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("nn: SHA-256 of the FIPS 180-4 example messages", "[nn]") {
+  auto hex = [](const std::string& m) { return sha256_hex(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(m.data()), m.size())); };
+  CHECK(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  for (std::size_t n : {55, 56, 63, 64, 65, 119, 120}) {  // padding boundaries: one or two final blocks
+    CAPTURE(n);
+    CHECK(hex(std::string(n, 'x')).size() == 64);
+    CHECK(hex(std::string(n, 'x')) != hex(std::string(n + 1, 'x')));
+  }
+}
+
+TEST_CASE("nn: schema 2 stores I8 weights with per-channel scales and F16 tensors, dequantised at load", "[nn]") {
+  const auto q = load_fixture("tiny-mobilenet1d.int8");
+  const auto f = load_fixture("tiny-mobilenet1d");
+  CHECK(q->info.schema == 2);
+  CHECK(q->info.tensor_sha256.size() == 64);
+  REQUIRE(q->tensors.size() == f->tensors.size());  // the scale tensors are consumed
+  std::map<std::string, int> dtypes;
+  for (std::size_t i = 0; i < q->tensors.size(); ++i) {
+    const Tensor &a = q->tensors[i], &b = f->tensors[i];
+    CHECK(a.name == b.name);
+    CHECK(a.shape == b.shape);
+    ++dtypes[a.dtype];
+    // int8 per channel: |w - q·s| <= s/2 = max|w_c| / 254 (plus the F16 rounding of the scale)
+    for (std::size_t k = 0; k < a.data.size(); ++k) {
+      const std::size_t per = a.data.size() / static_cast<std::size_t>(a.shape[0]), c = k / per;
+      float amax = 0;
+      for (std::size_t j = c * per; j < (c + 1) * per; ++j) amax = std::max(amax, std::fabs(b.data[j]));
+      const float tol = a.dtype == "I8" ? amax / 254.0f * 1.01f + 1e-7f : std::fabs(b.data[k]) * 1e-3f + 1e-7f;  // F16: 2^-11 relative
+      if (std::fabs(a.data[k] - b.data[k]) > tol) FAIL(a.name << "[" << k << "] " << a.dtype << ": got " << a.data[k] << ", float32 " << b.data[k] << ", tolerance " << tol);
+    }
+  }
+  CHECK(dtypes["I8"] > 0);
+  CHECK(dtypes["F16"] > 0);  // conv/linear biases
+  CHECK(load_fixture("parity-ops")->info.schema == 1);
+  CHECK(load_fixture("parity-ops")->info.tensor_sha256.empty());
+}
+
+TEST_CASE("nn: int8 and float16 weights stay close to the float32 PyTorch outputs", "[nn]") {
+  // Quantisation error per dtype (what the 1e-4 parity above cannot show): the quantised fixture run
+  // by the engine against the float32 model's PyTorch golden output.
+  const std::vector<std::tuple<std::string, std::string, double>> cases = {
+      {"tiny-mobilenet1d.int8", "tiny-mobilenet1d", 0.02}, {"tiny-rhythmnet.int8", "tiny-rhythmnet", 0.02},
+      {"tiny-seresnet.int8", "tiny-seresnet", 0.02},       {"tiny-lrhnet.int8", "tiny-lrhnet", 0.02},
+      {"parity-convs.f16", "parity-convs", 0.002}};
+  for (const auto& [qname, fname, bound] : cases) {
+    auto model = load_fixture(qname);
+    auto golden = read_golden(fname);
+    Session session(model, Backend::simd);
+    for (std::size_t i = 0; i < model->inputs.size(); ++i) {
+      const auto& in = golden.at("input." + model->inputs[i].name);
+      std::copy(in.begin(), in.end(), session.input(i).begin());
+    }
+    session.run();
+    const auto& want = golden.at("output." + model->value_names[static_cast<std::size_t>(model->outputs[0])]);
+    auto got = session.output(0);
+    double scale = 0, err = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+      err = std::max(err, std::fabs(static_cast<double>(got[i]) - want[i]));
+    }
+    std::printf("quantised %-22s vs float32 PyTorch: max_abs_err %.3g, output scale %.3g, relative %.3g\n", qname.c_str(), err, scale, err / scale);
+    INFO(qname << ": max abs error " << err << ", scale " << scale);
+    CHECK(err <= bound * scale);
+    CHECK(err > 0);  // the weights did change
+  }
+}
+
+TEST_CASE("nn: the loader refuses bad scales, dtypes and sizes of schema-2 tensors with got … expected …", "[nn]") {
+  using Catch::Matchers::Contains;
+  const std::string base = "tiny-lrhnet.int8";  // I8 weights with F32 scales and biases
+  REQUIRE(load_error(put_together(take_apart(base))) == "(loaded)");
+  const std::string w = "stem.weight", sc = "stem.weight.scale";
+  const auto n_scales = static_cast<std::size_t>(take_apart(base).header[sc]["shape"][0].get<int>());
+  // scale values: a table of bad ones and the boundary that passes
+  const std::vector<std::pair<float, bool>> values = {{std::nanf(""), false}, {INFINITY, false}, {-INFINITY, false}, {0.0f, false},
+                                                      {-0.0f, false}, {-1e-3f, false}, {1e-30f, true}, {1e-3f, true}};
+  for (const auto& [v, ok] : values) {
+    CAPTURE(v);
+    Parts p = take_apart(base);
+    auto& b = bytes_of(p, sc);
+    std::memcpy(b.data() + 4, &v, 4);  // scale [1]
+    const std::string e = load_error(put_together(p));
+    if (ok) CHECK(e == "(loaded)");
+    else if (!std::isfinite(v)) CHECK_THAT(e, Contains("tensor 'stem.weight.scale': got a non-finite value, expected finite float32 values"));
+    else CHECK_THAT(e, Contains("tensor 'stem.weight.scale': scale [1]: got") && Contains("expected a finite number > 0"));
+  }
+  {  // wrong count: one scale short
+    Parts p = take_apart(base);
+    p.header[sc]["shape"] = {n_scales - 1};
+    bytes_of(p, sc).resize(4 * (n_scales - 1));
+    CHECK_THAT(load_error(put_together(p)), Contains("tensor 'stem.weight.scale'.shape: got [" + std::to_string(n_scales - 1) + "]") &&
+                                              Contains("expected [" + std::to_string(n_scales) + "] (one per output channel of 'stem.weight')"));
+  }
+  {  // missing scales
+    Parts p = take_apart(base);
+    p.header.erase(sc);
+    std::erase_if(p.tensors, [&](const auto& t) { return t.first == sc; });
+    CHECK_THAT(load_error(put_together(p)), Contains("tensor 'stem.weight': got dtype I8 without a scale tensor, expected an F32 or F16 tensor 'stem.weight.scale'"));
+  }
+  {  // scales of an I8 dtype
+    Parts p = take_apart(base);
+    p.header[sc]["dtype"] = "I8";
+    bytes_of(p, sc).resize(n_scales);
+    CHECK_THAT(load_error(put_together(p)), Contains("tensor 'stem.weight.scale'.dtype: got \"I8\", expected \"F32\" or \"F16\""));
+  }
+  {  // a scale tensor for a float tensor
+    Parts p = take_apart(base);
+    p.header["stem.bias.scale"] = {{"dtype", "F32"}, {"shape", {n_scales}}, {"data_offsets", {0, 0}}};
+    p.tensors.emplace_back("stem.bias.scale", f32_bytes(std::vector<float>(n_scales, 1.0f)));
+    CHECK_THAT(load_error(put_together(p)), Contains("tensor 'stem.bias.scale': got a scale tensor for 'stem.bias' of dtype F32, expected scales only for I8 tensors"));
+  }
+  // dtypes
+  for (const std::string dt : {"I4", "F64", "BF16", "U8", "i8"}) {
+    CAPTURE(dt);
+    Parts p = take_apart(base);
+    p.header[w]["dtype"] = dt;
+    CHECK_THAT(load_error(put_together(p)), Contains("tensor 'stem.weight'.dtype: got \"" + dt + "\", expected \"F32\", \"F16\" or \"I8\""));
+  }
+  {  // sizes: an I8 tensor holding 4 bytes per value, an F16 tensor holding 1
+    Parts p = take_apart(base);
+    auto& b = bytes_of(p, w);
+    const std::size_t n = b.size();
+    b.resize(4 * n);
+    CHECK_THAT(load_error(put_together(p)), Contains("tensor 'stem.weight'.data_offsets") && Contains("expected " + std::to_string(n) + " bytes for I8 shape"));
+    Parts f = take_apart("tiny-mobilenet1d.int8");
+    std::string f16;
+    for (auto& [tname, tb] : f.tensors)
+      if (f.header[tname]["dtype"] == "F16") { f16 = tname; tb.resize(tb.size() / 2); break; }
+    REQUIRE_FALSE(f16.empty());
+    CHECK_THAT(load_error(put_together(f)), Contains("tensor '" + f16 + "'.data_offsets") && Contains("bytes for F16 shape"));
+  }
+  {  // a float16 infinity
+    Parts f = take_apart("tiny-mobilenet1d.int8");
+    for (auto& [tname, tb] : f.tensors)
+      if (f.header[tname]["dtype"] == "F16") { tb[0] = 0x00; tb[1] = 0x7c; break; }
+    CHECK_THAT(load_error(put_together(f)), Contains("got a non-finite value, expected finite float16 values"));
+  }
+}
+
+TEST_CASE("nn: the tensor content hash is required in schema 2 and catches damaged weights", "[nn]") {
+  using Catch::Matchers::Contains;
+  using json = nlohmann::json;
+  const std::string base = "tiny-mobilenet1d.int8";
+  Parts good = take_apart(base);
+  const std::string stored = good.doc["tensor_sha256"];
+  CHECK(load_error(put_together(good, false)) == "(loaded)");
+  // 200 weight bytes flipped (every bit), spread over the tensors; the header is untouched
+  std::uint32_t seed = test_seed();
+  INFO(seed_note(seed));
+  std::mt19937 rng(seed);
+  Parts bad = take_apart(base);
+  std::vector<std::pair<std::size_t, std::size_t>> where;  // (tensor, byte)
+  for (std::size_t t = 0; t < bad.tensors.size(); ++t)
+    for (std::size_t i = 0; i < bad.tensors[t].second.size(); ++i) where.emplace_back(t, i);
+  std::shuffle(where.begin(), where.end(), rng);
+  for (std::size_t k = 0; k < 200; ++k) bad.tensors[where[k].first].second[where[k].second] ^= 0xff;
+  CHECK_THAT(load_error(put_together(bad, false)), Contains("ecg_screen.tensor_sha256: tensor content hash got ") && Contains(", expected " + stored));
+  // one flipped bit is enough
+  Parts one = take_apart(base);
+  one.tensors.back().second.back() ^= 0x01;
+  CHECK_THAT(load_error(put_together(one, false)), Contains("tensor content hash got"));
+  CHECK_THAT(load_error(edited(base, [](json&, json& d) { d.erase("tensor_sha256"); })), Contains("missing: got no tensor content hash") && Contains("ecg-screen-model/2"));
+  CHECK_THAT(load_error(edited(base, [](json&, json& d) { d["tensor_sha256"] = "ABC"; })), Contains("got \"ABC\", expected 64 lowercase hex digits"));
+  CHECK_THAT(load_error(edited(base, [](json&, json& d) { d["tensor_sha256"] = 7; })), Contains("expected 64 lowercase hex digits"));
+  // the shipped models carry a hash written by Python's hashlib that this implementation reproduces
+  for (const std::string name : {"mobilenet1d-12", "mobilenet1d-6", "mobilenet1d-3", "mobilenet1d-2", "rhythm-1"}) {
+    CAPTURE(name);
+    const auto m = Model::load(ecg::test::read_fixture("../../models/" + name + ".safetensors"));
+    CHECK(m.info.schema == 2);
+    CHECK(m.info.tensor_sha256.size() == 64);
+  }
+}
+
+TEST_CASE("nn: thresholds must be probabilities and model leads unique", "[nn]") {
+  using Catch::Matchers::Contains;
+  using json = nlohmann::json;
+  // boundary table: [0, 1] passes, just outside fails
+  const std::vector<std::pair<double, bool>> table = {{-0.1, false}, {-1e-9, false}, {0.0, true}, {0.5, true}, {1.0, true}, {1.0 + 1e-9, false}, {1.1, false}};
+  for (const auto& [t, ok] : table) {
+    CAPTURE(t);
+    const std::string top = load_error(edited("tiny-mobilenet1d", [t = t](json&, json& d) { d["decision"]["thresholds"][3] = t; }));
+    const std::string set = load_error(edited("tiny-leadwise", [t = t](json&, json& d) { d["lead_sets"][2]["thresholds"][0] = t; }));
+    if (ok) {
+      CHECK(top == "(loaded)");
+      CHECK(set == "(loaded)");
+    } else {
+      CHECK_THAT(top, Contains("ecg_screen.decision.thresholds[3]: got ") && Contains("expected a probability in [0, 1]"));
+      CHECK_THAT(set, Contains("ecg_screen.lead_sets[2].thresholds[0]: got ") && Contains("expected a probability in [0, 1]"));
+    }
+  }
+  CHECK_THAT(load_error(edited("tiny-mobilenet1d", [](json&, json& d) { d["leads"][5] = "II"; })),
+             Contains("ecg_screen.leads: got lead \"II\" twice (at 1 and 5), expected each lead once"));
+  CHECK_THAT(load_error(edited("tiny-leadwise", [](json&, json& d) { d["lead_sets"][4]["leads"][1] = "I"; })),
+             Contains("ecg_screen.lead_sets[4].leads: got lead \"I\" twice, expected each lead once"));
 }
 
 TEST_CASE("nn: a rhythm model has task rhythm, the argmax rule without thresholds, and local class codes", "[nn][rhythm]") {

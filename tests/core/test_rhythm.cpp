@@ -21,8 +21,10 @@ namespace {
 // A fold-0 (test fold of the shipped model) AF record chosen by tools/train/rhythm.py pick_fixture.
 const std::string kRecord = "A01192";
 
-std::vector<std::uint8_t> shipped(const std::string& name) {
-  const std::string path = std::string(ECG_MODELS_DIR) + "/" + name + ".safetensors";
+// The shipped file (int8 weights) or, with float32 = true, the float32 file it was quantised from
+// (tools/train/float32, by tools/train/quantize-all.sh).
+std::vector<std::uint8_t> shipped(const std::string& name, bool float32 = false) {
+  const std::string path = std::string(ECG_MODELS_DIR) + (float32 ? "/../tools/train/float32/" : "/") + name + ".safetensors";
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ecg::Error("shipped model not found: " + path);
   return {std::istreambuf_iterator<char>(in), {}};
@@ -38,33 +40,48 @@ ecg::Record keep_leads(const ecg::Record& r, const std::vector<std::string>& lea
 
 }  // namespace
 
-TEST_CASE("rhythm: models/rhythm-1 matches PyTorch on a real preprocessed window, every backend", "[rhythm][nn]") {
-  auto model = std::make_shared<const ecg::nn::Model>(ecg::nn::Model::load(shipped("rhythm-1")));
-  CHECK(model->info.task == "rhythm");
-  CHECK(model->info.fs_hz == 130);
-  CHECK(model->info.input_len == 1950);
-  const auto golden = ecg::test::read_safetensors_fixture("nn/rhythm-1.golden.safetensors");
-  for (ecg::nn::Backend backend : ecg::nn::available_backends()) {
-    ecg::nn::Session session(model, backend);
-    const auto& in = golden.at("input.ecg");
-    REQUIRE(session.input(0).size() == in.size());
-    std::copy(in.begin(), in.end(), session.input(0).begin());
-    session.run();
-    const auto& want = golden.at("output.logits");
-    auto got = session.output(0);
-    REQUIRE(got.size() == want.size());
-    double scale = 0, err = 0;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-      scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
-      err = std::max(err, std::fabs(static_cast<double>(got[i]) - want[i]));
+TEST_CASE("rhythm: models/rhythm-1 matches PyTorch on a real preprocessed window, every backend, int8 and float32", "[rhythm][nn]") {
+  // int8 file: PyTorch on its dequantised weights (1e-4); float32 file: PyTorch float32 (1e-4); and
+  // what quantisation costs: the int8 file against the float32 PyTorch logits.
+  const auto float_golden = ecg::test::read_safetensors_fixture("nn/rhythm-1.golden.safetensors");
+  const auto int8_golden = ecg::test::read_safetensors_fixture("nn/rhythm-1.int8.golden.safetensors");
+  for (const bool float32 : {false, true}) {
+    auto model = std::make_shared<const ecg::nn::Model>(ecg::nn::Model::load(shipped("rhythm-1", float32)));
+    CHECK(model->info.task == "rhythm");
+    CHECK(model->info.fs_hz == 130);
+    CHECK(model->info.input_len == 1950);
+    CHECK(model->info.schema == (float32 ? 1 : 2));
+    for (ecg::nn::Backend backend : ecg::nn::available_backends()) {
+      ecg::nn::Session session(model, backend);
+      const auto& in = float_golden.at("input.ecg");
+      REQUIRE(session.input(0).size() == in.size());
+      std::copy(in.begin(), in.end(), session.input(0).begin());
+      session.run();
+      auto got = session.output(0);
+      for (const bool against_float : {false, true}) {
+        if (float32 && !against_float) continue;
+        const auto& want = (against_float ? float_golden : int8_golden).at("output.logits");
+        REQUIRE(got.size() == want.size());
+        double scale = 0, err = 0;
+        for (std::size_t i = 0; i < want.size(); ++i) {
+          scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+          err = std::max(err, std::fabs(static_cast<double>(got[i]) - want[i]));
+        }
+        const char* what = float32 ? "float32 file vs float32 PyTorch" : against_float ? "int8 file vs float32 PyTorch" : "int8 file vs its PyTorch";
+        std::printf("parity rhythm-1 %-9s %-32s: max_abs_err %.3g, output scale %.3g\n", ecg::nn::backend_name(backend), what, err, scale);
+        INFO(what << " " << ecg::nn::backend_name(backend));
+        CHECK(err <= (float32 || !against_float ? 1e-4 : 0.02) * scale);
+      }
     }
-    std::printf("parity %-18s %-9s output 0: max_abs_err %.3g, output scale %.3g\n", "rhythm-1", ecg::nn::backend_name(backend), err, scale);
-    CHECK(err <= 1e-4 * scale);
   }
 }
 
 TEST_CASE("rhythm: the classifier calls a real AF record AF with the probabilities of tools/train/rhythm.py", "[rhythm]") {
-  ecg::screen::RhythmClassifier classifier(shipped("rhythm-1"));
+  // tools/train/rhythm.py's probabilities are of the float32 model: the float32 file must match them
+  // to 1e-4, the shipped int8 file to 0.02, and both call the record AF.
+  for (const bool float32 : {true, false}) {
+  CAPTURE(float32);
+  ecg::screen::RhythmClassifier classifier(shipped("rhythm-1", float32));
   const ecg::Record record = read("cinc2017/" + kRecord + ".hea", "cinc2017/" + kRecord + ".mat");
   REQUIRE(record.n_leads() == 1);
   auto bytes = ecg::test::read_fixture("screen/" + kRecord + ".rhythm-1.json");
@@ -80,13 +97,14 @@ TEST_CASE("rhythm: the classifier calls a real AF record AF with the probabiliti
     CAPTURE(c);
     CHECK(r.classes[c].abbr == ref["classes"][c].get<std::string>());
     // float32 engine and preprocessing vs float64 numpy/PyTorch
-    CHECK(r.classes[c].probability == Approx(ref["probabilities"][c].get<double>()).margin(1e-4));
+    CHECK(r.classes[c].probability == Approx(ref["probabilities"][c].get<double>()).margin(float32 ? 1e-4 : 0.02));
     sum += r.classes[c].probability;
   }
   CHECK(sum == Approx(1.0).margin(1e-9));
   CHECK(ref["label"] == "A");
   CHECK(r.classes[r.best].abbr == "AF");
   CHECK(r.classes[r.best].snomed == "164889003");
+  }
 }
 
 TEST_CASE("rhythm: the classifier reads the model's lead by name, or a one-lead record's only lead", "[rhythm]") {
@@ -131,15 +149,28 @@ TEST_CASE("shipped models: every lead set goes to the model with the most of its
     REQUIRE(f.model);
     CHECK(f.model->name == want);
   }
-  // one lead: no screening model fits; the rhythm model is not used and not named
+  // one lead: no screening model fits, so the rhythm model screens it (test_screener.cpp has the details)
   auto f1 = screener.screen(keep_leads(twelve, {"I"}), {});
-  CHECK_FALSE(f1.model);
-  REQUIRE_FALSE(f1.warnings.empty());
-  CHECK_THAT(f1.warnings.back(), Contains("no model fits") && !Contains("rhythm-1"));
+  REQUIRE(f1.model);
+  CHECK(f1.model->name == "rhythm-1");
+  REQUIRE(f1.rhythm);
+  // two leads that no screening model fits: rules only, and the rhythm model is not used
+  auto f2 = screener.screen(keep_leads(twelve, {"V1", "V2"}), {});
+  CHECK_FALSE(f2.model);
+  CHECK_FALSE(f2.rhythm);
+  REQUIRE_FALSE(f2.warnings.empty());
+  CHECK_THAT(f2.warnings.back(), Contains("no model fits") && !Contains("rhythm-1"));
 
+  // a rhythm model alone: the same one-lead routing; the result equals RhythmClassifier's
   ecg::screen::Screener rhythm_only;
   rhythm_only.add_model(ecg::test::read_fixture("nn/tiny-rhythmnet.safetensors"));
   auto g = rhythm_only.screen(keep_leads(twelve, {"I"}), {});
-  CHECK_FALSE(g.model);
-  for (const auto& c : g.classes) CHECK_FALSE(c.probability);
+  REQUIRE(g.rhythm);
+  ecg::screen::RhythmClassifier direct(ecg::test::read_fixture("nn/tiny-rhythmnet.safetensors"));
+  const auto d = direct.classify(keep_leads(twelve, {"I"}));
+  for (std::size_t k = 0; k < d.classes.size(); ++k) CHECK(g.rhythm->classes[k].probability == Approx(d.classes[k].probability).margin(1e-12));
+  for (const auto& c : g.classes) CHECK(c.probability.has_value() == (c.snomed == "164889003"));
+  auto h = rhythm_only.screen(twelve, {});  // 12 leads: the rhythm model reads one-lead records only
+  CHECK_FALSE(h.model);
+  CHECK_FALSE(h.rhythm);
 }

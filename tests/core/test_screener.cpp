@@ -142,3 +142,100 @@ TEST_CASE("screener: an invalid model file is refused with what was expected", "
   std::vector<std::uint8_t> junk{1, 2, 3};
   CHECK_THROWS_AS(screener.add_model(junk), ecg::Error);
 }
+
+namespace {
+
+std::vector<std::uint8_t> shipped_model(const std::string& name) { return ecg::test::read_fixture("../../models/" + name + ".safetensors"); }
+
+ecg::screen::Screener every_shipped_model() {
+  ecg::screen::Screener s;
+  for (const std::string name : {"mobilenet1d-12", "mobilenet1d-6", "mobilenet1d-3", "mobilenet1d-2", "rhythm-1"}) s.add_model(shipped_model(name));
+  return s;
+}
+
+const ecg::screen::ClassFinding* find_class(const ecg::screen::Findings& f, const std::string& snomed) {
+  for (const auto& c : f.classes)
+    if (c.snomed == snomed) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("screener: a one-lead record from a file is screened by the rhythm model, which decides AF, with the rules", "[screen][model][rhythm]") {
+  ecg::screen::Screener screener = every_shipped_model();
+  // CinC 2017 A01192 (label A, AliveCor, 300 Hz, lead "ECG"), read from its .hea/.mat bytes
+  const ecg::Record af = read("cinc2017/A01192.hea", "cinc2017/A01192.mat");
+  REQUIRE(af.n_leads() == 1);
+  const ecg::screen::Findings f = screener.screen(af, {});
+  REQUIRE(f.rhythm);
+  CHECK(f.rhythm->model == "rhythm-1");
+  CHECK(f.rhythm->lead == "ECG");
+  CHECK(f.rhythm->classes[f.rhythm->best].abbr == "AF");
+  REQUIRE(f.model);
+  CHECK(f.model->name == "rhythm-1");
+  CHECK(f.model->lead_set == "1");
+  CHECK(f.model->leads == std::vector<std::string>{"ECG"});
+  CHECK(f.model->windows == f.rhythm->windows);
+  const auto* c = find_class(f, "164889003");
+  REQUIRE(c);
+  CHECK(c->decision);
+  CHECK(c->model_positive);
+  CHECK(c->source == "model");  // IrregularRR is a hint, not a deciding rule
+  REQUIRE(c->probability);
+  CHECK(*c->probability == Approx(f.rhythm->classes[1].probability));
+  CHECK(*c->probability > 0.5);
+  CHECK_FALSE(c->threshold);  // single-label argmax: no threshold
+  // the rules ran too and decide their classes; only AF has a model probability
+  CHECK_FALSE(f.rules.rules.empty());
+  CHECK(f.heart_rate_bpm);
+  for (const auto& k : f.classes)
+    if (k.snomed != "164889003") CHECK_FALSE(k.probability);
+  CHECK_THAT(f.warnings.back(), Contains("rhythm model rhythm-1") && Contains("decides AF"));
+  CHECK_FALSE(f.inconclusive);
+  const auto j = nlohmann::json::parse(ecg::screen::to_json(f));
+  CHECK(j["rhythm"]["model"] == "rhythm-1");
+  CHECK(j["rhythm"]["decided"] == "AF");
+  CHECK(j["rhythm"]["classes"].size() == 4);
+  CHECK(j["model"]["name"] == "rhythm-1");
+
+  // a normal one-lead record (CinC 2017 A05493, label N): AF negative, rhythm says normal
+  const ecg::screen::Findings n = screener.screen(read("cinc2017/A05493.hea", "cinc2017/A05493.mat"), {});
+  REQUIRE(n.rhythm);
+  CHECK(n.rhythm->classes[n.rhythm->best].abbr == "NSR");
+  REQUIRE(find_class(n, "164889003"));
+  CHECK_FALSE(find_class(n, "164889003")->decision);
+
+  // a 12-lead record still goes to the 12-lead model, without a rhythm result
+  const ecg::screen::Findings twelve = screener.screen(sample(), {});
+  REQUIRE(twelve.model);
+  CHECK(twelve.model->name == "mobilenet1d-12");
+  CHECK_FALSE(twelve.rhythm);
+  CHECK(nlohmann::json::parse(ecg::screen::to_json(twelve))["rhythm"].is_null());
+  // two leads that no screening model fits: rules only (the rhythm model reads one-lead records)
+  const ecg::screen::Findings two = screener.screen(keep_leads(sample(), {"V1", "V5"}), {});
+  CHECK_FALSE(two.model);
+  CHECK_FALSE(two.rhythm);
+}
+
+TEST_CASE("screener: why_no_model names what each model needs when none can screen the record", "[screen][model][rhythm]") {
+  ecg::screen::Screener rhythm_only;
+  rhythm_only.add_model(shipped_model("rhythm-1"));
+  const auto twelve = rhythm_only.why_no_model(sample());
+  REQUIRE(twelve);
+  CHECK_THAT(*twelve, Contains("no model given can screen this record: it has 12 leads (I, II, III") && Contains("rhythm-1 (a rhythm model) reads one-lead records only"));
+  CHECK_FALSE(rhythm_only.why_no_model(keep_leads(sample(), {"II"})));
+
+  ecg::screen::Screener twelve_only;
+  twelve_only.add_model(shipped_model("mobilenet1d-12"));
+  const auto one = twelve_only.why_no_model(keep_leads(sample(), {"I"}));
+  REQUIRE(one);
+  CHECK_THAT(*one, Contains("it has 1 lead (I)") && Contains("mobilenet1d-12 needs leads I II III aVR aVL aVF V1 V2 V3 V4 V5 V6"));
+  CHECK_FALSE(twelve_only.why_no_model(sample()));
+  // a lead-wise model fits through any of its lead sets
+  ecg::screen::Screener leadwise;
+  leadwise.add_model(model_bytes("tiny-leadwise"));
+  CHECK_FALSE(leadwise.why_no_model(keep_leads(sample(), {"I", "II"})));
+  CHECK_THAT(leadwise.why_no_model(keep_leads(sample(), {"V1"})).value_or(""), Contains(" or I II"));
+  // no model added: nothing to explain (rules only on purpose)
+  CHECK_FALSE(ecg::screen::Screener().why_no_model(sample()));
+}

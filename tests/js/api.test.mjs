@@ -98,3 +98,24 @@ test('deferModels: the model with the most leads loads first, the others before 
   assert.equal(a.model?.name ?? null, b.model?.name ?? null);
   assert.deepEqual(a.classes.map((c) => c.decision), b.classes.map((c) => c.decision));
 });
+
+test('a one-lead record gets the rhythm model (AF decided by it) through the JS API, as natively', async () => {
+  const record = await readRecordFromPath(ecg, `${fixtures}cinc2017/A01192`);  // CinC 2017, label A
+  assert.deepEqual(record.leads, ['ECG']);
+  const f = ecg.screen(record);
+  assert.equal(f.model.name, 'rhythm-1');
+  assert.equal(f.rhythm.model, 'rhythm-1');
+  assert.equal(f.rhythm.decided, 'AF');
+  assert.equal(f.rhythm.classes.length, 4);
+  const af = f.classes.find((c) => c.snomed === '164889003');
+  assert.equal(af.decision, true);
+  assert.equal(af.source, 'model');
+  assert.equal(ecg.whyNoModel(record), null);
+  const twelveOnly = await loadEcgScreen({ models: [{ name: 'mobilenet1d-12', bytes: readFileSync(new URL('../../models/mobilenet1d-12.safetensors', import.meta.url)) }] });
+  assert.match(twelveOnly.whyNoModel(record), /it has 1 lead \(ECG\), and mobilenet1d-12 needs leads I II III/);
+  if (existsSync('build/native/ecg-screen')) {
+    const native = JSON.parse(execFileSync('build/native/ecg-screen', ['screen', `${fixtures}cinc2017/A01192`], { encoding: 'utf8' }));
+    assert.equal(native.rhythm.decided, f.rhythm.decided);
+    f.rhythm.classes.forEach((c, i) => assert.ok(Math.abs(c.probability - native.rhythm.classes[i].probability) < 1e-5, c.abbr));
+  }
+});

@@ -115,3 +115,39 @@ test('eval rejects an unknown lead set in Node and natively', () => {
   assert.match(bad.stderr, /--leads: got '5', expected 12, 6, 4, 3 or 2/);
   assert.equal(native('eval', '--leads', '5', EVAL_DIR).status, 2);
 });
+
+// ---- --model with a record it cannot screen; one-lead records and the rhythm model ----------------
+import { readFileSync } from 'node:fs';
+
+test('screen --model with a model that cannot screen the record says why and exits 1, in Node and natively', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecg-one-lead-'));
+  try {
+    // a one-lead CSV: the time column and lead I of the 12-lead CSV fixture
+    const oneLead = join(dir, 'lead_i.csv');
+    writeFileSync(oneLead, readFileSync('tests/fixtures/csv/00003_lr.csv', 'utf8').split('\n').map((l) => l.split(',').slice(0, 2).join(',')).join('\n'));
+    const cases = [
+      [['models/rhythm-1.safetensors', 'tests/fixtures/wfdb/00003_hr'], /00003_hr: no model given can screen this record: it has 12 leads .*rhythm-1 \(a rhythm model\) reads one-lead records only \(--model\)/],
+      [['models/mobilenet1d-12.safetensors', oneLead], /lead_i\.csv: no model given can screen this record: it has 1 lead \(I\), and mobilenet1d-12 needs leads I II III aVR aVL aVF V1 V2 V3 V4 V5 V6 \(--model\)/],
+    ];
+    for (const [[model, record], message] of cases) {
+      for (const run of [cli('screen', '--model', model, record), native('screen', '--model', model, record)]) {
+        assert.equal(run.status, 1, `${model} ${record}: ${run.stderr}`);
+        assert.equal(run.stdout, '');
+        assert.match(run.stderr, message);
+      }
+    }
+    // the same one-lead record with the rhythm model: screened, AF decided by the rhythm model
+    for (const run of [cli('screen', '--model', 'models/rhythm-1.safetensors', 'tests/fixtures/cinc2017/A01192'),
+                       native('screen', '--model', 'models/rhythm-1.safetensors', 'tests/fixtures/cinc2017/A01192')]) {
+      assert.equal(run.status, 0, run.stderr);
+      const f = JSON.parse(run.stdout);
+      assert.equal(f.model.name, 'rhythm-1');
+      assert.equal(f.rhythm.decided, 'AF');
+      const af = f.classes.find((c) => c.snomed === '164889003');
+      assert.equal(af.decision, true);
+      assert.equal(af.source, 'model');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

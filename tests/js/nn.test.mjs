@@ -1,6 +1,7 @@
 // The nn engine through the JS API under Node: PyTorch parity on the exported fixtures, batching,
 // validation messages.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,9 @@ function readSafetensors(path) {
   return out;
 }
 
-for (const name of ['tiny-lrhnet', 'tiny-seresnet', 'tiny-leadwise', 'tiny-mobilenet1d', 'tiny-rhythmnet', 'parity-ops', 'parity-convs']) {
+// float32 fixtures, then the int8 and float16 ones (golden: PyTorch on their dequantised weights; docs/model-format.md)
+for (const name of ['tiny-lrhnet', 'tiny-seresnet', 'tiny-leadwise', 'tiny-mobilenet1d', 'tiny-rhythmnet', 'parity-ops', 'parity-convs',
+  'tiny-mobilenet1d.int8', 'tiny-rhythmnet.int8', 'tiny-seresnet.int8', 'tiny-lrhnet.int8', 'parity-convs.f16']) {
   for (const backend of ['simd', 'reference']) {
     test(`${name} (${backend}) matches PyTorch within 1e-4 of the output scale`, () => {
       const model = ecg.loadModel(readFileSync(`${dir}${name}.safetensors`), { backend });
@@ -109,4 +112,27 @@ test('a profiled run times every graph node once and its FLOPs add up to flops_p
       model.delete();
     }
   }
+});
+
+test('a shipped int8 model reports schema 2, its dtypes and tensor hash; a damaged copy is refused', () => {
+  const bytes = readFileSync(new URL('../../models/mobilenet1d-12.safetensors', import.meta.url));
+  const model = ecg.loadModel(bytes);
+  try {
+    assert.equal(model.info.schema, 2);
+    assert.match(model.info.tensor_sha256, /^[0-9a-f]{64}$/);
+    assert.ok(model.info.dtypes.I8 > 100000, JSON.stringify(model.info.dtypes));
+    assert.ok(model.info.dtypes.F16 > 0);
+    // the hash is SHA-256 of every byte after the header
+    const n = 8 + Number(bytes.readBigUInt64LE(0));
+    assert.equal(createHash('sha256').update(bytes.subarray(n)).digest('hex'), model.info.tensor_sha256);
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.length - 1000] ^= 0xff;
+    assert.throws(() => ecg.loadModel(damaged), /tensor content hash got [0-9a-f]{64}, expected [0-9a-f]{64}/);
+  } finally {
+    model.delete();
+  }
+  const old = ecg.loadModel(readFileSync(`${dir}parity-ops.safetensors`));  // schema 1: still read
+  assert.equal(old.info.schema, 1);
+  assert.equal(old.info.tensor_sha256, null);
+  old.delete();
 });

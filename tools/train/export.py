@@ -1,14 +1,18 @@
-"""Export trained PyTorch models to models/*.safetensors (schema ecg-screen-model/1) and write golden tensors.
+"""Export trained PyTorch models to models/*.safetensors (schema ecg-screen-model/2) and write golden tensors.
 
 File layout (docs/model-format.md is the reference; the C++ loader repeats it):
   u64 little-endian N | N bytes UTF-8 JSON header (space-padded to a multiple of 8) | tensor bytes.
-  JSON: {tensor name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
-         "__metadata__": {"format": "ecg-screen-model/1", "ecg_screen": "<JSON document>"}}
+  JSON: {tensor name: {"dtype": "F32"|"F16"|"I8", "shape": [...], "data_offsets": [begin, end]}, ...,
+         "__metadata__": {"format": "ecg-screen-model/2", "ecg_screen": "<JSON document>"}}
   Offsets are relative to the first byte after the header; tensors are contiguous, in offset order,
-  little-endian float32, and every tensor is used by some graph node.
+  little-endian, and every tensor is used by some graph node, except "<t>.scale" (F32, [shape[0]]):
+  the per-output-channel scales of an I8 tensor <t> (value = q · scale). The document's
+  "tensor_sha256" is the SHA-256 of every tensor byte (all bytes after the header). This writer
+  stores float32; tools/train/quantize.py rewrites a file with I8 / F16 weights. Schema 1
+  (ecg-screen-model/1: F32 only, no hash) is still read here and by the C++ loader.
 The `ecg_screen` document holds name, architecture, leads, fs_hz, input_len, preprocess,
-demographics, classes, decision, graph {inputs, outputs, nodes}, training, metrics (and, for the
-lead-wise model only, the `lead_sets` extension described in docs/model-format.md).
+demographics, classes, decision, graph {inputs, outputs, nodes}, training, metrics, tensor_sha256
+(and, for the lead-wise model only, the `lead_sets` extension described in docs/model-format.md).
 Batch-norm directly after a conv is folded into it (W·γ/√(σ²+ε), (b−μ)·γ/√(σ²+ε)+β); LRH-Net's
 BN-after-ReLU cannot be folded exactly (zero padding of the next conv) and stays a `batchnorm` node.
 
@@ -18,6 +22,7 @@ compare with PyTorch, which proves the graph is complete and the weights are in 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import struct
@@ -32,21 +37,36 @@ from . import models as M
 from .data import LEAD_SETS
 from .preprocess import DEFAULT_PREPROCESS
 
-FORMAT = "ecg-screen-model/1"
+FORMAT = "ecg-screen-model/2"
+FORMAT1 = "ecg-screen-model/1"  # float32 only, no tensor hash: still read
+DTYPES = {"F32": "<f4", "F16": "<f2", "I8": "i1"}
 
 
 # ------------------------------------------------------------------------------------ safetensors
 
-def write_safetensors(path: str, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> None:
+def _dtype_of(a: np.ndarray) -> str:
+    return {np.dtype("int8"): "I8", np.dtype("float16"): "F16"}.get(a.dtype, "F32")
+
+
+def tensor_blobs(tensors: dict[str, np.ndarray]) -> tuple[dict[str, Any], list[bytes]]:
+    """Header entries and the raw little-endian bytes, in order: int8 and float16 arrays keep their
+    dtype (I8, F16), everything else is stored as float32."""
     header: dict[str, Any] = {}
     offset = 0
     blobs = []
     for name, arr in tensors.items():
-        a = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
+        a = np.asarray(arr)
+        dt = _dtype_of(a)
+        a = np.ascontiguousarray(a.astype(DTYPES[dt]))
         b = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
         offset += len(b)
         blobs.append(b)
+    return header, blobs
+
+
+def write_safetensors(path: str, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> None:
+    header, blobs = tensor_blobs(tensors)
     if metadata is not None:
         header["__metadata__"] = metadata
     hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -58,7 +78,16 @@ def write_safetensors(path: str, tensors: dict[str, np.ndarray], metadata: dict[
             f.write(b)
 
 
+def write_model_file(path: str, tensors: dict[str, np.ndarray], doc: dict) -> dict:
+    """A schema-2 model file: the document gets "tensor_sha256" (SHA-256 of the tensor bytes)."""
+    _, blobs = tensor_blobs(tensors)
+    doc = {**doc, "tensor_sha256": hashlib.sha256(b"".join(blobs)).hexdigest()}
+    write_safetensors(path, tensors, {"format": FORMAT, "ecg_screen": json.dumps(doc, separators=(",", ":"))})
+    return doc
+
+
 def read_safetensors(path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Tensors as stored (float32, float16 or int8 arrays) and the metadata."""
     with open(path, "rb") as f:
         raw = f.read()
     (n,) = struct.unpack("<Q", raw[:8])
@@ -68,19 +97,43 @@ def read_safetensors(path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     out = {}
     end_prev = 0
     for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
-        if info["dtype"] != "F32":
-            raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}, expected F32")
+        if info["dtype"] not in DTYPES:
+            raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}, expected one of {sorted(DTYPES)}")
+        dt = np.dtype(DTYPES[info["dtype"]])
         b, e = info["data_offsets"]
         if b != end_prev:
             raise ValueError(f"{path}: tensor {name} starts at {b}, expected {end_prev} (gap or overlap)")
         count = int(np.prod(info["shape"])) if info["shape"] else 1
-        if e - b != 4 * count:
-            raise ValueError(f"{path}: tensor {name} has {e - b} bytes, expected {4 * count} for shape {info['shape']}")
-        out[name] = np.frombuffer(raw[base + b:base + e], dtype="<f4").reshape(info["shape"])
+        if e - b != dt.itemsize * count:
+            raise ValueError(f"{path}: tensor {name} has {e - b} bytes, expected {dt.itemsize * count} for shape {info['shape']}")
+        out[name] = np.frombuffer(raw[base + b:base + e], dtype=dt).reshape(info["shape"])
         end_prev = e
     if base + end_prev != len(raw):
         raise ValueError(f"{path}: {len(raw) - base - end_prev} trailing bytes after the last tensor")
     return out, meta
+
+
+def tensor_bytes(path: str) -> bytes:
+    """Every byte after the header (what tensor_sha256 covers)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    return raw[8 + n:]
+
+
+def dequantize(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """float32 values as the C++ loader computes them: I8 q · scale per output channel (float32
+    product), F16 widened; the "<t>.scale" tensors are consumed."""
+    out = {}
+    for name, a in tensors.items():
+        if name.endswith(".scale") and name[:-len(".scale")] in tensors and tensors[name[:-len(".scale")]].dtype == np.int8:
+            continue
+        if a.dtype == np.int8:
+            s = np.asarray(tensors[name + ".scale"], np.float32)
+            out[name] = a.astype(np.float32) * s.reshape((-1,) + (1,) * (a.ndim - 1))
+        else:
+            out[name] = a.astype(np.float32)
+    return out
 
 
 # ---------------------------------------------------------------------------------- graph builder
@@ -284,15 +337,23 @@ def export_model(path: str, model: nn.Module, name: str, leads: list[str], fs_hz
         doc["lead_sets"] = lead_sets
     if task is not None:
         doc["task"] = task
-    write_safetensors(path, tensors, {"format": FORMAT, "ecg_screen": json.dumps(doc, separators=(",", ":"))})
-    return doc
+    return write_model_file(path, tensors, doc)
 
 
-def load_model_file(path: str) -> tuple[dict, dict[str, np.ndarray]]:
+def load_model_file(path: str, raw: bool = False) -> tuple[dict, dict[str, np.ndarray]]:
+    """The document and the tensors: dequantised float32 (default) or as stored (raw=True, with the
+    scale tensors). Schema 2: the tensor hash is checked."""
     tensors, meta = read_safetensors(path)
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
-    return json.loads(meta["ecg_screen"]), tensors
+    if meta.get("format") not in (FORMAT, FORMAT1):
+        raise ValueError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r} (or {FORMAT1!r})")
+    doc = json.loads(meta["ecg_screen"])
+    if meta["format"] == FORMAT:
+        got = hashlib.sha256(tensor_bytes(path)).hexdigest()
+        if got != doc.get("tensor_sha256"):
+            raise ValueError(f"{path}: tensor content hash got {got}, expected {doc.get('tensor_sha256')}")
+    elif any(a.dtype != np.float32 for a in tensors.values()):
+        raise ValueError(f"{path}: {FORMAT1} holds float32 tensors only")
+    return doc, (tensors if raw else dequantize(tensors))
 
 
 def torch_outputs(model: nn.Module, ecg: np.ndarray, demo: np.ndarray | None) -> dict[str, np.ndarray]:

@@ -52,6 +52,8 @@ async function processRecord(ecg, options, path) {
   const record = await readRecordFromPath(ecg, path, options.read);
   if (options.command === 'info') return JSON.stringify(record.info);
   if (options.command === 'eval') return JSON.stringify(ecg.evalCase(record, { leadSet: options.leadSet ?? '' }));
+  const why = options.models.length > 0 ? ecg.whyNoModel(record) : null;  // --model given: none fits is an error
+  if (why) throw new Error(`${why} (--model)`);
   return options.csv ? ecg.screenCsv(record, options.patient) : JSON.stringify(ecg.screen(record, options.patient));
 }
 

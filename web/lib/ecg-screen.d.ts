@@ -97,6 +97,11 @@ export interface Findings {
   classes: ClassFinding[];
   /** The model that ran; null when none fits the record's leads (rules only). */
   model: ModelUse | null;
+  /**
+   * A one-lead record that no screening model fits, screened by the rhythm model (e.g. rhythm-1):
+   * its classes and decision (which decides the AF class, SNOMED 164889003); null otherwise.
+   */
+  rhythm: { model: string; lead: string; windows: number; decided: string; classes: { snomed: string; abbr: string; name: string; probability: number }[] } | null;
   /** True when the signal cannot support a result (reasons say why): do not read it as normal. */
   inconclusive: boolean;
   inconclusive_reasons: string[];
@@ -222,6 +227,12 @@ export interface ModelInfo {
   lead_sets?: { name: string; leads: string[]; output: string; thresholds: number[] }[];
   parameters: number;
   flops_per_window: number;
+  /** Schema version of the file: 2 (F32 / F16 / I8 tensors, tensor hash checked at load) or 1 (float32, no hash). */
+  schema: 1 | 2;
+  /** Schema 2: SHA-256 of the tensor bytes, checked at load; null for schema 1. */
+  tensor_sha256: string | null;
+  /** Stored dtype -> number of values (I8 and F16 tensors are dequantised to float32 at load). */
+  dtypes: Record<string, number>;
 }
 
 /** A model with one inference session; call delete() when done. */
@@ -415,6 +426,8 @@ export class EcgScreen {
   screen(record: EcgRecord, patient?: Patient): Findings;
   /** The same as one CSV row (header: csvHeader). */
   screenCsv(record: EcgRecord, patient?: Patient): string;
+  /** Why none of the models added can screen the record (what each needs); null when one can or none was added. */
+  whyNoModel(record: EcgRecord): string | null;
   readonly csvHeader: string;
   /** Names of the screening models loaded. */
   readonly models: string[];

@@ -235,7 +235,7 @@ export class EcgScreen {
   }
 
   /**
-   * Loads a model file (safetensors, schema ecg-screen-model/1), validated field by field.
+   * Loads a model file (safetensors, schema ecg-screen-model/2 or /1), validated field by field.
    * @param {Uint8Array | ArrayBuffer} bytes
    * @param {{ backend?: 'simd' | 'reference' }} [options]
    * @returns {NnModel}
@@ -275,10 +275,23 @@ export class EcgScreen {
    *   const findings = ecg.screen(record, { age: 56, sex: 'female' });
    *   findings.classes.filter((c) => c.decision).map((c) => `${c.abbr} (${c.source})`);
    *   findings.model?.name;      // e.g. 'mobilenet1d-12'; null when no model fits the leads (rules only)
+   *   findings.rhythm?.decided;  // a one-lead record: the rhythm model's class ('NSR', 'AF', 'OTHER', 'NOISY')
    *   findings.inconclusive;     // true when the signal cannot support a result
    */
   screen(record, patient = {}) {
     return JSON.parse(this.screener.screen(...this.#screenArgs(record, patient)));
+  }
+
+  /**
+   * Why none of the models added can screen `record` (its leads fit no screening model, and a
+   * rhythm model reads one-lead records only), naming what each model needs; null when one can
+   * (or no model was added).
+   * @param {EcgRecord} record
+   * @returns {string | null}
+   */
+  whyNoModel(record) {
+    requireRecord(record, 'whyNoModel');
+    return this.screener.whyNoModel(JSON.stringify(record.info), record.samples) || null;
   }
 
   /** The CSV header line matching screenCsv() rows. */

@@ -1,9 +1,12 @@
 // ecg::nn: the inference engine — a model file (safetensors, schema ecg-screen-model/1) in, logits out.
 //
 // Model file layout (docs/model-format.md is the reference; tools/train/export.py is the writer):
-//   u64 little-endian N | N bytes of UTF-8 JSON header | tensor bytes (little-endian float32).
-//   Header: {name: {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
-//            "__metadata__": {"format": "ecg-screen-model/1", "ecg_screen": "<JSON document>"}}
+//   u64 little-endian N | N bytes of UTF-8 JSON header | tensor bytes (little-endian).
+//   Header: {name: {"dtype": "F32"|"F16"|"I8", "shape": [...], "data_offsets": [begin, end]}, ...,
+//            "__metadata__": {"format": "ecg-screen-model/2", "ecg_screen": "<JSON document>"}}
+//   Schema 2: an I8 tensor <t> has an F32 tensor "<t>.scale" [shape[0]] (per output channel, > 0):
+//   value = q · scale; the document's "tensor_sha256" is the SHA-256 of all tensor bytes. Schema 1
+//   (ecg-screen-model/1: F32 only, no hash) is still read.
 //   Offsets are relative to the first tensor byte; tensors are contiguous, in offset order, no gap.
 //   The ecg_screen document: name, architecture, leads, fs_hz, input_len, preprocess, demographics,
 //   classes [{snomed, abbr, name}], decision {rule, thresholds}, graph {inputs [{name, shape}],
@@ -48,7 +51,8 @@ std::string to_string(const Shape& s);
 struct Tensor {
   std::string name;
   std::vector<std::int64_t> shape;
-  std::vector<float> data;
+  std::vector<float> data;  // float32 (F16 and I8 tensors are dequantised at load)
+  std::string dtype = "F32";  // as stored in the file: "F32", "F16" or "I8" (schema 2)
 };
 
 struct Node {
@@ -91,6 +95,8 @@ struct Preprocess {
 };
 
 struct ModelInfo {
+  int schema = 1;             // 1: ecg-screen-model/1 (F32, no hash); 2: ecg-screen-model/2
+  std::string tensor_sha256;  // schema 2: SHA-256 of the tensor bytes, checked at load
   std::string name, architecture;
   std::vector<std::string> leads;
   double fs_hz = 0;
@@ -127,6 +133,9 @@ class Model {
   // The same for one node, given infer_shapes' result (0 for ops other than conv1d and linear).
   double node_flops(const std::vector<Shape>& shapes, std::size_t node) const;
 };
+
+// SHA-256 of `bytes` as 64 lowercase hex digits (the schema-2 tensor content hash).
+std::string sha256_hex(std::span<const std::uint8_t> bytes);
 
 enum class Backend { reference, simd, xnnpack };
 const char* backend_name(Backend b);

@@ -47,6 +47,21 @@ struct ModelUse {
   std::string backend;
 };
 
+// One class of a rhythm model with its probability.
+struct RhythmClass {
+  std::string snomed, abbr, name;  // snomed: SNOMED CT id, or "local:…" for a class without one
+  double probability = 0.0;        // softmax over the classes, averaged over windows (sums to 1 with "aggregate": "mean")
+};
+
+struct RhythmResult {
+  std::string model;                 // the model's name
+  std::string lead;                  // the record's lead that was read
+  std::vector<RhythmClass> classes;  // in the model's order
+  std::size_t best = 0;              // the decided class: the most probable one ("argmax")
+  std::size_t windows = 0;           // windows covering the record
+  double duration_s = 0.0;           // of the record
+};
+
 struct Findings {
   std::string record;
   double fs_hz = 0.0;
@@ -61,6 +76,8 @@ struct Findings {
   rules::Report rules;                     // every clinical rule's decision with criterion and evidence
   std::vector<ClassFinding> classes;       // per scored class: model probability, rule, decision, source
   std::optional<ModelUse> model;           // nullopt: no model fits the record's leads (rules only)
+  std::optional<RhythmResult> rhythm;      // a one-lead record no screening model fits, with a rhythm model added:
+                                           // its result (it decides the AF class; `model` names it)
   bool inconclusive = false;               // the signal cannot support a result (see inconclusive_reasons)
   std::vector<std::string> inconclusive_reasons;
   std::vector<StageTiming> timings;
@@ -74,10 +91,12 @@ Findings screen(const Record& record, const Patient& patient);
 // (tools/train/preprocess.py is the Python twin). Returns lead-major samples at info.fs_hz.
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info);
 
-// The full pipeline with models: picks, among the screening models added (task "screen"; models of
-// another task, such as a rhythm model, are accepted and never chosen), the one (and for lead-wise
-// models the lead set) using the most leads that the record has, runs it over windows covering the
-// whole record, aggregates, decides per class, and merges with the rules.
+// The full pipeline with models: picks, among the screening models added (task "screen"), the one
+// (and for lead-wise models the lead set) using the most leads that the record has, runs it over
+// windows covering the whole record, aggregates, decides per class, and merges with the rules. A
+// one-lead record that no screening model fits goes to the first rhythm model added (task
+// "rhythm", e.g. models/rhythm-1): Findings::rhythm holds its result and its AF decision is the AF
+// class's (SNOMED 164889003); the other classes are the rules' only.
 class Screener {
  public:
   explicit Screener(nn::Backend backend = nn::Backend::simd);
@@ -88,27 +107,15 @@ class Screener {
   // Adds a model file (bytes of a models/*.safetensors); throws ecg::Error when it is invalid.
   void add_model(std::span<const std::uint8_t> model_file);
   std::vector<std::string> model_names() const;
+  // Why no model added can screen `record` (its leads fit no screening model, and a rhythm model
+  // needs a one-lead record), naming each model's needs; nullopt when one can, or none was added.
+  std::optional<std::string> why_no_model(const Record& record) const;
   Findings screen(const Record& record, const Patient& patient);
 
  private:
   struct Loaded;
   nn::Backend backend_;
   std::vector<std::unique_ptr<Loaded>> models_;
-};
-
-// One class of a rhythm model with its probability.
-struct RhythmClass {
-  std::string snomed, abbr, name;  // snomed: SNOMED CT id, or "local:…" for a class without one
-  double probability = 0.0;        // softmax over the classes, averaged over windows (sums to 1 with "aggregate": "mean")
-};
-
-struct RhythmResult {
-  std::string model;                 // the model's name
-  std::string lead;                  // the record's lead that was read
-  std::vector<RhythmClass> classes;  // in the model's order
-  std::size_t best = 0;              // the decided class: the most probable one ("argmax")
-  std::size_t windows = 0;           // windows covering the record
-  double duration_s = 0.0;           // of the record
 };
 
 // Single-label rhythm classification with a model of task "rhythm" (models/rhythm-1: CinC 2017

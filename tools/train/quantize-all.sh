@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Re-quantise the shipped models (models/*.safetensors) from their float32 files in
+# tools/train/float32/, write the quantised parity fixtures of tests/fixtures/nn, and (with --eval)
+# measure float32 against int8 on each shipped model's test fold (fold 0; results in docs/quantization.json,
+# model cards updated from them).
+# Deterministic: running it again rewrites the same bytes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3
+Q="$PY -m tools.train.quantize"
+SHIPPED="mobilenet1d-12 mobilenet1d-6 mobilenet1d-3 mobilenet1d-2 rhythm-1"
+for m in $SHIPPED; do
+  $Q tools/train/float32/$m.safetensors models/$m.safetensors
+done
+N=tests/fixtures/nn
+# the shipped rhythm model's golden window (tools.train.rhythm --fixtures, float32) for its int8 file
+$Q --golden $N/rhythm-1.golden.safetensors models/rhythm-1.safetensors $N/rhythm-1.int8.golden.safetensors
+for m in tiny-mobilenet1d tiny-rhythmnet tiny-seresnet; do  # I8 weights, F16 scales and biases
+  $Q $N/$m.safetensors $N/$m.int8.safetensors
+  $Q --golden $N/$m.golden.safetensors $N/$m.int8.safetensors $N/$m.int8.golden.safetensors
+done
+for m in parity-convs; do  # every conv1d/linear weight F16 (and biases F16)
+  $Q --float16 '*' $N/$m.safetensors $N/$m.f16.safetensors
+  $Q --golden $N/$m.golden.safetensors $N/$m.f16.safetensors $N/$m.f16.golden.safetensors
+done
+for m in tiny-lrhnet; do  # I8 weights with F32 scales and biases
+  $Q --scale-dtype F32 --bias-dtype F32 $N/$m.safetensors $N/$m.int8.safetensors
+  $Q --golden $N/$m.golden.safetensors $N/$m.int8.safetensors $N/$m.int8.golden.safetensors
+done
+if [ "${1:-}" = "--eval" ]; then
+  mkdir -p build/quantize
+  for m in $SHIPPED; do
+    nice -n 10 $Q --eval tools/train/float32/$m.safetensors models/$m.safetensors --fold 0 --json build/quantize/$m.json >/dev/null
+  done
+  $PY - <<'PY'
+import json
+out = {m: json.load(open(f"build/quantize/{m}.json")) for m in "mobilenet1d-12 mobilenet1d-6 mobilenet1d-3 mobilenet1d-2 rhythm-1".split()}
+json.dump(out, open("docs/quantization.json", "w"), indent=1)
+for m, r in out.items():
+    a, b = (r["files"][f]["value"] for f in r["files"])
+    print(f"{m}: {r['records']} test records, float32 {a:.4f}, int8 {b:.4f}, difference {b - a:+.4f}")
+PY
+  $Q --cards docs/quantization.json models
+fi
