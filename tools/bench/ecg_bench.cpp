@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
     "       ecg-bench rules --labels LIST.csv\n"
     "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
+    "       ecg-bench quality cinc2017|noisy-copies|flat-noise ... (tools/bench/quality_bench.cpp)\n"
     "\n"
     "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
     "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
@@ -410,6 +411,8 @@ int bench_hr(const std::vector<std::string>& args) {
 
 }  // namespace
 
+int bench_quality(const std::vector<std::string>& args);  // tools/bench/quality_bench.cpp
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
@@ -422,6 +425,7 @@ int main(int argc, char** argv) {
   if (command == "delineation") return bench_delineation(args);
   if (command == "rules") return bench_rules(args);
   if (command == "hr") return bench_hr(args);
+  if (command == "quality") return bench_quality(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
