@@ -264,6 +264,7 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   if (starts.size() > 1 && n - starts.back() < wlen / 2) starts.pop_back();  // a short tail joins the last window
   std::size_t usable_samples = 0;
   std::map<std::string, std::pair<std::size_t, std::string>> reason_count;  // by kind: windows, first wording
+  std::vector<std::string> reason_order;                                      // kinds in the order first seen
   for (std::size_t k = 0; k < starts.size(); ++k) {
     WindowQuality w;
     w.start = starts[k];
@@ -273,7 +274,7 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
     for (std::size_t i = w.start; i < w.start + w.length; ++i) bad += !std::isfinite(raw[i]);
     auto fail = [&](const std::string& key, std::string text) {
       auto& [count, first] = reason_count[key];
-      if (count++ == 0) first = text;
+      if (count++ == 0) first = text, reason_order.push_back(key);
       w.reasons.push_back(std::move(text));
     };
     if (bad > 0) fail("non-finite", std::to_string(bad) + " samples are not numbers (NaN or infinite)");
@@ -367,7 +368,7 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   if (!r.usable) {
     // The reasons of the unusable windows, most frequent first, each once (its first wording).
     std::vector<std::pair<std::size_t, std::string>> ranked;
-    for (const auto& [key, seen] : reason_count) ranked.push_back(seen);
+    for (const auto& key : reason_order) ranked.push_back(reason_count[key]);
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
     for (const auto& [count, text] : ranked) {
       r.reasons.push_back(text + " (" + std::to_string(count) + " of " + std::to_string(r.windows.size()) + " windows)");
@@ -419,20 +420,27 @@ RecordQuality assess_quality(const Record& record, const QualityThresholds& t) {
   // stated rate; a QRS rises within about 10-60 ms, so several hundred ms means a wrong sampling rate.
   std::vector<double> taus;
   for (std::size_t k = 0; k < record.n_leads(); ++k) {
-    if (!q.leads[k].usable && q.leads[k].reasons.size() && q.leads[k].reasons[0].rfind("flat", 0) == 0) continue;
+    if (!q.leads[k].usable && !q.leads[k].reasons.empty() && q.leads[k].reasons[0].rfind("flat", 0) == 0) continue;
+    // The windows of the lead with the larger ranges (those holding QRS complexes).
+    std::vector<float> ranges;
+    for (const WindowQuality& w : q.leads[k].windows) ranges.push_back(static_cast<float>(w.range_mv));
+    const double median_range = quantile(ranges, 0.5);
     for (const WindowQuality& w : q.leads[k].windows) {
-      if (w.range_mv < t.flat_mv || w.length < 8) continue;
+      if (w.range_mv < t.flat_mv || w.range_mv < median_range || w.length < 8) continue;
       auto x = record.lead(k).subspan(w.start, w.length);
-      std::vector<float> slopes;
-      for (std::size_t i = 1; i < x.size(); ++i) if (std::isfinite(x[i]) && std::isfinite(x[i - 1])) slopes.push_back(std::fabs(x[i] - x[i - 1]));
-      const double slope = quantile(slopes, 0.995) * record.fs_hz;  // mV/s
+      double slope = 0.0;  // steepest step, mV/s
+      for (std::size_t i = 1; i < x.size(); ++i) {
+        if (std::isfinite(x[i]) && std::isfinite(x[i - 1])) slope = std::max(slope, std::fabs(static_cast<double>(x[i]) - x[i - 1]));
+      }
+      slope *= record.fs_hz;
       if (slope > 0) taus.push_back(w.range_mv / slope);
     }
   }
   if (!taus.empty()) {
     const double tau = quantile(std::vector<float>(taus.begin(), taus.end()), 0.5);
-    if (tau > 0.25) {
-      q.reasons.push_back(fmt("implausible sampling rate: waves rise over %.0f ms at the stated %.4g Hz (a QRS complex rises within about 60 ms): is the sampling rate right?", 1000.0 * tau, record.fs_hz));
+    if (tau > t.max_rise_s) {
+      q.reasons.push_back(fmt("implausible sampling rate: the waves rise over %.0f ms at the stated %.4g Hz (a QRS complex rises within about %.0f ms): is the sampling rate right?",
+                              1000.0 * tau, record.fs_hz, 1000.0 * t.max_rise_s));
     }
   }
 
