@@ -15,6 +15,7 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
+#include "ecg/quality.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
 #include "ecg/screen.h"
@@ -46,6 +47,10 @@ constexpr const char* kUsage =
     "                            leads, or on one lead\n"
     "  delineate [--lead NAME] <record>...\n"
     "                            P, QRS and T boundaries per beat as JSON (all leads fused, or one lead)\n"
+    "  quality [--windows] <record>...\n"
+    "                            signal quality per lead (usable, reasons in words, usable share) and the\n"
+    "                            record's plausibility as JSON, one object per line; --windows adds each\n"
+    "                            window's measurements (docs/quality.md)\n"
     "  rules [--sex female|male] <record>...\n"
     "                            every clinical rule's decision, criterion and evidence as JSON\n"
     "  --version                 print the version\n"
@@ -124,7 +129,8 @@ int run(int argc, char** argv) {
   }
   const std::string command = args[0];
   const bool known = command == "info" || command == "screen" || command == "dump" || command == "annotations" ||
-                     command == "rpeaks" || command == "delineate" || command == "rules" || command == "eval";
+                     command == "rpeaks" || command == "delineate" || command == "rules" || command == "eval" ||
+                     command == "quality";
   if (!known) {
     std::fprintf(stderr, "ecg-screen: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
@@ -135,7 +141,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> model_paths;
   std::string lead_set, threads, timeout;
   bool has_age = false;
-  bool no_model = false, csv = false, quiet = false;
+  bool no_model = false, csv = false, quiet = false, windows = false;
   const bool screens = command == "screen" || command == "eval";
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -160,6 +166,10 @@ int run(int argc, char** argv) {
     }
     if (screens && (a == "--no-model" || (command == "screen" && a == "--csv") || (command == "eval" && a == "--quiet"))) {
       (a == "--csv" ? csv : a == "--quiet" ? quiet : no_model) = true;
+      continue;
+    }
+    if (command == "quality" && a == "--windows") {
+      windows = true;
       continue;
     }
     if ((a == "--fs" || a == "--units") && i + 1 < args.size()) {
@@ -274,6 +284,8 @@ int run(int argc, char** argv) {
         std::cout << ecg::dsp::rpeaks_json(record, lead) << '\n';
       } else if (command == "delineate") {
         std::cout << ecg::dsp::delineation_json(record, lead) << '\n';
+      } else if (command == "quality") {
+        std::cout << ecg::dsp::quality_json(record, ecg::dsp::assess_quality(record), windows) << '\n';
       } else if (command == "rules") {
         const ecg::screen::Patient p = ecg::screen::patient_from_json(sex.empty() ? "" : nlohmann::json{{"sex", sex}}.dump());
         std::cout << ecg::rules::to_json(ecg::rules::evaluate(record, p.sex != ecg::Sex::unknown ? p.sex : record.sex)) << '\n';

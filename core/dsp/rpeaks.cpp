@@ -329,27 +329,6 @@ std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz,
 
 }  // namespace
 
-LeadQuality lead_quality(std::span<const float> x) {
-  LeadQuality q;
-  if (x.empty()) {
-    q.flat = true;
-    return q;
-  }
-  // Subsample for long leads: percentiles need no more than ~200k values.
-  const std::size_t step = std::max<std::size_t>(1, x.size() / 200000);
-  std::vector<float> v;
-  for (std::size_t i = 0; i < x.size(); i += step) v.push_back(x[i]);
-  const float p01 = quantile(v, 0.01), p99 = quantile(v, 0.99);
-  q.flat = !(p99 - p01 >= 0.02f) || !std::isfinite(p99 - p01);
-  const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
-  if (*mx > *mn) {
-    std::size_t at_rail = 0;
-    for (float s : v) at_rail += (s == *mn || s == *mx);
-    q.saturated = static_cast<double>(at_rail) >= 0.02 * static_cast<double>(v.size());
-  }
-  return q;
-}
-
 namespace {
 
 std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,15 +27,24 @@ class StageClock {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// Record facts, patient, R-peaks, heart rate, delineation, rules and quality into `f`.
-void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f);
+// Throws ecg::Error naming the record, lead, sample index and time of the first NaN/Inf sample.
+void require_finite(const Record& record);
+
+// Record facts, patient, quality index, R-peaks, heart rate, delineation, rules into `f`. Unusable
+// leads (f.signal_quality) are zeroed before R-peaks, delineation and rules; when `masked` is given
+// it receives that copy (for the model input), or stays empty when every lead is usable. Throws on
+// non-finite samples (require_finite).
+void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked = nullptr);
 
 // Adds each scored rule to the class with its SNOMED code (appending the class when no model has
 // it), then decides every class: an assessable rule decides its class, the model the others.
 void merge_rules_into_classes(Findings& f);
 
 // Marks the findings inconclusive when the signal cannot support a result: shorter than 2 s, fewer
-// than two beats, or most of `leads` (those the screening relied on) flat or clipped.
+// than two beats, not an ECG (implausible amplitude or sampling rate), most of `leads` (those the
+// screening relied on) unusable, or most of the record's stretches unusable in most leads; a
+// non-finite model probability too. An inconclusive record's classes are all withheld (decision
+// false, source "withheld"); their probabilities stay, marked not interpretable.
 void judge_signal(Findings& f, const Record& record, std::span<const std::string> leads);
 
 // Reshapes `session` to `batch` windows of input_len samples and copies the windows of `x` that start

@@ -2,12 +2,14 @@
 // the model pipeline (screener.cpp) shares with it.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "ecg/dsp.h"
 #include "ecg/error.h"
+#include "ecg/quality.h"
 #include "ecg/screen.h"
 #include "screen/pipeline.h"
 
@@ -43,27 +45,63 @@ void merge_rules_into_classes(Findings& f) {
   }
 }
 
+void require_finite(const Record& record) {
+  if (auto bad = dsp::first_non_finite(record)) {
+    const float v = record.lead(bad->first)[bad->second];
+    char at[64];
+    std::snprintf(at, sizeof at, "%.3f", record.fs_hz > 0 ? static_cast<double>(bad->second) / record.fs_hz : 0.0);
+    throw Error("record '" + record.name + "': lead " + record.leads[bad->first] + " sample " + std::to_string(bad->second) + " (at " + at +
+                " s) is " + (std::isnan(v) ? "NaN" : "infinite") +
+                "; expected finite voltages in mV (lost samples must be cut out or the record split before screening)");
+  }
+}
+
 void judge_signal(Findings& f, const Record& record, std::span<const std::string> leads) {
   if (record.duration_s() < 2.0) f.inconclusive_reasons.push_back("the record is shorter than 2 s");
+  for (const std::string& reason : f.signal_quality.reasons) f.inconclusive_reasons.push_back("not a readable ECG: " + reason);
   if (f.rpeaks.size() < 2) f.inconclusive_reasons.push_back("fewer than two heartbeats were found");
+  const bool gated = f.signal_quality.leads.size() == record.n_leads() && record.n_leads() > 0;
   std::size_t unusable = 0, present = 0;
+  std::string which;
   for (const std::string& lead : leads) {
     auto index = record.lead_index(lead);
     if (!index) continue;
     ++present;
-    if (!dsp::lead_quality(record.lead(*index)).usable()) ++unusable;
+    const bool usable = gated ? f.signal_quality.lead_usable(*index) : dsp::lead_quality(record.lead(*index)).usable();
+    if (usable) continue;
+    ++unusable;
+    if (gated && !f.signal_quality.leads[*index].reasons.empty()) which += (which.empty() ? "" : "; ") + lead + ": " + f.signal_quality.leads[*index].reasons[0];
   }
   if (present == 0 || 2 * unusable > present) {
-    f.inconclusive_reasons.push_back(std::to_string(unusable) + " of " + std::to_string(present) +
-                                     " leads used are flat, saturated or clipped");
+    f.inconclusive_reasons.push_back(std::to_string(unusable) + " of " + std::to_string(present) + " leads used are unusable" +
+                                     (which.empty() ? std::string(" (flat, saturated or clipped)") : " (" + which + ")"));
+  } else if (gated && f.signal_quality.usable_share < 0.5) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "only %.0f %% of the record is usable in most leads (at least 50 %% needed)", 100.0 * f.signal_quality.usable_share);
+    f.inconclusive_reasons.push_back(buf);
+  }
+  for (const ClassFinding& c : f.classes) {
+    if (c.probability && !std::isfinite(*c.probability)) {
+      f.inconclusive_reasons.push_back("the model's output is not a number for " + c.abbr);
+      break;
+    }
   }
   f.inconclusive = !f.inconclusive_reasons.empty();
+  if (f.inconclusive) {
+    // No class is positive on an inconclusive record: every decision is withheld.
+    for (ClassFinding& c : f.classes) {
+      c.decision = false;
+      c.withheld = true;
+      c.source = "withheld";
+    }
+  }
 }
 
-void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f) {
+void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked_out) {
   if (record.n_leads() == 0 || record.n_samples == 0) {
     throw Error("record '" + record.name + "': expected at least one lead with samples, found none");
   }
+  require_finite(record);
   f.record = record.name;
   f.fs_hz = record.fs_hz;
   f.duration_s = record.duration_s();
@@ -71,15 +109,38 @@ void screen_rules(const Record& record, const Patient& patient, StageClock& cloc
   f.age_years = patient.age_years ? patient.age_years : record.age_years;
   f.sex = patient.sex != Sex::unknown ? patient.sex : record.sex;
   f.warnings = record.warnings;
-  f.rpeaks = dsp::detect_rpeaks(record);
+  f.signal_quality = dsp::assess_quality(record);
+  for (const std::string& w : f.signal_quality.warnings) f.warnings.push_back(w);
+  clock.lap("quality");
+  // Unusable leads are zeroed: R-peaks, delineation and rules read them as flat and leave them out.
+  std::optional<Record> masked;
+  if (std::any_of(f.signal_quality.leads.begin(), f.signal_quality.leads.end(), [](const dsp::LeadQualityReport& l) { return !l.usable; })) {
+    masked = dsp::mask_unusable_leads(record, f.signal_quality);
+  }
+  const Record& signal = masked ? *masked : record;
+  f.rpeaks = dsp::detect_rpeaks(signal);
   f.heart_rate_bpm = dsp::heart_rate_bpm(f.rpeaks, record.fs_hz);
   if (!f.heart_rate_bpm) f.warnings.push_back("fewer than two heartbeats found: heart rate not assessable");
   clock.lap("rpeaks");
-  const std::vector<dsp::Beat> beats = dsp::delineate(record, f.rpeaks);
+  const std::vector<dsp::Beat> beats = dsp::delineate(signal, f.rpeaks);
   clock.lap("delineation");
-  f.rules = rules::evaluate(record, f.sex, f.rpeaks, beats);
-  f.quality = f.rules.quality;
+  f.rules = rules::evaluate(signal, f.sex, f.rpeaks, beats);
+  // Quality flags: the gate's words for unusable leads, then what the rules noticed on the others.
+  f.quality.clear();
+  for (const dsp::LeadQualityReport& l : f.signal_quality.leads) {
+    if (!l.usable) f.quality.push_back("lead " + l.lead + " unusable: " + (l.reasons.empty() ? std::string("poor signal") : l.reasons[0]));
+  }
+  for (const std::string& q : f.rules.quality) {
+    const bool about_masked = std::any_of(f.signal_quality.leads.begin(), f.signal_quality.leads.end(), [&](const dsp::LeadQualityReport& l) {
+      return !l.usable && q.rfind("lead " + l.lead + " ", 0) == 0;
+    });
+    if (!about_masked) f.quality.push_back(q);
+  }
+  for (const dsp::LeadQualityReport& l : f.signal_quality.leads) {
+    for (const std::string& note : l.notes) if (l.usable) f.quality.push_back("lead " + l.lead + ": " + note);
+  }
   clock.lap("rules");
+  if (masked_out) *masked_out = std::move(masked);
 }
 
 Findings screen(const Record& record, const Patient& patient) {
@@ -114,7 +175,7 @@ std::string to_json(const Findings& f) {
                        {"threshold", c.threshold ? nlohmann::json(*c.threshold) : nlohmann::json(nullptr)},
                        {"model", c.probability ? nlohmann::json(c.model_positive ? "positive" : "negative") : nlohmann::json(nullptr)},
                        {"rule", c.has_rule ? nlohmann::json(rules::to_string(c.rule)) : nlohmann::json(nullptr)},
-                       {"decision", c.decision}, {"source", c.source}});
+                       {"decision", c.decision}, {"source", c.source}, {"interpretable", !c.withheld}});
   }
   j["classes"] = classes;
   if (f.model) {
@@ -134,6 +195,18 @@ std::string to_json(const Findings& f) {
   }
   j["inconclusive"] = f.inconclusive;
   j["inconclusive_reasons"] = f.inconclusive_reasons;
+  j["decisions"] = f.inconclusive ? "withheld" : "made";
+  nlohmann::json lq = nlohmann::json::array();
+  for (const dsp::LeadQualityReport& l : f.signal_quality.leads) {
+    nlohmann::json unusable = nlohmann::json::array();  // [start_s, end_s] of each unusable window
+    for (const dsp::WindowQuality& w : l.windows) {
+      if (!w.usable && f.fs_hz > 0) unusable.push_back({std::round(1000.0 * static_cast<double>(w.start) / f.fs_hz) / 1000.0,
+                                                         std::round(1000.0 * static_cast<double>(w.start + w.length) / f.fs_hz) / 1000.0});
+    }
+    lq.push_back({{"lead", l.lead}, {"usable", l.usable}, {"reasons", l.reasons}, {"notes", l.notes},
+                  {"usable_share", std::round(1000.0 * l.usable_share) / 1000.0}, {"unusable_windows_s", unusable}});
+  }
+  j["lead_quality"] = lq;
   nlohmann::json timings = nlohmann::json::object();
   for (const auto& t : f.timings) timings[t.stage + "_ms"] = t.ms;
   j["timings"] = timings;

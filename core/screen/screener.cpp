@@ -141,7 +141,8 @@ std::vector<std::string> Screener::model_names() const {
 Findings Screener::screen(const Record& record, const Patient& patient) {
   Findings f;
   StageClock clock(f.timings);
-  screen_rules(record, patient, clock, f);
+  std::optional<Record> masked;  // the record with its unusable leads zeroed (none: every lead usable)
+  screen_rules(record, patient, clock, f, &masked);
 
   // The model (and, for lead-wise models, the lead set) that uses the most leads the record has.
   Loaded* chosen = nullptr;
@@ -187,7 +188,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
 
   const nn::Model& model = *chosen->model;
   const nn::ModelInfo& info = model.info;
-  const Record x = preprocess_for_model(record, info);
+  const Record x = preprocess_for_model(masked ? *masked : record, info);
   clock.lap("preprocess");
 
   const auto input_len = static_cast<std::size_t>(info.input_len);

@@ -32,6 +32,7 @@ constexpr const char* kUsage =
     "       ecg-bench cpsc2019 [--per-record] [--dump] DIR\n"
     "       ecg-bench noise [--seconds 300] [--seed 1] [--noise bw,ma,em,mix] <record>...\n"
     "       ecg-bench speed [--repeats 50] <record>...\n"
+    "       ecg-bench quality cinc2017|noisy-copies|flat-noise ... (tools/bench/quality_bench.cpp)\n"
     "\n"
     "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
     "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
@@ -786,6 +787,8 @@ int bench_speed(const std::vector<std::string>& args) {
 
 }  // namespace
 
+int bench_quality(const std::vector<std::string>& args);  // tools/bench/quality_bench.cpp
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
@@ -801,6 +804,7 @@ int main(int argc, char** argv) {
   if (command == "cpsc2019") return bench_cpsc2019(args);
   if (command == "noise") return bench_noise(args);
   if (command == "speed") return bench_speed(args);
+  if (command == "quality") return bench_quality(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ecg/nn.h"
+#include "ecg/quality.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
 
@@ -33,7 +34,9 @@ struct ClassFinding {
   rules::Decision rule = rules::Decision::not_assessable;  // the rule screening for this class, if any
   bool has_rule = false;
   bool decision = false;              // an assessable rule's decision, else model_positive
-  std::string source;                 // who made a positive decision: "rule", "both" (rule and model), "model"; "" when negative
+  std::string source;                 // who made a positive decision: "rule", "both" (rule and model), "model"; "" when negative;
+                                      // "withheld" on an inconclusive record (decision false whatever the model and rule said)
+  bool withheld = false;              // inconclusive record: no decision; the probability is shown but not interpretable
 };
 
 // Which model ran and how.
@@ -78,12 +81,17 @@ struct Findings {
   std::optional<ModelUse> model;           // nullopt: no model fits the record's leads (rules only)
   std::optional<RhythmResult> rhythm;      // a one-lead record no screening model fits, with a rhythm model added:
                                            // its result (it decides the AF class; `model` names it)
-  bool inconclusive = false;               // the signal cannot support a result (see inconclusive_reasons)
+  bool inconclusive = false;               // the signal cannot support a result (see inconclusive_reasons);
+                                           // then every class is withheld: decision false, source "withheld"
   std::vector<std::string> inconclusive_reasons;
+  // Quality index per lead and window (ecg/quality.h): unusable leads were zeroed before R-peaks,
+  // delineation, rules and the model. Empty when the quality gate did not run.
+  dsp::RecordQuality signal_quality;
   std::vector<StageTiming> timings;
 };
 
-// Rules only: R-peaks, delineation, clinical rules and quality; no model.
+// Rules only: R-peaks, delineation, clinical rules and quality; no model. Both screen() and
+// Screener::screen() throw ecg::Error on a NaN or infinite sample (naming the record, lead and sample).
 Findings screen(const Record& record, const Patient& patient);
 
 // The model's input for a record: the given leads (in the model's order; a lead the record lacks is

@@ -1,0 +1,524 @@
+// Signal quality: the whole-lead flat/saturated check (lead_quality) and the quality index per lead
+// per window (assess_lead / assess_quality): flat, clipped, lead off, implausible amplitude, no
+// QRS-like structure (kurtosis of the QRS band), beat detectors that disagree, muscle noise (power
+// above 40 Hz), motion artefact (an excursion far larger than the beats), mains and baseline wander
+// (noted; the model's band-pass removes them). Thresholds: ecg/quality.h, docs/quality.md.
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <numbers>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "ecg/dsp.h"
+#include "ecg/quality.h"
+
+namespace ecg::dsp {
+namespace {
+
+float quantile(std::vector<float> values, double q) {
+  if (values.empty()) return 0.0f;
+  const auto at = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1));
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(at), values.end());
+  return values[at];
+}
+
+std::size_t samples_of(double seconds, double fs_hz) {
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(seconds * fs_hz)));
+}
+
+std::string fmt(const char* format, double a, double b = 0.0, double c = 0.0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, format, a, b, c);
+  return buf;
+}
+
+// In-place iterative radix-2 FFT (size a power of two).
+void fft(std::vector<std::complex<double>>& a) {
+  const std::size_t n = a.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(a[i], a[j]);
+  }
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
+    const std::complex<double> wlen(std::cos(angle), std::sin(angle));
+    for (std::size_t i = 0; i < n; i += len) {
+      std::complex<double> w(1.0, 0.0);
+      for (std::size_t k = 0; k < len / 2; ++k) {
+        const std::complex<double> u = a[i + k], v = a[i + k + len / 2] * w;
+        a[i + k] = u + v;
+        a[i + k + len / 2] = u - v;
+        w *= wlen;
+      }
+    }
+  }
+}
+
+// Welch power spectrum (Hann, 50 % overlap, segments of about 2 s): power per bin, bin width fs/nfft.
+struct Spectrum {
+  std::vector<double> power;
+  double bin_hz = 1.0;
+  double band(double lo_hz, double hi_hz) const {
+    double s = 0.0;
+    for (std::size_t k = 0; k < power.size(); ++k) {
+      const double f = static_cast<double>(k) * bin_hz;
+      if (f >= lo_hz && f < hi_hz) s += power[k];
+    }
+    return s;
+  }
+};
+
+Spectrum welch(std::span<const float> x, double fs_hz) {
+  std::size_t nfft = 1;
+  const std::size_t want = std::min<std::size_t>(x.size(), samples_of(2.0, fs_hz));
+  while (nfft * 2 <= std::max<std::size_t>(want, 2)) nfft *= 2;
+  Spectrum s;
+  s.bin_hz = fs_hz / static_cast<double>(nfft);
+  s.power.assign(nfft / 2 + 1, 0.0);
+  double mean = 0.0;
+  for (float v : x) mean += v;
+  mean /= static_cast<double>(std::max<std::size_t>(1, x.size()));
+  std::vector<double> hann(nfft);
+  for (std::size_t i = 0; i < nfft; ++i) hann[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(nfft));
+  std::vector<std::complex<double>> a(nfft);
+  std::size_t segments = 0;
+  for (std::size_t start = 0; start + nfft <= x.size(); start += nfft / 2) {
+    for (std::size_t i = 0; i < nfft; ++i) a[i] = (x[start + i] - mean) * hann[i];
+    fft(a);
+    for (std::size_t k = 0; k <= nfft / 2; ++k) s.power[k] += std::norm(a[k]);
+    ++segments;
+  }
+  if (segments > 0) for (double& p : s.power) p /= static_cast<double>(segments);
+  return s;
+}
+
+// Kurtosis (not excess: Gaussian noise is 3) of x.
+double kurtosis(std::span<const float> x) {
+  if (x.size() < 4) return 0.0;
+  double mean = 0.0;
+  for (float v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  double m2 = 0.0, m4 = 0.0;
+  for (float v : x) {
+    const double d = v - mean, d2 = d * d;
+    m2 += d2, m4 += d2 * d2;
+  }
+  m2 /= static_cast<double>(x.size()), m4 /= static_cast<double>(x.size());
+  return m2 > 0 ? m4 / (m2 * m2) : 0.0;
+}
+
+// The 5-25 Hz QRS band (zero phase), narrowed for low rates.
+std::vector<float> qrs_band(std::span<const float> x, double fs_hz) {
+  FirSpec spec;
+  spec.lo_hz = 5.0;
+  spec.low_transition_hz = 4.0;
+  spec.hi_hz = std::min(25.0, 0.5 * fs_hz - 6.0);
+  spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz) - 1.0);
+  spec.attenuation_db = 40.0;
+  spec.ripple_db = 0.5;
+  if (!(spec.hi_hz > spec.lo_hz + 2.0) || spec.high_transition_hz <= 0.5 || x.size() < 8) return std::vector<float>(x.begin(), x.end());
+  return bandpass(x, fs_hz, spec);
+}
+
+std::vector<std::int64_t> simple_peaks(const std::vector<float>& band, double fs_hz) {
+  // Amplitude threshold on |band|: 35 % of a robust per-2-s maximum (98th percentile of |band| in a
+  // 4-s neighbourhood), local maximum, 250 ms refractory (keep the larger).
+  const std::size_t n = band.size();
+  std::vector<std::int64_t> out;
+  if (n < 3) return out;
+  const std::size_t block = samples_of(2.0, fs_hz);
+  std::vector<float> level((n + block - 1) / block);
+  for (std::size_t b = 0; b < level.size(); ++b) {
+    const std::size_t lo = b * block >= block ? b * block - block : 0, hi = std::min(n, (b + 2) * block);
+    std::vector<float> a;
+    a.reserve(hi - lo);
+    for (std::size_t i = lo; i < hi; ++i) a.push_back(std::fabs(band[i]));
+    level[b] = quantile(std::move(a), 0.98);
+  }
+  const auto refractory = static_cast<std::int64_t>(samples_of(0.25, fs_hz));
+  std::vector<float> heights;
+  for (std::size_t i = 1; i + 1 < n; ++i) {
+    const float v = std::fabs(band[i]);
+    if (v < 0.35f * level[i / block] || v < std::fabs(band[i - 1]) || v <= std::fabs(band[i + 1])) continue;
+    const auto at = static_cast<std::int64_t>(i);
+    if (!out.empty() && at - out.back() < refractory) {
+      if (v > heights.back()) out.back() = at, heights.back() = v;
+      continue;
+    }
+    out.push_back(at);
+    heights.push_back(v);
+  }
+  return out;
+}
+
+std::vector<float> finite_copy(std::span<const float> x, std::size_t& non_finite) {
+  std::vector<float> y(x.begin(), x.end());
+  non_finite = 0;
+  for (float& v : y) {
+    if (!std::isfinite(v)) v = 0.0f, ++non_finite;
+  }
+  return y;
+}
+
+}  // namespace
+
+LeadQuality lead_quality(std::span<const float> x) {
+  LeadQuality q;
+  if (x.empty()) {
+    q.flat = true;
+    return q;
+  }
+  // Subsample for long leads: percentiles need no more than ~200k values.
+  const std::size_t step = std::max<std::size_t>(1, x.size() / 200000);
+  std::vector<float> v;
+  for (std::size_t i = 0; i < x.size(); i += step) v.push_back(x[i]);
+  const float p01 = quantile(v, 0.01), p99 = quantile(v, 0.99);
+  q.flat = !(p99 - p01 >= 0.02f) || !std::isfinite(p99 - p01);
+  const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+  if (*mx > *mn) {
+    std::size_t at_rail = 0;
+    for (float s : v) at_rail += (s == *mn || s == *mx);
+    q.saturated = static_cast<double>(at_rail) >= 0.02 * static_cast<double>(v.size());
+  }
+  return q;
+}
+
+std::vector<std::int64_t> detect_rpeaks_simple(std::span<const float> x, double fs_hz) {
+  if (!(fs_hz > 0) || x.size() < 3) return {};
+  std::size_t bad = 0;
+  const std::vector<float> clean = finite_copy(x, bad);
+  return simple_peaks(qrs_band(clean, fs_hz), fs_hz);
+}
+
+double beat_agreement(std::span<const std::int64_t> a, std::span<const std::int64_t> b, std::int64_t tolerance) {
+  if (a.empty() && b.empty()) return 1.0;
+  std::size_t i = 0, j = 0, matched = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::llabs(a[i] - b[j]) <= tolerance) ++matched, ++i, ++j;
+    else if (a[i] < b[j]) ++i;
+    else ++j;
+  }
+  return 2.0 * static_cast<double>(matched) / static_cast<double>(a.size() + b.size());
+}
+
+LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t) {
+  LeadQualityReport r;
+  r.lead = name;
+  const std::size_t n = raw.size();
+  if (n == 0 || !(fs_hz > 0)) {
+    WindowQuality w;
+    w.usable = false;
+    w.reasons.push_back("no samples");
+    r.windows.push_back(w);
+    r.usable = false, r.usable_share = 0.0, r.reasons = w.reasons;
+    return r;
+  }
+  std::size_t bad_total = 0;
+  const std::vector<float> x = finite_copy(raw, bad_total);
+  const std::vector<float> band = qrs_band(x, fs_hz);
+  const std::vector<std::int64_t> pt = detect_rpeaks(x, fs_hz);
+  const std::vector<std::int64_t> simple = simple_peaks(band, fs_hz);
+  const auto tolerance = static_cast<std::int64_t>(samples_of(0.15, fs_hz));
+  const bool has_hf = 0.5 * fs_hz >= 60.0;
+
+  // The lead's median beat (QRS band, +-100 ms) and each beat's correlation with it.
+  const auto half = static_cast<std::int64_t>(samples_of(0.10, fs_hz));
+  std::vector<double> corr(pt.size(), 0.0);
+  {
+    std::vector<std::int64_t> inside;
+    for (std::int64_t p : pt) if (p - half >= 0 && p + half < static_cast<std::int64_t>(n)) inside.push_back(p);
+    const std::size_t step = std::max<std::size_t>(1, inside.size() / 200);
+    std::vector<float> tmpl(static_cast<std::size_t>(2 * half + 1), 0.0f);
+    if (!inside.empty()) {
+      std::vector<float> column;
+      for (std::int64_t d = -half; d <= half; ++d) {
+        column.clear();
+        for (std::size_t b = 0; b < inside.size(); b += step) column.push_back(band[static_cast<std::size_t>(inside[b] + d)]);
+        tmpl[static_cast<std::size_t>(d + half)] = quantile(column, 0.5);
+      }
+    }
+    for (std::size_t b = 0; b < pt.size(); ++b) {
+      const std::int64_t p = pt[b];
+      if (p - half < 0 || p + half >= static_cast<std::int64_t>(n)) continue;
+      double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+      const double m = static_cast<double>(tmpl.size());
+      for (std::int64_t d = -half; d <= half; ++d) {
+        const double u = band[static_cast<std::size_t>(p + d)], v = tmpl[static_cast<std::size_t>(d + half)];
+        sx += u, sy += v, sxx += u * u, syy += v * v, sxy += u * v;
+      }
+      const double cov = sxy - sx * sy / m, vx = sxx - sx * sx / m, vy = syy - sy * sy / m;
+      corr[b] = vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0;
+    }
+  }
+
+  const std::size_t wlen = std::max<std::size_t>(samples_of(t.window_s, fs_hz), 8);
+  std::vector<std::size_t> starts;
+  for (std::size_t s = 0; s < n; s += wlen) starts.push_back(s);
+  if (starts.size() > 1 && n - starts.back() < wlen / 2) starts.pop_back();  // a short tail joins the last window
+  std::size_t usable_samples = 0;
+  std::map<std::string, std::pair<std::size_t, std::string>> reason_count;  // by kind: windows, first wording
+  std::vector<std::string> reason_order;                                      // kinds in the order first seen
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    WindowQuality w;
+    w.start = starts[k];
+    w.length = (k + 1 < starts.size() ? starts[k + 1] : n) - w.start;
+    const std::span<const float> xw(x.data() + w.start, w.length), bw(band.data() + w.start, w.length);
+    std::size_t bad = 0;
+    for (std::size_t i = w.start; i < w.start + w.length; ++i) bad += !std::isfinite(raw[i]);
+    auto fail = [&](const std::string& key, std::string text) {
+      auto& [count, first] = reason_count[key];
+      if (count++ == 0) first = text, reason_order.push_back(key);
+      w.reasons.push_back(std::move(text));
+    };
+    if (bad > 0) fail("non-finite", std::to_string(bad) + " samples are not numbers (NaN or infinite)");
+    std::vector<float> sorted(xw.begin(), xw.end());
+    std::sort(sorted.begin(), sorted.end());
+    auto pct = [&](double q) { return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))]; };
+    const double median = pct(0.5);
+    w.range_mv = static_cast<double>(pct(0.995)) - pct(0.005);
+    double max_dev = 0.0;
+    for (float v : xw) max_dev = std::max(max_dev, std::fabs(static_cast<double>(v) - median));
+    // Longest run of one repeated value (a pinned or disconnected input).
+    std::size_t run = 1, longest = 1;
+    for (std::size_t i = 1; i < xw.size(); ++i) {
+      run = xw[i] == xw[i - 1] ? run + 1 : 1;
+      longest = std::max(longest, run);
+    }
+    const bool flat = !(w.range_mv >= t.flat_mv);
+    std::size_t at_rail = 0;
+    if (sorted.back() > sorted.front()) {
+      for (float v : xw) at_rail += (v == sorted.front() || v == sorted.back());
+    }
+    const double rail_share = static_cast<double>(at_rail) / static_cast<double>(xw.size());
+    if (flat) fail("flat", fmt("flat: %.3f mV peak to peak (an ECG lead moves at least %.2f mV): electrode off or lead not connected", w.range_mv, t.flat_mv));
+    else if (static_cast<double>(longest) >= t.lead_off_s * fs_hz) fail("lead off", fmt("lead off: the signal stays at one value for %.1f s", static_cast<double>(longest) / fs_hz));
+    if (rail_share >= t.saturated_share) fail("clipped", fmt("clipped: %.0f %% of samples sit at the recorder's limits", 100.0 * rail_share));
+    if (max_dev > t.implausible_mv) fail("implausible amplitude", fmt("implausible amplitude: %.3g mV from the baseline (an ECG stays within about %.0f mV)", max_dev, t.implausible_mv));
+    // QRS-like structure: the QRS band of an ECG is peaky (kurtosis well above 3); noise is not.
+    w.kurtosis = kurtosis(bw);
+    w.beats = 0;
+    std::vector<std::int64_t> a, b;
+    for (std::int64_t p : pt) if (p >= static_cast<std::int64_t>(w.start) && p < static_cast<std::int64_t>(w.start + w.length)) a.push_back(p);
+    for (std::int64_t p : simple) if (p >= static_cast<std::int64_t>(w.start) && p < static_cast<std::int64_t>(w.start + w.length)) b.push_back(p);
+    w.beats = a.size();
+    {
+      std::vector<float> c;
+      for (std::size_t bi = 0; bi < pt.size(); ++bi) if (pt[bi] >= static_cast<std::int64_t>(w.start) && pt[bi] < static_cast<std::int64_t>(w.start + w.length)) c.push_back(static_cast<float>(corr[bi]));
+      w.similarity = c.empty() ? 0.0 : quantile(c, 0.5);
+    }
+    w.agreement = beat_agreement(a, b, tolerance);
+    // Beat height in the QRS band, and the largest excursion.
+    std::vector<float> heights;
+    for (std::int64_t p : a) {
+      float h = 0.0f;
+      const auto lo = std::max<std::int64_t>(static_cast<std::int64_t>(w.start), p - tolerance);
+      const auto hi = std::min<std::int64_t>(static_cast<std::int64_t>(w.start + w.length), p + tolerance + 1);
+      for (std::int64_t i = lo; i < hi; ++i) h = std::max(h, std::fabs(band[static_cast<std::size_t>(i)]));
+      heights.push_back(h);
+    }
+    float biggest = 0.0f;
+    for (float v : bw) biggest = std::max(biggest, std::fabs(v));
+    const float beat_height = quantile(heights, 0.5);
+    w.artefact_ratio = beat_height > 0 ? biggest / beat_height : 0.0;
+    const Spectrum s = welch(xw, fs_hz);
+    const double qrs = s.band(5.0, 25.0);
+    double mains = 0.0;
+    std::string mains_hz;
+    for (double f0 : {50.0, 60.0}) {
+      if (f0 + 1.0 >= 0.5 * fs_hz) continue;
+      const double m = s.band(f0 - 1.0, f0 + 1.0);
+      if (m > mains) mains = m, mains_hz = f0 == 50.0 ? "50" : "60";
+    }
+    double hf = 0.0;
+    if (has_hf) {
+      hf = s.band(40.0, std::min(150.0, 0.5 * fs_hz));
+      for (double f0 : {50.0, 60.0, 100.0, 120.0}) hf -= s.band(f0 - 1.0, f0 + 1.0);
+      hf = std::max(0.0, hf);
+    }
+    const double low = s.band(0.0, 0.7), below40 = s.band(0.0, 40.0);
+    w.hf_ratio = qrs > 0 ? hf / qrs : 0.0;
+    w.mains_ratio = qrs > 0 ? mains / qrs : 0.0;
+    w.wander_ratio = below40 > 0 ? low / below40 : 0.0;
+    if (!flat) {
+      if (w.kurtosis < t.min_kurtosis) fail("no ECG", fmt("no QRS-like structure: the QRS band looks like noise (kurtosis %.1f, an ECG is above %.0f)", w.kurtosis, t.min_kurtosis));
+      else if (w.similarity < t.min_similarity) fail("unalike", fmt("beats unlike each other: median correlation %.2f with the lead's median beat (at least %.2f)", w.similarity, t.min_similarity));
+      else if (w.agreement < t.min_agreement) fail("beats", fmt("beats not detectable: two detectors agree on %.0f %% of beats (at least %.0f %% needed)", 100.0 * w.agreement, 100.0 * t.min_agreement));
+      if (has_hf && w.hf_ratio > t.max_hf_ratio) fail("muscle", fmt("muscle noise: power above 40 Hz is %.0f %% of the QRS band's (at most %.0f %%)", 100.0 * w.hf_ratio, 100.0 * t.max_hf_ratio));
+      if (w.artefact_ratio > t.max_artefact_ratio) fail("motion", fmt("motion artefact: an excursion %.0f times the height of the beats", w.artefact_ratio));
+      if (w.mains_ratio > t.mains_max_ratio) fail("mains", "mains interference at " + mains_hz + fmt(" Hz stronger than the QRS complexes (%.1f times their band power)", w.mains_ratio));
+      else if (w.mains_ratio > t.mains_note_ratio) w.notes.push_back("mains interference at " + mains_hz + " Hz (removed by the model's filter)");
+      if (w.wander_ratio > t.wander_note_ratio) w.notes.push_back("baseline wander (removed by the model's filter)");
+    }
+    w.usable = w.reasons.empty();
+    if (w.usable) usable_samples += w.length;
+    for (const auto& note : w.notes) {
+      if (std::find(r.notes.begin(), r.notes.end(), note) == r.notes.end()) r.notes.push_back(note);
+    }
+    r.windows.push_back(std::move(w));
+  }
+  r.usable_share = static_cast<double>(usable_samples) / static_cast<double>(n);
+  r.usable = r.usable_share >= t.min_usable_share && bad_total == 0;
+  if (!r.usable) {
+    // The reasons of the unusable windows, most frequent first, each once (its first wording).
+    std::vector<std::pair<std::size_t, std::string>> ranked;
+    for (const auto& key : reason_order) ranked.push_back(reason_count[key]);
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& p, const auto& q) { return p.first > q.first; });
+    for (const auto& [count, text] : ranked) {
+      r.reasons.push_back(text + " (" + std::to_string(count) + " of " + std::to_string(r.windows.size()) + " windows)");
+    }
+    if (r.reasons.empty()) r.reasons.push_back(fmt("only %.0f %% of the lead is usable", 100.0 * r.usable_share));
+  }
+  return r;
+}
+
+RecordQuality assess_quality(const Record& record, const QualityThresholds& t) {
+  RecordQuality q;
+  for (std::size_t k = 0; k < record.n_leads(); ++k) q.leads.push_back(assess_lead(record.lead(k), record.fs_hz, record.leads[k], t));
+  if (q.leads.empty()) {
+    q.usable_share = 0.0;
+    return q;
+  }
+  // Share of samples where most leads are usable.
+  std::size_t good = 0;
+  const std::size_t n = record.n_samples;
+  for (std::size_t w = 0; w < q.leads[0].windows.size(); ++w) {
+    std::size_t ok = 0;
+    for (const auto& lead : q.leads) ok += w < lead.windows.size() && lead.windows[w].usable;
+    if (2 * ok > q.leads.size()) good += q.leads[0].windows[w].length;
+  }
+  q.usable_share = n > 0 ? static_cast<double>(good) / static_cast<double>(n) : 0.0;
+
+  // Implausible amplitude: a voltage no ECG reaches (a wrong unit or gain, a corrupt sample).
+  double worst = 0.0, widest = 0.0;
+  std::string worst_lead, widest_lead;
+  for (std::size_t k = 0; k < record.n_leads(); ++k) {
+    auto x = record.lead(k);
+    std::vector<float> v;
+    const std::size_t step = std::max<std::size_t>(1, x.size() / 200000);
+    for (std::size_t i = 0; i < x.size(); i += step) if (std::isfinite(x[i])) v.push_back(x[i]);
+    if (v.empty()) continue;
+    const double median = quantile(v, 0.5), range = static_cast<double>(quantile(v, 0.99)) - quantile(v, 0.01);
+    double dev = 0.0;
+    for (float s : x) if (std::isfinite(s)) dev = std::max(dev, std::fabs(static_cast<double>(s) - median));
+    if (dev > worst) worst = dev, worst_lead = record.leads[k];
+    if (range > widest) widest = range, widest_lead = record.leads[k];
+  }
+  if (widest > t.implausible_mv) {
+    q.reasons.push_back(fmt("implausible amplitude: lead ", 0) + widest_lead + fmt(" spans %.4g mV for most of the record (an ECG spans a few mV): are the samples in microvolts labelled millivolts, or the gain wrong?", widest));
+  } else if (worst > t.implausible_mv) {
+    q.reasons.push_back("implausible amplitude: lead " + worst_lead + fmt(" reaches %.3g mV (an ECG stays within about %.0f mV): a corrupt sample or a wrong gain", worst, t.implausible_mv));
+  }
+
+  // Implausible rate: the QRS complexes' time constant (range / steepest slope) in seconds at the
+  // stated rate; a QRS rises within about 10-60 ms, so several hundred ms means a wrong sampling rate.
+  std::vector<double> taus;
+  for (std::size_t k = 0; k < record.n_leads(); ++k) {
+    if (!q.leads[k].usable && !q.leads[k].reasons.empty() && q.leads[k].reasons[0].rfind("flat", 0) == 0) continue;
+    // The windows of the lead with the larger ranges (those holding QRS complexes).
+    std::vector<float> ranges;
+    for (const WindowQuality& w : q.leads[k].windows) ranges.push_back(static_cast<float>(w.range_mv));
+    const double median_range = quantile(ranges, 0.5);
+    for (const WindowQuality& w : q.leads[k].windows) {
+      if (w.range_mv < t.flat_mv || w.range_mv < median_range || w.length < 8) continue;
+      auto x = record.lead(k).subspan(w.start, w.length);
+      double slope = 0.0;  // steepest step, mV/s
+      for (std::size_t i = 1; i < x.size(); ++i) {
+        if (std::isfinite(x[i]) && std::isfinite(x[i - 1])) slope = std::max(slope, std::fabs(static_cast<double>(x[i]) - x[i - 1]));
+      }
+      slope *= record.fs_hz;
+      if (slope > 0) taus.push_back(w.range_mv / slope);
+    }
+  }
+  if (!taus.empty()) {
+    const double tau = quantile(std::vector<float>(taus.begin(), taus.end()), 0.5);
+    if (tau > t.max_rise_s) {
+      q.reasons.push_back(fmt("implausible sampling rate: the waves rise over %.0f ms at the stated %.4g Hz (a QRS complex rises within about %.0f ms): is the sampling rate right?",
+                              1000.0 * tau, record.fs_hz, 1000.0 * t.max_rise_s));
+    }
+  }
+
+  // Inverted polarity: lead II's (or a single lead's) QRS complexes point down.
+  std::optional<std::size_t> check = record.lead_index("II");
+  if (!check && record.n_leads() == 1) check = 0;
+  if (check && q.leads[*check].usable) {
+    auto x = record.lead(*check);
+    std::vector<float> clean(x.begin(), x.end());
+    const std::vector<std::int64_t> peaks = detect_rpeaks(clean, record.fs_hz);
+    const std::vector<float> base = remove_baseline(clean, record.fs_hz);
+    const auto reach = static_cast<std::int64_t>(samples_of(0.06, record.fs_hz));
+    std::size_t down = 0;
+    for (std::int64_t p : peaks) {
+      float hi = 0.0f, lo = 0.0f;
+      for (std::int64_t i = std::max<std::int64_t>(0, p - reach); i <= std::min<std::int64_t>(static_cast<std::int64_t>(base.size()) - 1, p + reach); ++i) {
+        hi = std::max(hi, base[static_cast<std::size_t>(i)]);
+        lo = std::min(lo, base[static_cast<std::size_t>(i)]);
+      }
+      down += -lo > 2.0f * hi;
+    }
+    if (peaks.size() >= 4 && 4 * down >= 3 * peaks.size()) {
+      q.warnings.push_back("inverted polarity? lead " + record.leads[*check] + "'s QRS complexes point down in " + std::to_string(down) + " of " +
+                           std::to_string(peaks.size()) + " beats (check the electrodes and the file's gain sign)");
+    }
+  }
+  return q;
+}
+
+Record mask_unusable_leads(const Record& record, const RecordQuality& quality) {
+  Record out = record;
+  for (std::size_t k = 0; k < out.n_leads(); ++k) {
+    if (!quality.lead_usable(k)) std::fill(out.lead(k).begin(), out.lead(k).end(), 0.0f);
+  }
+  return out;
+}
+
+namespace {
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 1000.0) / 1000.0) : nlohmann::json(nullptr); }
+}  // namespace
+
+std::string quality_json(const Record& record, const RecordQuality& q, bool with_windows) {
+  nlohmann::json j;
+  j["record"] = record.name;
+  j["fs_hz"] = record.fs_hz;
+  j["usable_share"] = finite_or_null(q.usable_share);
+  j["reasons"] = q.reasons;
+  j["warnings"] = q.warnings;
+  nlohmann::json leads = nlohmann::json::array();
+  for (const LeadQualityReport& l : q.leads) {
+    nlohmann::json lj{{"lead", l.lead}, {"usable", l.usable}, {"reasons", l.reasons}, {"notes", l.notes}, {"usable_share", finite_or_null(l.usable_share)}};
+    if (with_windows) {
+      nlohmann::json ws = nlohmann::json::array();
+      for (const WindowQuality& w : l.windows) {
+        ws.push_back({{"start_s", finite_or_null(static_cast<double>(w.start) / record.fs_hz)},
+                      {"duration_s", finite_or_null(static_cast<double>(w.length) / record.fs_hz)},
+                      {"usable", w.usable}, {"reasons", w.reasons}, {"notes", w.notes},
+                      {"range_mv", finite_or_null(w.range_mv)}, {"kurtosis", finite_or_null(w.kurtosis)},
+                      {"agreement", finite_or_null(w.agreement)}, {"similarity", finite_or_null(w.similarity)}, {"hf_ratio", finite_or_null(w.hf_ratio)},
+                      {"mains_ratio", finite_or_null(w.mains_ratio)}, {"wander_ratio", finite_or_null(w.wander_ratio)},
+                      {"artefact_ratio", finite_or_null(w.artefact_ratio)}, {"beats", w.beats}});
+      }
+      lj["windows"] = ws;
+    }
+    leads.push_back(lj);
+  }
+  j["lead_quality"] = leads;
+  return j.dump();
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> first_non_finite(const Record& record) {
+  for (std::size_t k = 0; k < record.n_leads(); ++k) {
+    auto x = record.lead(k);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!std::isfinite(x[i])) return std::pair{k, i};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ecg::dsp

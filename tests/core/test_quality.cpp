@@ -1,0 +1,302 @@
+// Signal-quality gate (ecg/quality.h) and the "not an ECG" gate of the screening pipeline, on real
+// fixtures: noise-only and wander-only records, ECG drowned in noise, implausible amplitude and rate,
+// a flat lead with noise, non-finite samples, withheld decisions, CinC 2017 noisy and clean records.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "ecg/error.h"
+#include "ecg/quality.h"
+#include "ecg/screen.h"
+#include "test_util.h"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+ecg::Record sample() { return ecg::test::read_record_fixture({"wfdb/00003_hr.hea", "wfdb/00003_hr.dat"}); }
+
+unsigned test_seed() {
+  static const unsigned seed = std::random_device{}();
+  return seed;
+}
+
+std::vector<std::uint8_t> shipped_model(const std::string& name) {
+  std::ifstream in(std::string(ECG_MODELS_DIR) + "/" + name + ".safetensors", std::ios::binary);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+ecg::screen::Screener& screener() {
+  static ecg::screen::Screener s = [] {
+    ecg::screen::Screener s;
+    s.add_model(shipped_model("mobilenet1d-12"));
+    return s;
+  }();
+  return s;
+}
+
+bool any_positive(const ecg::screen::Findings& f) {
+  for (const auto& c : f.classes) if (c.decision) return true;
+  return false;
+}
+
+std::string all_reasons(const ecg::screen::Findings& f) {
+  std::string s;
+  for (const auto& r : f.inconclusive_reasons) s += r + " | ";
+  return s;
+}
+
+// The record's samples replaced by `make(rng)` (same leads, rate and length as the sample).
+template <class Gen>
+ecg::Record synthetic(Gen make) {
+  ecg::Record r = sample();
+  r.name = "synthetic";
+  std::mt19937 rng(test_seed());
+  for (std::size_t k = 0; k < r.n_leads(); ++k) {
+    double walk = 0;
+    for (float& v : r.lead(k)) v = make(rng, walk);
+  }
+  return r;
+}
+
+// Screens with the shipped 12-lead model and checks the record is withheld with a reason.
+void check_withheld(const ecg::Record& r, const std::string& reason_part) {
+  const ecg::screen::Findings f = screener().screen(r, {});
+  INFO("seed " << test_seed() << "; reasons: " << all_reasons(f));
+  CHECK(f.inconclusive);
+  CHECK_THAT(all_reasons(f), Contains(reason_part));
+  CHECK_FALSE(any_positive(f));
+  REQUIRE_FALSE(f.classes.empty());
+  for (const auto& c : f.classes) {
+    CHECK(c.withheld);
+    CHECK(c.source == "withheld");
+  }
+  const auto j = nlohmann::json::parse(ecg::screen::to_json(f));
+  CHECK(j["decisions"] == "withheld");
+  CHECK(j["classes"][0]["interpretable"] == false);
+  CHECK(j["classes"][0]["probability"].is_number());  // probabilities stay visible
+  CHECK(j["lead_quality"].size() == r.n_leads());
+}
+
+}  // namespace
+
+TEST_CASE("quality: the real 12-lead sample is usable in every lead and screens conclusively", "[quality]") {
+  const ecg::Record r = sample();
+  const auto q = ecg::dsp::assess_quality(r);
+  REQUIRE(q.leads.size() == 12);
+  for (const auto& l : q.leads) {
+    CAPTURE(l.lead);
+    CHECK(l.usable);
+    CHECK(l.reasons.empty());
+  }
+  CHECK(q.reasons.empty());
+  CHECK(q.usable_share == 1.0);
+  const auto f = screener().screen(r, {});
+  CHECK_FALSE(f.inconclusive);
+  CHECK(any_positive(f));
+  const auto j = nlohmann::json::parse(ecg::screen::to_json(f));
+  CHECK(j["decisions"] == "made");
+  CHECK(j["lead_quality"][0]["usable"] == true);
+  CHECK(j["lead_quality"][0]["usable_share"] == 1.0);
+}
+
+TEST_CASE("quality: records that are not an ECG are inconclusive with every decision withheld", "[quality][screen]") {
+  SECTION("white noise (uniform +-1 mV)") {
+    check_withheld(synthetic([](std::mt19937& g, double&) { return std::uniform_real_distribution<float>(-1.0f, 1.0f)(g); }), "no QRS-like structure");
+  }
+  SECTION("Gaussian noise sd 0.3 mV") {
+    check_withheld(synthetic([](std::mt19937& g, double&) { return std::normal_distribution<float>(0.0f, 0.3f)(g); }), "no QRS-like structure");
+  }
+  SECTION("baseline-wander random walk without ECG") {
+    check_withheld(synthetic([](std::mt19937& g, double& walk) {
+                     walk = 0.999 * walk + std::normal_distribution<double>(0.0, 0.02)(g);
+                     return static_cast<float>(walk);
+                   }),
+                   "leads used are unusable");
+  }
+  SECTION("a real ECG plus +-2 mV noise") {
+    ecg::Record r = sample();
+    std::mt19937 rng(test_seed());
+    std::uniform_real_distribution<float> noise(-2.0f, 2.0f);
+    for (float& v : r.samples_mv) v += noise(rng);
+    check_withheld(r, "leads used are unusable");
+  }
+}
+
+TEST_CASE("quality: implausible amplitude and sampling rate make the record inconclusive", "[quality][screen]") {
+  SECTION("microvolts labelled millivolts (QRS about 1 V)") {
+    ecg::Record r = sample();
+    for (float& v : r.samples_mv) v *= 1000.0f;
+    check_withheld(r, "microvolts labelled millivolts");
+  }
+  SECTION("one 3e38 mV sample") {
+    ecg::Record r = sample();
+    r.lead(1)[2500] = 3e38f;
+    check_withheld(r, "implausible amplitude: lead II reaches 3e+38 mV");
+  }
+  SECTION("500 Hz data labelled 50 Hz") {
+    ecg::Record r = sample();
+    r.fs_hz = 50.0;
+    check_withheld(r, "implausible sampling rate");
+  }
+}
+
+TEST_CASE("quality: amplitude thresholds at their boundaries", "[quality]") {
+  const ecg::Record base = sample();
+  const ecg::dsp::QualityThresholds t;
+  // Lead II scaled to a given robust peak-to-peak: flat below 0.02 mV, usable above.
+  const auto lead = base.lead(1);
+  const auto q0 = ecg::dsp::assess_lead(lead, base.fs_hz, "II");
+  REQUIRE(q0.usable);
+  double range = 1e9;
+  for (const auto& w : q0.windows) range = std::min(range, w.range_mv);
+  struct Row { double range_mv; bool flat; };
+  for (const Row row : {Row{0.5 * t.flat_mv, true}, Row{0.95 * t.flat_mv, true}, Row{1.05 * t.flat_mv, false}, Row{2.0 * t.flat_mv, false}}) {
+    CAPTURE(row.range_mv);
+    std::vector<float> x(lead.begin(), lead.end());
+    for (float& v : x) v = static_cast<float>(v * row.range_mv / range);
+    const auto q = ecg::dsp::assess_lead(x, base.fs_hz, "II");
+    bool any_flat = false;
+    for (const auto& w : q.windows) for (const auto& reason : w.reasons) any_flat |= reason.rfind("flat", 0) == 0;
+    CHECK(any_flat == row.flat);
+  }
+  // A spike above the baseline: implausible beyond 30 mV.
+  struct Spike { float mv; bool implausible; };
+  for (const Spike s : {Spike{25.0f, false}, Spike{29.0f, false}, Spike{31.0f, true}, Spike{1e6f, true}}) {
+    CAPTURE(s.mv);
+    ecg::Record r = base;
+    r.lead(1)[2500] = s.mv;
+    const auto q = ecg::dsp::assess_quality(r);
+    bool found = false;
+    for (const auto& reason : q.reasons) found |= reason.rfind("implausible amplitude", 0) == 0;
+    CHECK(found == s.implausible);
+  }
+}
+
+TEST_CASE("quality: the usable-share threshold at its boundary", "[quality]") {
+  // A lead disconnected (flat) for 5 of its 10 s: some of its windows are unusable.
+  ecg::Record r = sample();
+  auto x = r.lead(1);
+  for (std::size_t i = 0; i < x.size() / 2; ++i) x[i] = 0.0f;
+  const auto q = ecg::dsp::assess_lead(x, r.fs_hz, "II");
+  REQUIRE(q.usable_share > 0.0);
+  REQUIRE(q.usable_share < 1.0);
+  for (const double d : {-0.01, 0.01}) {
+    ecg::dsp::QualityThresholds t;
+    t.min_usable_share = q.usable_share + d;
+    CAPTURE(t.min_usable_share);
+    CHECK(ecg::dsp::assess_lead(x, r.fs_hz, "II", t).usable == (d < 0));
+  }
+}
+
+TEST_CASE("quality: a flat lead stays unusable whatever white noise is added", "[quality]") {
+  const ecg::Record base = sample();
+  std::mt19937 rng(test_seed());
+  INFO("seed " << test_seed());
+  for (const double sd : {0.0, 0.005, 0.02, 0.05, 0.1, 0.3, 1.0, 3.0}) {
+    CAPTURE(sd);
+    ecg::Record r = base;
+    std::normal_distribution<double> noise(0.0, sd);
+    for (float& v : r.lead(8)) v = static_cast<float>(0.2 + noise(rng));  // V3: a constant offset plus noise
+    const auto q = ecg::dsp::assess_quality(r);
+    CHECK_FALSE(q.leads[8].usable);
+    for (std::size_t k = 0; k < 12; ++k) if (k != 8) CHECK(q.leads[k].usable);
+    // One lead of twelve: the record screens, without that lead.
+    const auto f = ecg::screen::screen(r, {});
+    CHECK_FALSE(f.inconclusive);
+    bool flagged = false;
+    for (const auto& s : f.quality) flagged |= s.rfind("lead V3 unusable", 0) == 0;
+    CHECK(flagged);
+  }
+}
+
+TEST_CASE("quality: an unusable lead is zeroed before beats, rules and the model", "[quality]") {
+  ecg::Record r = sample();
+  std::mt19937 rng(test_seed());
+  std::normal_distribution<float> noise(0.0f, 0.5f);
+  for (float& v : r.lead(0)) v = noise(rng);
+  const auto q = ecg::dsp::assess_quality(r);
+  REQUIRE_FALSE(q.leads[0].usable);
+  const ecg::Record m = ecg::dsp::mask_unusable_leads(r, q);
+  for (float v : m.lead(0)) REQUIRE(v == 0.0f);
+  for (std::size_t i = 0; i < r.n_samples; ++i) REQUIRE(m.lead(1)[i] == r.lead(1)[i]);
+  const auto f = ecg::screen::screen(r, {});
+  const auto* used = &f.rules.leads_used;
+  CHECK(std::find(used->begin(), used->end(), "I") == used->end());
+  CHECK(std::find(used->begin(), used->end(), "II") != used->end());
+}
+
+TEST_CASE("quality: NaN and infinite samples are refused at the entry of screening, naming lead and sample", "[quality][screen]") {
+  struct Row { float value; const char* word; };
+  for (const Row row : {Row{std::numeric_limits<float>::quiet_NaN(), "is NaN"}, Row{std::numeric_limits<float>::infinity(), "is infinite"},
+                        Row{-std::numeric_limits<float>::infinity(), "is infinite"}}) {
+    CAPTURE(row.word);
+    ecg::Record r = sample();
+    r.lead(1)[1234] = row.value;
+    CHECK_THROWS_WITH(ecg::screen::screen(r, {}), Contains("record '00003_hr': lead II sample 1234 (at 2.468 s)") && Contains(row.word));
+    CHECK_THROWS_AS(screener().screen(r, {}), ecg::Error);
+    // The quality report itself says so instead of throwing.
+    const auto q = ecg::dsp::assess_quality(r);
+    CHECK_FALSE(q.leads[1].usable);
+    CHECK_THAT(q.leads[1].reasons[0], Contains("not numbers"));
+  }
+}
+
+TEST_CASE("quality: a flat or 1-s record lists no positive class", "[quality][screen]") {
+  SECTION("flat") {
+    ecg::Record r = sample();
+    for (float& v : r.samples_mv) v = 0.1f;
+    check_withheld(r, "leads used are unusable");
+  }
+  SECTION("1 s") {
+    ecg::Record r = ecg::dsp::crop(sample(), 0, 500);
+    check_withheld(r, "shorter than 2 s");
+  }
+}
+
+TEST_CASE("quality: a noisy CinC 2017 record is flagged, clean ones are not", "[quality]") {
+  struct Row { const char* name; bool usable; };
+  for (const Row row : {Row{"A00445", false}, Row{"A05493", true}, Row{"A01192", true}}) {
+    CAPTURE(row.name);
+    const ecg::Record r = ecg::test::read_record_fixture({std::string("cinc2017/") + row.name + ".hea", std::string("cinc2017/") + row.name + ".mat"});
+    const auto q = ecg::dsp::assess_quality(r);
+    CHECK(q.leads[0].usable == row.usable);
+    const auto f = ecg::screen::screen(r, {});
+    CHECK(f.inconclusive == !row.usable);
+    if (!row.usable) CHECK_FALSE(any_positive(f));
+  }
+}
+
+TEST_CASE("quality: beat agreement is F1 of one-to-one matches", "[quality]") {
+  using V = std::vector<std::int64_t>;
+  struct Row { V a, b; double f1; };
+  for (const Row& row : {Row{{}, {}, 1.0}, Row{{100}, {}, 0.0}, Row{{100, 500}, {110, 500}, 1.0}, Row{{100, 500}, {200, 500}, 0.5},
+                         Row{{100, 500, 900}, {100}, 0.5}, Row{{100}, {100, 105}, 2.0 / 3.0}}) {
+    CHECK(ecg::dsp::beat_agreement(row.a, row.b, 15) == Approx(row.f1));
+  }
+  // The simple detector finds the sample's beats as detect_rpeaks does.
+  const ecg::Record r = sample();
+  const auto a = ecg::dsp::detect_rpeaks(r.lead(1), r.fs_hz);
+  const auto b = ecg::dsp::detect_rpeaks_simple(r.lead(1), r.fs_hz);
+  CHECK(ecg::dsp::beat_agreement(a, b, 75) >= 0.9);
+}
+
+TEST_CASE("quality: the quality JSON names each lead with its reasons and windows", "[quality]") {
+  ecg::Record r = sample();
+  for (float& v : r.lead(2)) v = 0.0f;
+  const auto j = nlohmann::json::parse(ecg::dsp::quality_json(r, ecg::dsp::assess_quality(r)));
+  CHECK(j["record"] == "00003_hr");
+  REQUIRE(j["lead_quality"].size() == 12);
+  CHECK(j["lead_quality"][2]["lead"] == "III");
+  CHECK(j["lead_quality"][2]["usable"] == false);
+  CHECK_THAT(j["lead_quality"][2]["reasons"][0].get<std::string>(), Contains("flat"));
+  CHECK(j["lead_quality"][2]["windows"].size() == 4);
+  CHECK(j["lead_quality"][0]["windows"][0]["kurtosis"].get<double>() > 4.0);
+}
