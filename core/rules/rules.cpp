@@ -75,6 +75,12 @@ void add(RuleResult& r, std::string name, double value, std::string unit, std::s
   r.evidence.push_back({std::move(name), value, std::move(unit), std::move(lead)});
 }
 
+double evidence_value(const RuleResult& r, std::string_view name) {
+  for (const auto& e : r.evidence)
+    if (e.name == name) return e.value;
+  return std::nan("");
+}
+
 void rate_rules(const Rhythm& rh, Report& out) {
   const std::string sinus_text = !rh.p.sinus ? "undetermined" : *rh.p.sinus ? "sinus" : "non-sinus";
   auto base = [&](RuleResult& r) {
@@ -323,11 +329,15 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, std::span<const
   // than kQtMaxIqrMs.
   const double limit = sex == Sex::female ? kQtcFemaleMs : kQtcMaleMs;
   RuleResult lqt = make("LQT", "111975006", "prolonged QT interval",
-                        "Fridericia QTc (median QT / cube root of the mean RR in s) > " + std::to_string(static_cast<int>(limit)) +
+                        "Fridericia QTc (median QT / cube root of the mean RR in s) >= " + std::to_string(static_cast<int>(limit)) +
                             " ms (450 ms men or sex unknown, 460 ms women); assessed only with a T-wave end in >= 3 beats and >= half of "
-                            "them, and a QT interquartile range over beats <= 40 ms");
+                            "them, a QT interquartile range over beats <= 40 ms, and a QRS < 120 ms");
   const double qt_iqr = qt.size() >= 3 ? quantile(qt, 0.75) - quantile(qt, 0.25) : std::nan("");
-  if (qt.size() >= kQtMinBeats && qt.size() * 2 >= c.beats.size() && rh.rr_mean_ms && qt_iqr <= kQtMaxIqrMs) {
+  const bool wide_qrs = wide.decision == Decision::positive;
+  if (wide_qrs) {
+    add(lqt, "qrs_ms", evidence_value(wide, "qrs_ms"), "ms");
+    lqt.note = "QRS >= 120 ms: the QT includes the wide QRS and is not assessed";
+  } else if (qt.size() >= kQtMinBeats && qt.size() * 2 >= c.beats.size() && rh.rr_mean_ms && qt_iqr <= kQtMaxIqrMs) {
     const double q = median(qt), rr_s = *rh.rr_mean_ms / 1000.0;
     const double fridericia = q / std::cbrt(rr_s);
     add(lqt, "qt_ms", q, "ms");
@@ -335,7 +345,7 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, std::span<const
     add(lqt, "rr_mean_ms", *rh.rr_mean_ms, "ms");
     add(lqt, "qtc_fridericia_ms", fridericia, "ms");
     add(lqt, "qtc_limit_ms", limit, "ms");
-    lqt.decision = fridericia > limit ? Decision::positive : Decision::negative;
+    lqt.decision = fridericia >= limit ? Decision::positive : Decision::negative;
   } else if (qt.size() >= 3 && std::isfinite(qt_iqr) && qt_iqr > kQtMaxIqrMs) {
     add(lqt, "qt_iqr_ms", qt_iqr, "ms");
     lqt.note = "T-wave ends unreliable: QT varies over beats by more than 40 ms (interquartile range)";

@@ -385,6 +385,21 @@ TEST_CASE("rules: QTc by Fridericia just below and above 450 ms (men) and 460 ms
   if (qt / std::sqrt(rr_s) > 450 && qt / std::cbrt(rr_s) <= 450) CHECK(lqt.decision == Decision::negative);
 }
 
+TEST_CASE("rules: QT not assessed when the QRS is >= 120 ms (the QT would include the wide QRS)", "[rules][qt][boundary]") {
+  for (double q : {1.45, 1.55, 2.0}) {
+    CAPTURE(q);
+    Synth s;
+    s.qrs_scale = q;
+    s.t_delay_s = 0.40;  // a QTc far above 450 ms: only the QRS width keeps it from being called
+    const auto rep = ecg::rules::evaluate(synth(s), ecg::Sex::male);
+    const bool wide = rule(rep, "QRS120").decision == Decision::positive;
+    CHECK(wide == (evidence(rule(rep, "QRS120"), "qrs_ms") >= 120));
+    CHECK(wide == (q > 1.5));
+    CHECK(rule(rep, "LQT").decision == (wide ? Decision::not_assessable : Decision::positive));
+    if (wide) CHECK_THAT(rule(rep, "LQT").note, Catch::Matchers::Contains("QRS >= 120 ms"));
+  }
+}
+
 TEST_CASE("rules: QT not assessed when T-wave ends spread over beats (interquartile range > 40 ms)", "[rules][qt][boundary]") {
   struct Row {
     double jitter_s;
