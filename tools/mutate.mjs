@@ -12,8 +12,8 @@
 //
 // Not part of `npm test`: a full run rebuilds once per mutation (tens of minutes on 2 cores).
 // Exit status: 0 when every mutation was killed, 1 when some survived, 2 on a bad mutation list.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,15 +56,27 @@ const env = { ...process.env, CCACHE_BASEDIR: process.env.CCACHE_BASEDIR ?? '/wo
 const backupDir = join(root, 'build/mutate');
 mkdirSync(backupDir, { recursive: true });
 
+// The mutation in progress is also recorded on disk (build/mutate/pending.json with the original
+// text), so a run killed hard (SIGKILL, power loss) is undone by the next run before it starts.
+const pendingFile = join(backupDir, 'pending.json');
+if (existsSync(pendingFile)) {
+  const p = JSON.parse(readFileSync(pendingFile, 'utf8'));
+  writeFileSync(p.path, p.text);
+  rmSync(pendingFile);
+  console.error(`mutate: restored ${p.path} left mutated by an interrupted run`);
+}
 let pending = null; // { path, text } of the file to restore
+let child = null;
 function restore() {
   if (pending) {
     writeFileSync(pending.path, pending.text);
     pending = null;
+    rmSync(pendingFile, { force: true });
   }
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
+    if (child) child.kill('SIGTERM');
     restore();
     console.error(`\nmutate: ${sig}: the mutated file was restored`);
     process.exit(130);
@@ -72,9 +84,24 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 process.on('exit', restore);
 
+// Children run asynchronously so that a signal is handled at once (restore, then exit).
 function run(cmd, argv, timeoutS) {
-  const r = spawnSync(cmd, argv, { cwd: root, env, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 256 << 20 });
-  return { ok: r.status === 0, timedOut: r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM', out: (r.stdout ?? '') + (r.stderr ?? '') };
+  return new Promise((resolve) => {
+    let out = '';
+    child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child?.kill('SIGTERM'), timeoutS * 1000);
+    let timedOut = false;
+    timer.unref?.();
+    const t0 = Date.now();
+    child.stdout.on('data', (d) => { out += d; if (out.length > 1 << 20) out = out.slice(-(1 << 19)); });
+    child.stderr.on('data', (d) => { out += d; if (out.length > 1 << 20) out = out.slice(-(1 << 19)); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      timedOut = signal === 'SIGTERM' && Date.now() - t0 >= timeoutS * 1000 - 50;
+      child = null;
+      resolve({ ok: code === 0, timedOut, out });
+    });
+  });
 }
 function build() {
   return run('nice', ['cmake', '--build', '--preset', 'native', '--target', 'ecg_core_tests'], 3600);
@@ -93,12 +120,12 @@ if (withJs && !existsSync(join(root, 'web/gen/ecg-core.wasm'))) {
 }
 // The unmutated tree must build and pass, or every mutation would look killed.
 process.stdout.write('baseline: build and Catch2 ... ');
-let b = build();
+let b = await build();
 if (!b.ok) {
   console.log('the unmutated build fails:\n' + b.out.slice(-3000));
   process.exit(2);
 }
-const base = catch2();
+const base = await catch2();
 if (!base.ok) {
   console.log('the unmutated Catch2 suite fails:\n' + base.out.slice(-3000));
   process.exit(2);
@@ -113,18 +140,19 @@ for (const [i, m] of mutations.entries()) {
   const text = readFileSync(path, 'utf8');
   writeFileSync(join(backupDir, m.file.replaceAll('/', '__')), text);
   pending = { path, text };
+  writeFileSync(pendingFile, JSON.stringify(pending));
   writeFileSync(path, text.replace(m.original, m.replacement));
   let status;
   try {
-    const bm = build();
+    const bm = await build();
     if (!bm.ok) status = 'killed (does not compile)';
     else {
-      const t = catch2();
+      const t = await catch2();
       if (!t.ok) status = t.timedOut ? 'killed (Catch2 timed out)' : 'killed (Catch2)';
       else if (withJs) {
         // JS suites test the wasm build, which this loop does not rebuild per mutation: rebuild it.
-        const w = run('nice', ['bash', 'tools/build.sh', 'wasm'], 3600);
-        const j = w.ok ? jsSuites() : { ok: false };
+        const w = await run('nice', ['bash', 'tools/build.sh', 'wasm'], 3600);
+        const j = w.ok ? await jsSuites() : { ok: false };
         status = !w.ok ? 'killed (wasm does not compile)' : j.ok ? 'SURVIVED' : 'killed (JS)';
       } else status = 'SURVIVED';
     }
@@ -135,9 +163,9 @@ for (const [i, m] of mutations.entries()) {
   console.log(`${String(i + 1).padStart(2)}. ${status.padEnd(26)} ${m.file}: ${m.why}`);
 }
 process.stdout.write('restoring the build of the unmutated tree ... ');
-b = build();
+b = await build();
 console.log(b.ok ? 'ok' : 'FAILED (rebuild by hand)');
-if (withJs) run('nice', ['bash', 'tools/build.sh', 'wasm'], 3600);
+if (withJs) await run('nice', ['bash', 'tools/build.sh', 'wasm'], 3600);
 
 const survivors = results.filter((r) => r.status === 'SURVIVED');
 console.log(`\n${results.length} mutations, ${results.length - survivors.length} killed, ${survivors.length} survived ` +

@@ -19,13 +19,14 @@ bool is_hint_rule(const std::string& id) { return id == "QRS120" || id == "Irreg
 MergePolicy merge_policy(std::string_view rule_id) {
   // Evidence per class: docs/rules.md "Merge policy" (`ecg-bench merge`, challenge metric with the
   // model alone and with each rule class decided each way).
-  // Measured criteria that raise the metric over the model's own decision decide their class (SB,
-  // LAD, pacing, LQT); those that lower it (Brady, STach, RAD, LQRSV, IAVB: rules with labels in
-  // another convention or few positives) only confirm the model's positives (agreement).
+  // A rule decides its class where that raised the challenge metric over the model alone (SB, LAD,
+  // pacing, LQT); it must agree with the model where deciding alone lowered the metric and agreement
+  // raised it (STach); elsewhere the model decides and the rule is evidence only (Brady, RAD, LQRSV,
+  // IAVB: deciding or agreeing did not raise the metric).
   static constexpr std::pair<std::string_view, MergePolicy> kPolicies[] = {
-      {"Brady", MergePolicy::agreement}, {"SB", MergePolicy::rule},    {"STach", MergePolicy::agreement},
-      {"LAD", MergePolicy::rule},        {"RAD", MergePolicy::agreement}, {"LQRSV", MergePolicy::agreement},
-      {"PR", MergePolicy::rule},         {"IAVB", MergePolicy::agreement}, {"LQT", MergePolicy::rule},
+      {"Brady", MergePolicy::model}, {"SB", MergePolicy::rule},     {"STach", MergePolicy::agreement},
+      {"LAD", MergePolicy::rule},    {"RAD", MergePolicy::model},   {"LQRSV", MergePolicy::model},
+      {"PR", MergePolicy::rule},     {"IAVB", MergePolicy::model},  {"LQT", MergePolicy::rule},
   };
   for (const auto& [id, policy] : kPolicies)
     if (id == rule_id) return policy;

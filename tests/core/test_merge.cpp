@@ -105,9 +105,9 @@ TEST_CASE("merge: every rule x model x policy combination gives the tabled decis
 TEST_CASE("merge: the shipped policy of each rule class", "[merge]") {
   // docs/rules.md "Merge policy" gives the evidence for each line.
   const std::pair<const char*, MergePolicy> expected[] = {
-      {"Brady", MergePolicy::agreement}, {"SB", MergePolicy::rule},         {"STach", MergePolicy::agreement},
-      {"LAD", MergePolicy::rule},        {"RAD", MergePolicy::agreement},   {"LQRSV", MergePolicy::agreement},
-      {"PR", MergePolicy::rule},         {"IAVB", MergePolicy::agreement},  {"LQT", MergePolicy::rule},
+      {"Brady", MergePolicy::model}, {"SB", MergePolicy::rule},    {"STach", MergePolicy::agreement},
+      {"LAD", MergePolicy::rule},    {"RAD", MergePolicy::model},  {"LQRSV", MergePolicy::model},
+      {"PR", MergePolicy::rule},     {"IAVB", MergePolicy::model}, {"LQT", MergePolicy::rule},
   };
   CHECK(ecg::screen::merge_policy("unknown") == MergePolicy::rule);
   for (const auto& [id, policy] : expected) {
@@ -117,8 +117,8 @@ TEST_CASE("merge: the shipped policy of each rule class", "[merge]") {
 }
 
 TEST_CASE("merge: Findings through merge_rules_into_classes, each class by its rule's policy", "[merge]") {
-  // One class of each shipped policy end to end: SB (rule decides) and IAVB (agreement).
-  for (const auto& [id, snomed] : {std::pair<const char*, const char*>{"SB", "426177001"}, {"IAVB", "270492004"}}) {
+  // One class of each shipped policy end to end: SB (rule decides), STach (agreement), IAVB (model).
+  for (const auto& [id, snomed] : {std::pair<const char*, const char*>{"SB", "426177001"}, {"STach", "427084000"}, {"IAVB", "270492004"}}) {
     for (const Row& r : kTable) {
       if (r.policy != ecg::screen::merge_policy(id)) continue;
       CAPTURE(id, name(r.rule), name(r.model));
