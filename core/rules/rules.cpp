@@ -75,6 +75,12 @@ void add(RuleResult& r, std::string name, double value, std::string unit, std::s
   r.evidence.push_back({std::move(name), value, std::move(unit), std::move(lead)});
 }
 
+double evidence_value(const RuleResult& r, std::string_view name) {
+  for (const auto& e : r.evidence)
+    if (e.name == name) return e.value;
+  return std::nan("");
+}
+
 void rate_rules(const Rhythm& rh, Report& out) {
   const std::string sinus_text = !rh.p.sinus ? "undetermined" : *rh.p.sinus ? "sinus" : "non-sinus";
   auto base = [&](RuleResult& r) {
@@ -85,22 +91,24 @@ void rate_rules(const Rhythm& rh, Report& out) {
     add(r, "heart_rate_bpm", *rh.hr_bpm, "bpm");
     add(r, "p_wave_share", rh.p.p_share, "share");
     if (rh.p.pr_sd_ms) add(r, "pr_sd_ms", *rh.p.pr_sd_ms, "ms");
+    r.note = "rhythm " + sinus_text;
     return true;
   };
-  RuleResult brady = make("Brady", "426627000", "bradycardia", "heart rate (60 / median RR) < 60 bpm, any rhythm");
-  if (base(brady)) brady.decision = *rh.hr_bpm < 60.0 ? Decision::positive : Decision::negative;
+  // One slow rhythm is one finding: SB when the rhythm reads as sinus, Brady otherwise (non-sinus or
+  // undetermined), never both for one record.
+  const bool slow = rh.hr_bpm && *rh.hr_bpm < kBradyBpm, sinus_slow = rh.hr_bpm && *rh.hr_bpm < kSbBpm;
+  const bool sinus = rh.p.sinus == true;
+  RuleResult brady = make("Brady", "426627000", "bradycardia",
+                          "heart rate (60 / median RR) < 60 bpm and the rhythm not shown sinus (non-sinus: P wave before < 30 % of QRS; "
+                          "or undetermined); a slow sinus rhythm is SB (below 55 bpm) or neither (55-60 bpm)");
+  if (base(brady)) brady.decision = slow && !sinus ? Decision::positive : Decision::negative;
   RuleResult sb = make("SB", "426177001", "sinus bradycardia",
-                       "heart rate < 60 bpm and the rhythm not shown non-sinus (sinus: P wave before >= 70 % of QRS with PR sd <= 40 ms; non-sinus: P before < 30 %)");
-  if (base(sb)) {
-    sb.decision = *rh.hr_bpm < 60.0 && rh.p.sinus != false ? Decision::positive : Decision::negative;
-    sb.note = "rhythm " + sinus_text;
-  }
+                       "heart rate < 55 bpm and the rhythm sinus (P wave before >= 70 % of QRS with PR sd <= 40 ms)");
+  if (base(sb)) sb.decision = sinus_slow && sinus ? Decision::positive : Decision::negative;
   RuleResult st = make("STach", "427084000", "sinus tachycardia",
-                       "heart rate > 100 bpm and the rhythm not shown non-sinus (as for SB)");
-  if (base(st)) {
-    st.decision = *rh.hr_bpm > 100.0 && rh.p.sinus != false ? Decision::positive : Decision::negative;
-    st.note = "rhythm " + sinus_text;
-  }
+                       "heart rate > 100 bpm and the rhythm not shown non-sinus (sinus: P wave before >= 70 % of QRS with PR sd <= 40 ms; "
+                       "non-sinus: P before < 30 %)");
+  if (base(st)) st.decision = rh.hr_bpm && *rh.hr_bpm > kTachyBpm && rh.p.sinus != false ? Decision::positive : Decision::negative;
   out.rules.push_back(brady);
   out.rules.push_back(sb);
   out.rules.push_back(st);
@@ -291,7 +299,7 @@ void pacing_rule(const Context& c, Report& out) {
   out.rules.push_back(r);
 }
 
-void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
+void interval_rules(const Context& c, const Rhythm& rh, Sex sex, std::span<const std::uint8_t> ectopic_beats, Report& out) {
   // PR / IAVB
   RuleResult iavb = make("IAVB", "270492004", "1st degree AV block",
                          "median PR interval (P onset to QRS onset) > 200 ms, with a P wave before >= 70 % of QRS complexes");
@@ -315,25 +323,37 @@ void interval_rules(const Context& c, const Rhythm& rh, Sex sex, Report& out) {
     wide.note = "fewer than two delineated QRS complexes";
   }
   out.rules.push_back(wide);
-  // QT / QTc
-  const double limit = sex == Sex::female ? 460.0 : 450.0;
+  // QT / QTc, Fridericia's correction at every rate (Bazett over-corrects above 90 bpm and
+  // under-corrects below 60 bpm). Not assessed when the T-wave ends are unreliable: found in fewer
+  // than kQtMinBeats beats or half of them, or spread over beats (interquartile range of QT) wider
+  // than kQtMaxIqrMs.
+  const double limit = sex == Sex::female ? kQtcFemaleMs : kQtcMaleMs;
   RuleResult lqt = make("LQT", "111975006", "prolonged QT interval",
-                        "Bazett QTc (median QT / sqrt(mean RR in s)) > " + std::to_string(static_cast<int>(limit)) +
-                            " ms (450 ms men or sex unknown, 460 ms women); Fridericia QTc (QT / RR^(1/3)) reported beside it");
-  if (qt.size() >= 3 && qt.size() * 2 >= c.beats.size() && rh.rr_mean_ms) {
+                        "Fridericia QTc (median QT / cube root of the mean RR in s) >= " + std::to_string(static_cast<int>(limit)) +
+                            " ms (450 ms men or sex unknown, 460 ms women); assessed only with a T-wave end in >= 3 beats and >= half of "
+                            "them, a QT interquartile range over beats <= 40 ms, and a QRS < 120 ms");
+  const double qt_iqr = qt.size() >= 3 ? quantile(qt, 0.75) - quantile(qt, 0.25) : std::nan("");
+  const bool wide_qrs = wide.decision == Decision::positive;
+  if (wide_qrs) {
+    add(lqt, "qrs_ms", evidence_value(wide, "qrs_ms"), "ms");
+    lqt.note = "QRS >= 120 ms: the QT includes the wide QRS and is not assessed";
+  } else if (qt.size() >= kQtMinBeats && qt.size() * 2 >= c.beats.size() && rh.rr_mean_ms && qt_iqr <= kQtMaxIqrMs) {
     const double q = median(qt), rr_s = *rh.rr_mean_ms / 1000.0;
-    const double bazett = q / std::sqrt(rr_s), fridericia = q / std::cbrt(rr_s);
+    const double fridericia = q / std::cbrt(rr_s);
     add(lqt, "qt_ms", q, "ms");
+    add(lqt, "qt_iqr_ms", qt_iqr, "ms");
     add(lqt, "rr_mean_ms", *rh.rr_mean_ms, "ms");
-    add(lqt, "qtc_bazett_ms", bazett, "ms");
     add(lqt, "qtc_fridericia_ms", fridericia, "ms");
     add(lqt, "qtc_limit_ms", limit, "ms");
-    lqt.decision = bazett > limit ? Decision::positive : Decision::negative;
+    lqt.decision = fridericia >= limit ? Decision::positive : Decision::negative;
+  } else if (qt.size() >= 3 && std::isfinite(qt_iqr) && qt_iqr > kQtMaxIqrMs) {
+    add(lqt, "qt_iqr_ms", qt_iqr, "ms");
+    lqt.note = "T-wave ends unreliable: QT varies over beats by more than 40 ms (interquartile range)";
   } else {
     lqt.note = "T-wave end found in fewer than half of the beats (or fewer than three)";
   }
   out.rules.push_back(lqt);
-  out.rules.push_back(irregular_rr(rh.rr_ms, rh.p));
+  out.rules.push_back(irregular_rr(rh.rr_ms, rh.p, ectopic_beats));
 }
 
 }  // namespace
@@ -381,18 +401,81 @@ std::optional<double> rr_nrmssd(std::span<const double> rr_ms) {
   return std::sqrt(ss / static_cast<double>(rr_ms.size() - 1)) / mean;
 }
 
-RuleResult irregular_rr(std::span<const double> rr_ms, const std::optional<PWaveEvidence>& p_waves) {
-  RuleResult irr = make("IrregularRR", "164889003", "irregular RR (atrial fibrillation suspicion)",
-                        "normalised RMSSD of RR intervals (RMSSD / mean RR) > 0.10 over >= 8 beats, unless the rhythm reads as sinus (P wave before >= 70 % of QRS with PR sd <= 40 ms); works on a single lead");
-  if (const auto nrmssd = rr_nrmssd(rr_ms)) {
-    add(irr, "rr_nrmssd", *nrmssd, "ratio");
-    if (p_waves) add(irr, "p_wave_share", p_waves->p_share, "share");
-    else irr.note = "RR intervals only: no P-wave evidence, so sinus arrhythmia cannot be told apart";
-    const bool sinus = p_waves && p_waves->sinus == true;
-    irr.decision = *nrmssd > 0.10 && !sinus ? Decision::positive : Decision::negative;
+RrIrregularity rr_irregularity(std::span<const double> rr_ms, std::span<const std::uint8_t> ectopic_beats) {
+  RrIrregularity out;
+  const std::size_t n = rr_ms.size();
+  out.intervals = n;
+  out.nrmssd = rr_nrmssd(rr_ms);
+  std::vector<bool> drop(n, false);
+  if (!ectopic_beats.empty()) {
+    // Beat j closes interval j - 1 (its coupling interval) and opens interval j (the pause after it).
+    for (std::size_t j = 0; j < ectopic_beats.size() && j <= n; ++j) {
+      if (!ectopic_beats[j]) continue;
+      ++out.ectopic_beats;
+      if (j >= 1) drop[j - 1] = true;
+      if (j < n) drop[j] = true;
+    }
   } else {
-    irr.note = "fewer than eight beats";
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      // Local median RR over up to kEctopyHalfWindow intervals either side, the pair in question excluded.
+      std::vector<double> ref;
+      const std::size_t lo = i >= kEctopyHalfWindow ? i - kEctopyHalfWindow : 0, hi = std::min(n, i + 2 + kEctopyHalfWindow);
+      for (std::size_t j = lo; j < hi; ++j)
+        if (j != i && j != i + 1) ref.push_back(rr_ms[j]);
+      if (ref.size() < 2) continue;
+      const double m = median(ref);
+      if (rr_ms[i] < kPrematureRatio * m && rr_ms[i + 1] > kPauseRatio * m) {
+        ++out.ectopic_beats;
+        drop[i] = drop[i + 1] = true;
+      }
+    }
   }
+  std::vector<double> kept, deltas;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (drop[i]) continue;
+    kept.push_back(rr_ms[i]);
+    if (i + 1 < n && !drop[i + 1]) deltas.push_back(std::fabs(rr_ms[i + 1] - rr_ms[i]));
+  }
+  out.kept_intervals = kept.size();
+  out.kept_pairs = deltas.size();
+  if (deltas.size() >= 3) {
+    const double m = median(kept);
+    out.median_delta = median(deltas) / m;
+    out.delta_share = static_cast<double>(std::count_if(deltas.begin(), deltas.end(), [&](double d) { return d > kAfDeltaFraction * m; })) /
+                      static_cast<double>(deltas.size());
+  }
+  return out;
+}
+
+RuleResult irregular_rr(std::span<const double> rr_ms, const std::optional<PWaveEvidence>& p_waves, std::span<const std::uint8_t> ectopic_beats) {
+  RuleResult irr = make("IrregularRR", "164889003", "irregular RR (atrial fibrillation suspicion)",
+                        "irregularly irregular RR without P waves: over >= 8 beats, after removing the two RR intervals around each ectopic "
+                        "beat (premature: RR < 0.85 x the local median RR, followed by RR > 1.10 x it; or the beats an ectopic mask names), "
+                        ">= 6 intervals remain, their median successive difference is > 5 % of the median RR and > 30 % of the successive "
+                        "differences exceed 10 % of it; and no consistent P wave (the rhythm not read as sinus: P before >= 70 % of QRS "
+                        "with PR sd <= 40 ms); works on a single lead");
+  const RrIrregularity g = rr_irregularity(rr_ms, ectopic_beats);
+  if (!g.nrmssd) {
+    irr.note = "fewer than eight beats";
+    return irr;
+  }
+  add(irr, "rr_nrmssd", *g.nrmssd, "ratio");
+  add(irr, "ectopic_beats", static_cast<double>(g.ectopic_beats), "beats");
+  add(irr, "kept_rr_intervals", static_cast<double>(g.kept_intervals), "intervals");
+  if (g.median_delta) add(irr, "kept_median_delta_rr", *g.median_delta, "ratio");
+  if (g.delta_share) add(irr, "kept_delta_rr_share", *g.delta_share, "share");
+  if (p_waves) add(irr, "p_wave_share", p_waves->p_share, "share");
+  const bool irregular = g.kept_intervals >= kAfMinKeptIntervals && g.median_delta && g.delta_share && *g.median_delta > kAfMedianDelta &&
+                         *g.delta_share > kAfDeltaShare;
+  const bool p_absent = !p_waves || p_waves->sinus != true;
+  irr.decision = irregular && p_absent ? Decision::positive : Decision::negative;
+  if (!p_waves) irr.note = "RR intervals only: no P-wave evidence, so sinus arrhythmia cannot be told apart";
+  else if (irregular && !p_absent) irr.note = "irregular RR with a P wave at a constant PR before most QRS complexes: sinus, not AF";
+  // (RR intervals only keep their one note; the evidence counts the ectopic beats.)
+  if (p_waves && !irregular && g.ectopic_beats > 0 && *g.nrmssd > 0.10)
+    irr.note += std::string(irr.note.empty() ? "" : "; ") + "irregularity explained by " + std::to_string(g.ectopic_beats) + " ectopic beat(s)";
+  if (p_waves && g.kept_intervals < kAfMinKeptIntervals)
+    irr.note += std::string(irr.note.empty() ? "" : "; ") + "fewer than 6 RR intervals without an ectopic beat";
   return irr;
 }
 
@@ -401,7 +484,8 @@ const RuleResult* Report::find(std::string_view id) const {
   return nullptr;
 }
 
-Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats) {
+Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats,
+                std::span<const std::uint8_t> ectopic_beats) {
   Context c{record, record.fs_hz, rpeaks, beats, {}, false};
   Report out;
   out.n_beats = rpeaks.size();
@@ -435,7 +519,7 @@ Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpe
   axis_rules(c, out);
   voltage_rule(c, out);
   pacing_rule(c, out);
-  interval_rules(c, rh, sex, out);
+  interval_rules(c, rh, sex, ectopic_beats, out);
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string_view>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,8 +37,29 @@ void require_finite(const Record& record);
 // non-finite samples (require_finite).
 void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked = nullptr);
 
+// How a class that has a rule is decided when both the rule and the model speak.
+enum class MergePolicy {
+  rule,       // the rule's decision (a measured criterion beats a learned guess)
+  model,      // the model's decision; the rule is shown as evidence only
+  agreement,  // positive only when both are positive
+  either,     // positive when either is positive
+};
+MergePolicy merge_policy(std::string_view rule_id);  // the policy of each rule class (docs/rules.md)
+std::string_view to_string(MergePolicy p);
+
+struct ClassDecision {
+  bool decision = false;
+  std::string source;  // "rule", "model", "both" (both positive) or "" (negative)
+};
+// One class: rule = its rule's decision (nullopt: no rule screens this class), model_positive = the
+// model's decision (nullopt: no model output for the class, e.g. no model fits the record's leads).
+// A rule that is not assessable leaves the class to the model; without a model an assessable rule
+// decides alone; with both, `policy` decides.
+ClassDecision decide_class(std::optional<rules::Decision> rule, std::optional<bool> model_positive, MergePolicy policy);
+
 // Adds each scored rule to the class with its SNOMED code (appending the class when no model has
-// it), then decides every class: an assessable rule decides its class, the model the others.
+// it; the hint rules QRS120 and IrregularRR are not classes), then decides every class with
+// decide_class and the rule's merge_policy; a class without a rule is the model's.
 void merge_rules_into_classes(Findings& f);
 
 // Marks the findings inconclusive when the signal cannot support a result: shorter than 2 s, fewer
@@ -46,6 +68,10 @@ void merge_rules_into_classes(Findings& f);
 // non-finite model probability too. An inconclusive record's classes are all withheld (decision
 // false, source "withheld"); their probabilities stay, marked not interpretable.
 void judge_signal(Findings& f, const Record& record, std::span<const std::string> leads);
+
+// The model's per-class decisions, "threshold_or_argmax": positive when p >= its threshold, and the
+// most probable class always (on a tie, the first in class order).
+std::vector<bool> model_decisions(std::span<const double> probabilities, std::span<const double> thresholds);
 
 // Reshapes `session` to `batch` windows of input_len samples and copies the windows of `x` that start
 // at starts[first], ..., starts[first + batch - 1] into its first input, lead-major per window; a

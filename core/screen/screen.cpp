@@ -16,10 +16,53 @@
 namespace ecg::screen {
 namespace {
 bool is_hint_rule(const std::string& id) { return id == "QRS120" || id == "IrregularRR"; }
-
 }  // namespace
 
+MergePolicy merge_policy(std::string_view rule_id) {
+  // Evidence per class: docs/rules.md "Merge policy" (`ecg-bench merge`, challenge metric with the
+  // model alone and with each rule class decided each way).
+  // A rule decides its class where that raised the challenge metric over the model alone (SB, LAD,
+  // pacing, LQT); it must agree with the model where deciding alone lowered the metric and agreement
+  // raised it (STach); elsewhere the model decides and the rule is evidence only (Brady, RAD, LQRSV,
+  // IAVB: deciding or agreeing did not raise the metric).
+  static constexpr std::pair<std::string_view, MergePolicy> kPolicies[] = {
+      {"Brady", MergePolicy::model}, {"SB", MergePolicy::rule},     {"STach", MergePolicy::agreement},
+      {"LAD", MergePolicy::rule},    {"RAD", MergePolicy::model},   {"LQRSV", MergePolicy::model},
+      {"PR", MergePolicy::rule},     {"IAVB", MergePolicy::model},  {"LQT", MergePolicy::rule},
+  };
+  for (const auto& [id, policy] : kPolicies)
+    if (id == rule_id) return policy;
+  return MergePolicy::rule;
+}
+
+std::string_view to_string(MergePolicy p) {
+  switch (p) {
+    case MergePolicy::rule: return "rule";
+    case MergePolicy::model: return "model";
+    case MergePolicy::agreement: return "agreement";
+    default: return "either";
+  }
+}
+
+ClassDecision decide_class(std::optional<rules::Decision> rule, std::optional<bool> model_positive, MergePolicy policy) {
+  const bool assessable = rule && *rule != rules::Decision::not_assessable;
+  const bool rule_pos = assessable && *rule == rules::Decision::positive;
+  const bool model_pos = model_positive.value_or(false);
+  bool decision = false;
+  if (!model_positive) decision = rule_pos;  // no model output for this class (no model fits the leads): rules only
+  else if (!assessable) decision = model_pos;  // the rule cannot assess this record: the model decides
+  else if (policy == MergePolicy::rule) decision = rule_pos;
+  else if (policy == MergePolicy::model) decision = model_pos;
+  else if (policy == MergePolicy::agreement) decision = rule_pos && model_pos;
+  else decision = rule_pos || model_pos;
+  ClassDecision out;
+  out.decision = decision;
+  out.source = !decision ? "" : rule_pos && model_pos ? "both" : rule_pos ? "rule" : "model";
+  return out;
+}
+
 void merge_rules_into_classes(Findings& f) {
+  std::vector<std::pair<std::string, std::string>> rule_of_class;  // snomed -> rule id
   for (const rules::RuleResult& rule : f.rules.rules) {
     if (is_hint_rule(rule.id)) continue;  // hints (QRS >= 120 ms, irregular RR) are not scored classes
     auto it = std::find_if(f.classes.begin(), f.classes.end(), [&](const ClassFinding& c) { return c.snomed == rule.snomed; });
@@ -33,15 +76,21 @@ void merge_rules_into_classes(Findings& f) {
     }
     it->has_rule = true;
     it->rule = rule.decision;
+    rule_of_class.emplace_back(rule.snomed, rule.id);
   }
-  // A rule that can assess its class decides it (as in Kang & Wen, where the rule classes replace the
-  // network's): rate, axis, voltage and interval criteria are measured, not learned. The network
-  // decides every other class, and a rule class the record's signal cannot assess.
+  // Each class with a rule is decided by its merge policy (merge_policy: the rule, the model, their
+  // agreement or either) when both can speak; a rule that cannot assess the record leaves its class
+  // to the model, and without a model output an assessable rule decides alone. Every other class is
+  // the model's.
   for (ClassFinding& c : f.classes) {
-    const bool assessable = c.has_rule && c.rule != rules::Decision::not_assessable;
-    const bool rule_positive = assessable && c.rule == rules::Decision::positive;
-    c.decision = assessable ? rule_positive : c.model_positive;
-    c.source = !c.decision ? "" : rule_positive && c.model_positive ? "both" : rule_positive ? "rule" : "model";
+    std::string_view rule_id;
+    for (const auto& [snomed, id] : rule_of_class)
+      if (snomed == c.snomed) rule_id = id;
+    const std::optional<bool> model = c.probability ? std::optional<bool>(c.model_positive) : std::nullopt;
+    const auto d = decide_class(c.has_rule ? std::optional<rules::Decision>(c.rule) : std::nullopt, model,
+                                c.has_rule ? merge_policy(rule_id) : MergePolicy::model);
+    c.decision = d.decision;
+    c.source = d.source;
   }
 }
 

@@ -99,6 +99,12 @@ void Screener::add_model(std::span<const std::uint8_t> model_file) {
                 " inputs, expected 'ecg' and optionally 'demographics' with demographics \"lrhnet5\"");
   }
   if (model->info.task == "rhythm") check_rhythm_model(*model);
+  // Windows are averaged; "max" (allowed by the file format) is refused for screening models: no
+  // shipped model uses it, so the code path would go untested (issue #14).
+  if (model->info.task == "screen" && model->info.preprocess.aggregate != "mean") {
+    throw Error("model " + model->info.name + ": preprocess.aggregate: got \"" + model->info.preprocess.aggregate +
+                "\", expected \"mean\" (screening averages the windows' probabilities)");
+  }
   models_.push_back(std::make_unique<Loaded>(Loaded{model, nn::Session(model, backend_)}));
 }
 
@@ -198,7 +204,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
   const std::vector<double>& thresholds = chosen_set ? chosen_set->thresholds : info.thresholds;
   const std::size_t n_classes = info.classes.size();
   const auto demographics = lrhnet5(f.age_years, f.sex);
-  std::vector<double> aggregate(n_classes, 0.0);  // sigmoid outputs are >= 0, so 0 also starts a max
+  std::vector<double> aggregate(n_classes, 0.0);  // mean of the windows' sigmoid outputs
   nn::Session& session = chosen->session;
   for (std::size_t first = 0; first < starts.size(); first += kMaxBatch) {
     const std::size_t batch = std::min(kMaxBatch, starts.size() - first);
@@ -212,17 +218,14 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
     for (std::size_t b = 0; b < batch; ++b) {
       for (std::size_t c = 0; c < n_classes; ++c) {
         const double p = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[b * n_classes + c])));
-        aggregate[c] = info.preprocess.aggregate == "max" ? std::max(aggregate[c], p) : aggregate[c] + p;
+        aggregate[c] += p;
       }
     }
   }
-  if (info.preprocess.aggregate != "max") {
-    for (double& p : aggregate) p /= static_cast<double>(starts.size());
-  }
+  for (double& p : aggregate) p /= static_cast<double>(starts.size());
   clock.lap("model");
 
-  // threshold_or_argmax: positive when p >= threshold, and the most probable class always.
-  const auto argmax = static_cast<std::size_t>(std::max_element(aggregate.begin(), aggregate.end()) - aggregate.begin());
+  const std::vector<bool> positive = model_decisions(aggregate, thresholds);
   for (std::size_t c = 0; c < n_classes; ++c) {
     ClassFinding cf;
     cf.snomed = info.classes[c].snomed;
@@ -230,7 +233,7 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
     cf.name = info.classes[c].name;
     cf.probability = aggregate[c];
     cf.threshold = thresholds[c];
-    cf.model_positive = aggregate[c] >= thresholds[c] || c == argmax;
+    cf.model_positive = positive[c];
     f.classes.push_back(std::move(cf));
   }
   merge_rules_into_classes(f);
@@ -239,6 +242,16 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
                      nn::backend_name(session.backend())};
   judge_signal(f, record, f.model->leads);
   return f;
+}
+
+std::vector<bool> model_decisions(std::span<const double> probabilities, std::span<const double> thresholds) {
+  std::vector<bool> out(probabilities.size(), false);
+  if (probabilities.empty()) return out;
+  // threshold_or_argmax: positive when p >= threshold, and the most probable class always (the first
+  // of equally probable ones).
+  const auto argmax = static_cast<std::size_t>(std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin());
+  for (std::size_t c = 0; c < probabilities.size(); ++c) out[c] = probabilities[c] >= thresholds[c] || c == argmax;
+  return out;
 }
 
 void load_windows(nn::Session& session, const Record& x, std::span<const std::size_t> starts, std::size_t first, std::size_t batch,

@@ -8,6 +8,7 @@
 
 #include "ecg/io.h"
 #include "ecg/screen.h"
+#include "screen/pipeline.h"
 #include "test_util.h"
 
 using Catch::Matchers::Contains;
@@ -79,7 +80,7 @@ TEST_CASE("screener: a 12-lead record runs the 12-lead model over windows coveri
   CHECK(f.model->name == "tiny-lrhnet");
   CHECK(f.model->lead_set == "12");
   check_probabilities(f, reference("00003_hr.tiny-lrhnet"));
-  // threshold_or_argmax; an assessable rule decides its class, the model the others.
+  // threshold_or_argmax; each rule class merged by its policy (decide_class: table in test_merge.cpp), the model the others.
   std::size_t argmax = 0;
   for (std::size_t c = 0; c < 26; ++c) if (*f.classes[c].probability > *f.classes[argmax].probability) argmax = c;
   CHECK(f.classes[argmax].model_positive);
@@ -88,14 +89,17 @@ TEST_CASE("screener: a 12-lead record runs the 12-lead model over windows coveri
     const bool assessable = c.has_rule && c.rule != ecg::rules::Decision::not_assessable;
     const bool rule_positive = assessable && c.rule == ecg::rules::Decision::positive;
     if (c.probability) CHECK(c.model_positive == (*c.probability >= *c.threshold || &c == &f.classes[argmax]));
-    CHECK(c.decision == (assessable ? rule_positive : c.model_positive));
-    CHECK(c.source == (!c.decision ? "" : rule_positive && c.model_positive ? "both" : rule_positive ? "rule" : "model"));
+    const auto expected = ecg::screen::decide_class(c.has_rule ? std::optional<ecg::rules::Decision>(c.rule) : std::nullopt, c.model_positive,
+                                                    c.has_rule ? ecg::screen::merge_policy(c.abbr) : ecg::screen::MergePolicy::model);
+    CHECK(c.decision == expected.decision);
+    CHECK(c.source == expected.source);
+    if (assessable && ecg::screen::merge_policy(c.abbr) == ecg::screen::MergePolicy::rule) CHECK(c.decision == rule_positive);
   }
   for (const std::string rate : {"Brady", "SB", "STach"}) {
     auto c = std::find_if(f.classes.begin(), f.classes.end(), [&](const auto& k) { return k.abbr == rate; });
     REQUIRE(c != f.classes.end());
     CHECK(c->rule == ecg::rules::Decision::negative);  // 64 bpm
-    CHECK_FALSE(c->decision);
+    if (ecg::screen::merge_policy(rate) != ecg::screen::MergePolicy::model) CHECK_FALSE(c->decision);
   }
   CHECK_FALSE(f.inconclusive);
 }

@@ -219,51 +219,35 @@ MD
 rules)
   labels=build/rules-labels.csv
   /usr/bin/python3 -m tools.bench.rules_labels > "$labels"
+  "$BENCH" rules --labels "$labels" --dump build/rules-dump.csv > build/rules-eval.md
+  "$BENCH" af --reference "$DATA"/cinc2017/training2017/REFERENCE.csv \
+    --cpsc $(ls "$DATA"/cpsc2021/*.hea "$DATA"/extra/cpsc2021-extra/*.hea) > build/rules-af.md
+  "$BENCH" merge --labels "$labels" --folds tools/train/folds.json --fold 0 > build/rules-merge-f0.md
+  "$BENCH" merge --labels "$labels" --folds tools/train/folds.json --fold 1 > build/rules-merge-f1.md
   {
-    cat <<'MD'
-# Clinical rules: confusion matrices on the labelled 12-lead data
-
-Each rule (`ecg::rules`, core/rules/rules.cpp; `ecg-screen rules <record>` prints decision, exact
-criterion and evidence) is compared with the record's labels. Data: every labelled 12-lead record in
-`../shared/data` — `cinc` (CinC 2020/2021 SNOMED `#Dx`, CPSC abbreviations mapped), `ptbxl` (SCP
-statements and `heart_axis`) and `ludb` (`ludb.csv` texts) — mapped to SNOMED CT by
-`tools/train/labels.py` (the mapping and its evidence: [docs/labels.md](labels.md)), de-duplicated by
-`tools/train/data.py build_pool()` (a PTB-XL ECG present in both `cinc` and `ptbxl` counts once).
-`ptbxl-processed` is left out: its amplitudes are z-scored. The label list is written by
-`tools/bench/rules_labels.py`; records without any scored label are kept (they are negatives).
-
-A record is label-positive for a rule when it has any code of the rule's label set. Decisions
-"not assessable" (missing or unusable leads, no P waves, ...) are left out of TP/FP/TN/FN and counted
-in the last column. Se = TP/(TP+FN), Sp = TN/(TN+FP).
-
-Caveats that shape these numbers (read before comparing):
-- **LUDB amplitudes are not millivolts**: in the copy here every lead spans exactly 1.0 "mV" (each
-  header gain equals the lead's range), so the core flags such records ("amplitudes normalised per
-  lead") and LAD, RAD and LQRSV are not assessable on LUDB.
-- **PTB-XL `heart_axis=LAD` is not "axis < −30°"**: docs/labels.md maps it to LAD (its count equals
-  CinC's), yet PTB-XL also has `ALAD` (abnormal left axis deviation), which is not mapped; many
-  `LAD` records measure between 0° and −30° with our rule (see the `qrs_axis_deg` evidence of
-  `ecg-screen rules`). Our LAD rule keeps the clinical definition (< −30°), which costs sensitivity
-  against PTB-XL's `LAD` label.
-- Brady vs SB: CinC uses two classes; the Brady rule (any rhythm < 60 bpm) is scored against
-  Brady ∪ SB. Many records with a rate below 60 bpm carry neither label (FP here).
-- QRS120 and IrregularRR are hints scored against bundle-branch-block classes and AF.
-
-Kang & Wen (DeepPSP/cinc2021) Table 4 layout: one row per rule class with TP, FP, TN, FN, Se, Sp. Their
-numbers are **not** reproduced here: `../shared/reference/FACTS.md` §3.4 describes their detectors but
-does not contain Table 4, and no copy of it was available offline, so the "Kang & Wen" column below is
-left empty rather than filled from memory. Their axis detector has a bug (FACTS.md §3.4) that this
-implementation does not copy (the axis comes from net QRS areas in I and aVF/II).
-MD
+    cat docs/rules.intro.md
     echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh rules\`, i.e."; echo
-    echo '```'; echo "/usr/bin/python3 -m tools.bench.rules_labels > build/rules-labels.csv"
-    echo "build/native/ecg-bench rules --labels build/rules-labels.csv"; echo '```'; echo
-    echo "## Beside Kang & Wen Table 4 (all datasets)"; echo
-    echo "| class | ours TP / FP / TN / FN | ours Se (%) | ours Sp (%) | Kang & Wen Table 4 Se / Sp |"
-    echo "|---|---|---|---|---|"
-    "$BENCH" rules --labels "$labels" > build/rules-eval.md
-    awk -F'|' '/^### All datasets/{on=1;next} /^### /{on=0} on && $2 ~ /^ (Brady|LAD|RAD|LQRSV|PR) $/ {gsub(/ /,"",$2); printf "| %s | %s / %s / %s / %s | %s | %s | not available offline |\n", $2,$5,$6,$7,$8,$9,$10}' build/rules-eval.md
-    echo; echo "## Full confusion matrices"; echo
+    echo '```'
+    echo "/usr/bin/python3 -m tools.bench.rules_labels > build/rules-labels.csv"
+    echo "build/native/ecg-bench rules --labels build/rules-labels.csv --dump build/rules-dump.csv"
+    echo "/usr/bin/python3 -m tools.bench.rules_evidence build/rules-dump.csv sb   # also: axis, qt"
+    echo "build/native/ecg-bench af --reference \$ECG_DATA/cinc2017/training2017/REFERENCE.csv --cpsc \$ECG_DATA/cpsc2021/*.hea \$ECG_DATA/extra/cpsc2021-extra/*.hea"
+    echo "build/native/ecg-bench merge --labels build/rules-labels.csv --folds tools/train/folds.json --fold 0   # and --fold 1"
+    echo '```'
+    echo; echo "## Evidence for the SB threshold: SB labels by measured heart rate"; echo
+    /usr/bin/python3 -m tools.bench.rules_evidence build/rules-dump.csv sb
+    echo; echo "## Evidence for the axis labels: measured frontal axis by PTB-XL \`heart_axis\`"; echo
+    /usr/bin/python3 -m tools.bench.rules_evidence build/rules-dump.csv axis
+    echo; echo "## LQT: positives, unlabelled positives above 90 bpm, and records not assessed"; echo
+    /usr/bin/python3 -m tools.bench.rules_evidence build/rules-dump.csv qt
+    echo; echo "## AF (IrregularRR) alone: CinC 2017 split by record, and CPSC 2021 windows"; echo
+    cat build/rules-af.md
+    echo; echo "## Merge policy: challenge metric of model alone, rules, and each class decided each way"; echo
+    echo "Model: models/mobilenet1d-12 (shipped fold-0 model). Test fold 0 (the model never trained on it; the policy was chosen here):"; echo
+    cat build/rules-merge-f0.md
+    echo; echo "Confirmation on fold 1 (the model's validation fold: not trained on, used for its thresholds; not used to choose the policy):"; echo
+    cat build/rules-merge-f1.md
+    echo; echo "## Full confusion matrices of every rule"; echo
     cat build/rules-eval.md
   } > docs/rules.md
   echo "wrote docs/rules.md" ;;

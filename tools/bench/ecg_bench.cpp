@@ -16,7 +16,12 @@
 #include "ecg/dsp.h"
 #include "ecg/annotations.h"
 #include "ecg/error.h"
+#include "ecg/metric.h"
 #include "ecg/rules.h"
+#include "ecg/screen.h"
+#include "screen/pipeline.h"
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include <zlib.h>
 
@@ -27,7 +32,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
-    "       ecg-bench rules --labels LIST.csv\n"
+    "       ecg-bench rules --labels LIST.csv [--dataset NAME] [--dump FILE.csv]\n"
+    "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--dump FILE.csv]\n"
+    "       ecg-bench merge --labels LIST.csv [--model FILE]... [--folds tools/train/folds.json --fold 0]\n"
     "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
     "       ecg-bench cpsc2019 [--per-record] [--dump] DIR\n"
     "       ecg-bench noise [--seconds 300] [--seed 1] [--noise bw,ma,em,mix] <record>...\n"
@@ -41,7 +48,15 @@ constexpr const char* kUsage =
     "               lead, fused as detect_rpeaks(Record) does). Markdown table.\n"
     "  delineation  R-peaks and P/QRS/T boundary errors (mean, sd in ms) of one lead against LUDB-style\n"
     "               per-lead annotations <record>.<ext> ('(' onset, p/N/t peak, ')' offset).\n"
-    "  rules        confusion matrix of every rule against SNOMED labels (tools/bench/rules_labels.py).\n"
+    "  rules        confusion matrix of every rule against SNOMED labels (tools/bench/rules_labels.py);\n"
+    "               --dump writes one row per record: path, dataset, codes and each rule's decision and evidence.\n"
+    "  af           the IrregularRR (AF) rule alone: CinC 2017 (A against N and O; '~' left out) split by\n"
+    "               record (FNV-1a hash of the name: even = tuning half, odd = held-out half), and CPSC 2021\n"
+    "               windows (AF: >= 90 % of the window inside '(AFIB'; non-AF: no AF or flutter at all).\n"
+    "  merge        challenge metric of the model alone, of the rules deciding their classes, of the shipped\n"
+    "               merge policy and of each rule class decided by rule / agreement / either (the rest by the\n"
+    "               model); --fold keeps only records of that test fold (never trained on by the shipped fold-0\n"
+    "               model) plus those absent from folds.json (extra/cinc-extra).\n"
     "  hr           share of records (first lead) whose detected heart rate is plausible, per class.\n"
     "  cpsc2019     QRSacc, beat Se and +P on CPSC 2019 records (DIR/data/data_N.mat, DIR/ref/R_N.mat),\n"
     "               scored as the challenge's score.py (75 ms, refs in 0.5-9.5 s, 1 / 0.7 / 0.3 / 0 points).\n"
@@ -282,15 +297,18 @@ struct RuleTarget {
   const char* rule;
   const char* label_name;
   std::vector<std::string> codes;  // a record is positive when it has any of these SNOMED codes
+  std::string only_dataset = {};   // non-empty: only records of this dataset are scored
 };
 
 const std::vector<RuleTarget>& rule_targets() {
   static const std::vector<RuleTarget> targets = {
-      {"Brady", "Brady or SB (426627000, 426177001)", {"426627000", "426177001"}},
+      {"Brady", "Brady (426627000)", {"426627000"}},
       {"SB", "SB (426177001)", {"426177001"}},
       {"STach", "STach (427084000)", {"427084000"}},
       {"LAD", "LAD (39732003)", {"39732003"}},
+      {"LAD", "PTB-XL heart_axis ALAD or AXL (ptbxl only)", {"ptbxl_axis:ALAD", "ptbxl_axis:AXL"}, "ptbxl"},
       {"RAD", "RAD (47665007)", {"47665007"}},
+      {"RAD", "PTB-XL heart_axis ARAD or AXR (ptbxl only)", {"ptbxl_axis:ARAD", "ptbxl_axis:AXR"}, "ptbxl"},
       {"LQRSV", "LQRSV (251146004)", {"251146004"}},
       {"PR", "PR (10370003)", {"10370003"}},
       {"IAVB", "IAVB (270492004)", {"270492004"}},
@@ -326,10 +344,35 @@ void print_confusion(const std::string& title, const std::vector<Confusion>& m) 
   }
 }
 
+// One rule as "decision,name=value|name=value,...,note" for --dump (commas and quotes dropped from notes).
+std::string dump_rule(const ecg::rules::RuleResult& r) {
+  std::string ev;
+  for (const auto& e : r.evidence) {
+    char v[64];
+    std::snprintf(v, sizeof v, "%.4g", e.value);
+    ev += (ev.empty() ? "" : "|") + e.name + (e.lead.empty() ? "" : "@" + e.lead) + "=" + v;
+  }
+  std::string note = r.note;
+  std::replace(note.begin(), note.end(), ',', ';');
+  note.erase(std::remove(note.begin(), note.end(), '"'), note.end());
+  return std::string(ecg::rules::to_string(r.decision)) + "," + ev + "," + note;
+}
+
 int bench_rules(const std::vector<std::string>& args) {
-  std::string labels_path;
+  std::string labels_path, only_dataset, dump_path;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--labels" && i + 1 < args.size()) labels_path = args[++i];
+    else if (args[i] == "--dataset" && i + 1 < args.size()) only_dataset = args[++i];
+    else if (args[i] == "--dump" && i + 1 < args.size()) dump_path = args[++i];
+  }
+  std::ofstream dump;
+  if (!dump_path.empty()) {
+    dump.open(dump_path);
+    if (!dump) {
+      std::fprintf(stderr, "ecg-bench rules: cannot write '%s'\n", dump_path.c_str());
+      return 2;
+    }
+    dump << "path,dataset,codes,rule,decision,evidence,note\n";
   }
   std::ifstream in(labels_path);
   if (!in) {
@@ -346,6 +389,7 @@ int bench_rules(const std::vector<std::string>& args) {
   while (std::getline(in, line)) {
     auto f = split(line, ',');
     if (f.size() < 4) continue;
+    if (!only_dataset.empty() && f[1] != only_dataset) continue;
     const std::string& path = f[0];
     ecg::Record record;
     try {
@@ -358,9 +402,13 @@ int bench_rules(const std::vector<std::string>& args) {
     const ecg::Sex sex = f[2] == "F" || f[2] == "female" ? ecg::Sex::female : f[2] == "M" || f[2] == "male" ? ecg::Sex::male : record.sex;
     const auto codes = split(f[3], ';');
     const auto report = ecg::rules::evaluate(record, sex);
+    if (dump) {
+      for (const auto& r : report.rules) dump << path << ',' << f[1] << ',' << f[3] << ',' << r.id << ',' << dump_rule(r) << '\n';
+    }
     auto it = std::find_if(per_dataset.begin(), per_dataset.end(), [&](auto& p) { return p.first == f[1]; });
     if (it == per_dataset.end()) per_dataset.push_back({f[1], std::vector<Confusion>(targets.size())}), it = per_dataset.end() - 1;
     for (std::size_t k = 0; k < targets.size(); ++k) {
+      if (!targets[k].only_dataset.empty() && targets[k].only_dataset != f[1]) continue;
       const bool label = std::any_of(codes.begin(), codes.end(), [&](const std::string& c) {
         return std::find(targets[k].codes.begin(), targets[k].codes.end(), c) != targets[k].codes.end();
       });
@@ -378,6 +426,286 @@ int bench_rules(const std::vector<std::string>& args) {
   if (!unreadable.empty()) {
     std::printf("\nUnreadable records (first 5):\n\n");
     for (std::size_t i = 0; i < std::min<std::size_t>(5, unreadable.size()); ++i) std::printf("- %s\n", unreadable[i].c_str());
+  }
+  return 0;
+}
+
+// ---- the AF rule alone: CinC 2017 (A against N and O) and CPSC 2021 AF episodes -----------------
+
+// FNV-1a (32 bit) of a record name: even = the half the AF rule's thresholds were tuned on, odd = the
+// held-out half (tools/bench/af_tune.py uses the same hash).
+std::uint32_t fnv1a(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char ch : s) h = (h ^ ch) * 16777619u;
+  return h;
+}
+
+struct AfCount {
+  std::size_t tp = 0, fp = 0, tn = 0, fn = 0, na_pos = 0, na_neg = 0;
+  void add(bool label, ecg::rules::Decision d) {
+    if (d == ecg::rules::Decision::not_assessable) (label ? na_pos : na_neg)++;
+    else if (d == ecg::rules::Decision::positive) (label ? tp : fp)++;
+    else (label ? fn : tn)++;
+  }
+};
+
+void print_af_row(const std::string& name, const AfCount& c) {
+  auto pct = [](std::size_t a, std::size_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : std::nan(""); };
+  std::printf("| %s | %zu | %zu | %zu | %zu | %.1f | %.1f | %.1f | %zu / %zu |\n", name.c_str(), c.tp, c.fp, c.tn, c.fn, pct(c.tp, c.tp + c.fn),
+              pct(c.tn, c.tn + c.fp), pct(c.tp, c.tp + c.fp), c.na_pos, c.na_neg);
+}
+
+// Per case for --dump: RR intervals (ms) and per-beat P-wave flags (1: P onset and peak found).
+void dump_af_case(std::ofstream& dump, const std::string& id, const std::string& source, const std::string& label, const std::string& split,
+                  const ecg::Record& record, const std::vector<std::int64_t>& rpeaks, const std::vector<ecg::dsp::Beat>& beats,
+                  const ecg::rules::RuleResult& r) {
+  if (!dump) return;
+  dump << id << ',' << source << ',' << label << ',' << split << ',' << dump_rule(r) << ',';
+  for (std::size_t i = 1; i < rpeaks.size(); ++i) dump << (i > 1 ? ";" : "") << static_cast<double>(rpeaks[i] - rpeaks[i - 1]) * 1000.0 / record.fs_hz;
+  dump << ',';
+  for (std::size_t i = 0; i < beats.size(); ++i) dump << (i ? ";" : "") << (beats[i].p_on && beats[i].p_peak ? 1 : 0);
+  dump << '\n';
+}
+
+int bench_af(const std::vector<std::string>& args) {
+  std::string reference, dump_path;
+  std::vector<std::string> cpsc;
+  double window_s = 30;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--reference" && i + 1 < args.size()) reference = args[++i];
+    else if (args[i] == "--dump" && i + 1 < args.size()) dump_path = args[++i];
+    else if (args[i] == "--window-s" && i + 1 < args.size()) window_s = std::stod(args[++i]);
+    else if (args[i] == "--cpsc") {
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) cpsc.push_back(args[++i]);
+    }
+  }
+  std::ofstream dump;
+  if (!dump_path.empty()) {
+    dump.open(dump_path);
+    dump << "id,source,label,split,decision,evidence,note,rr_ms,p_flags\n";
+  }
+  auto run = [](const ecg::Record& rec, std::vector<std::int64_t>& rpeaks, std::vector<ecg::dsp::Beat>& beats) {
+    rpeaks = ecg::dsp::detect_rpeaks(rec);
+    beats = ecg::dsp::delineate(rec, rpeaks);
+    const auto report = ecg::rules::evaluate(rec, ecg::Sex::unknown, rpeaks, beats);
+    return *report.find("IrregularRR");
+  };
+  if (!reference.empty()) {
+    std::ifstream in(reference);
+    if (!in) {
+      std::fprintf(stderr, "ecg-bench af: cannot open the reference list '%s'\n", reference.c_str());
+      return 2;
+    }
+    const std::string dir = fs::path(reference).parent_path().string();
+    // by split (tune / held-out) and by negative class (N, O)
+    AfCount tune_n, tune_o, held_n, held_o;
+    std::size_t noisy = 0;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const auto comma = line.find(',');
+      if (comma == std::string::npos) continue;
+      const std::string rec = line.substr(0, comma), cls = line.substr(comma + 1);
+      if (rec == "A01176" || rec == "A03123") continue;  // copies of A00227 / A02656 (cinc2017/SOURCE.md)
+      if (cls == "~") {
+        ++noisy;
+        continue;
+      }
+      const bool held = fnv1a(rec) % 2 == 1;
+      ecg::Record record = ecg::cli::read_record_at((fs::path(dir) / (rec + ".hea")).string());
+      std::vector<std::int64_t> rpeaks;
+      std::vector<ecg::dsp::Beat> beats;
+      const auto r = run(record, rpeaks, beats);
+      const bool af = cls == "A";
+      // Each AF record counts in both tables of its split (A against N, A against O); the negatives once.
+      AfCount& vs_n = held ? held_n : tune_n;
+      AfCount& vs_o = held ? held_o : tune_o;
+      if (af) vs_n.add(true, r.decision), vs_o.add(true, r.decision);
+      else (cls == "N" ? vs_n : vs_o).add(false, r.decision);
+      dump_af_case(dump, rec, "cinc2017", cls, held ? "held-out" : "tune", record, rpeaks, beats, r);
+    }
+    auto both = [](const AfCount& n, const AfCount& o) {  // A against N and O: positives once
+      AfCount c = n;
+      c.fp += o.fp, c.tn += o.tn, c.na_neg += o.na_neg;
+      return c;
+    };
+    std::printf("### CinC 2017 (single lead, AliveCor, 300 Hz; %zu noisy '~' records left out)\n\n", noisy);
+    std::printf("| split / negatives | TP | FP | TN | FN | Se (%%) | Sp (%%) | PPV (%%) | not assessable (A / other) |\n|---|---|---|---|---|---|---|---|---|\n");
+    print_af_row("held-out half: A vs N and O", both(held_n, held_o));
+    print_af_row("held-out half: A vs N", held_n);
+    print_af_row("held-out half: A vs O", held_o);
+    print_af_row("tuning half: A vs N and O", both(tune_n, tune_o));
+    print_af_row("tuning half: A vs N", tune_n);
+    print_af_row("tuning half: A vs O", tune_o);
+  }
+  if (!cpsc.empty()) {
+    AfCount total;
+    std::vector<std::pair<std::string, AfCount>> per_record;
+    std::size_t mixed = 0;
+    for (const std::string& arg : cpsc) {
+      const std::string base = strip_hea(arg);
+      ecg::Record record = ecg::cli::read_record_at(base + ".hea");
+      const auto ann = read_annotations(base + ".atr");
+      // Rhythm per sample from the '(AFIB', '(AFL', '(N' ... aux notes: 2 = AF, 1 = flutter, 0 = other.
+      std::vector<std::uint8_t> rhythm(record.n_samples, 0);
+      std::uint8_t cur = 0;
+      std::int64_t from = 0;
+      auto fill = [&](std::int64_t to) {
+        for (std::int64_t s = std::max<std::int64_t>(0, from); s < std::min<std::int64_t>(to, static_cast<std::int64_t>(record.n_samples)); ++s) rhythm[static_cast<std::size_t>(s)] = cur;
+      };
+      for (const auto& a : ann.annotations) {
+        if (a.aux.empty() || a.aux[0] != '(') continue;
+        fill(a.sample);
+        from = a.sample;
+        cur = a.aux.rfind("(AFIB", 0) == 0 ? 2 : a.aux.rfind("(AFL", 0) == 0 ? 1 : 0;
+      }
+      fill(static_cast<std::int64_t>(record.n_samples));
+      const auto win = static_cast<std::size_t>(std::llround(window_s * record.fs_hz));
+      AfCount rec_count;
+      for (std::size_t start = 0; start + win <= record.n_samples; start += win) {
+        std::size_t af = 0, afl = 0;
+        for (std::size_t s = start; s < start + win; ++s) af += rhythm[s] == 2, afl += rhythm[s] == 1;
+        const bool pos = af >= win * 9 / 10, neg = af == 0 && afl == 0;
+        if (!pos && !neg) {
+          ++mixed;
+          continue;
+        }
+        ecg::Record w;
+        w.name = record.name;
+        w.fs_hz = record.fs_hz;
+        w.leads = record.leads;
+        w.n_samples = win;
+        for (std::size_t k = 0; k < record.n_leads(); ++k) {
+          auto x = record.lead(k);
+          w.samples_mv.insert(w.samples_mv.end(), x.begin() + static_cast<std::ptrdiff_t>(start), x.begin() + static_cast<std::ptrdiff_t>(start + win));
+        }
+        std::vector<std::int64_t> rpeaks;
+        std::vector<ecg::dsp::Beat> beats;
+        const auto r = run(w, rpeaks, beats);
+        total.add(pos, r.decision);
+        rec_count.add(pos, r.decision);
+        dump_af_case(dump, record.name + "@" + std::to_string(start), "cpsc2021", pos ? "A" : "N", "all", w, rpeaks, beats, r);
+      }
+      per_record.push_back({record.name, rec_count});
+    }
+    std::printf("\n### CPSC 2021 (2 leads, 200 Hz): %.0f-s windows (%zu windows with both AF and other rhythm, or flutter, left out)\n\n", window_s, mixed);
+    std::printf("| record | TP | FP | TN | FN | Se (%%) | Sp (%%) | PPV (%%) | not assessable (AF / other) |\n|---|---|---|---|---|---|---|---|---|\n");
+    for (const auto& [name, c] : per_record) print_af_row(name, c);
+    print_af_row("**all windows**", total);
+  }
+  return 0;
+}
+
+// ---- merge policy: challenge metric of model, rules and their combinations -----------------------
+
+int bench_merge(const std::vector<std::string>& args) {
+  using ecg::screen::MergePolicy;
+  std::string labels_path, folds_path;
+  int fold = -1;
+  std::vector<std::string> model_files;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--labels" && i + 1 < args.size()) labels_path = args[++i];
+    else if (args[i] == "--model" && i + 1 < args.size()) model_files.push_back(args[++i]);
+    else if (args[i] == "--folds" && i + 1 < args.size()) folds_path = args[++i];
+    else if (args[i] == "--fold" && i + 1 < args.size()) fold = std::stoi(args[++i]);
+  }
+  if (model_files.empty()) model_files = ecg::cli::default_model_files();
+  std::ifstream in(labels_path);
+  if (!in) {
+    std::fprintf(stderr, "ecg-bench merge: cannot open the label list '%s' (make it with tools/bench/rules_labels.py)\n", labels_path.c_str());
+    return 2;
+  }
+  std::map<std::string, int> folds;
+  if (!folds_path.empty()) {
+    std::ifstream fj(folds_path);
+    const auto j = nlohmann::json::parse(fj);
+    for (const auto& [k, v] : j.at("twelve_lead").items()) folds[k] = v.get<int>();
+  }
+  ecg::screen::Screener screener;
+  for (const auto& m : model_files) {
+    const auto f = ecg::cli::load_file(m);
+    screener.add_model(f.bytes);
+  }
+  // Per record: labels, and per class its snomed, the model's decision and the rule's.
+  struct Cls {
+    std::string snomed, rule_id;
+    std::optional<bool> model;
+    std::optional<ecg::rules::Decision> rule;
+  };
+  struct Rec {
+    std::string dataset;
+    std::vector<std::string> labels;
+    std::vector<Cls> classes;
+  };
+  std::vector<Rec> recs;
+  std::string line;
+  std::getline(in, line);  // path,dataset,sex,codes,key
+  while (std::getline(in, line)) {
+    auto f = split(line, ',');
+    if (f.size() < 5) continue;
+    if (fold >= 0) {
+      auto it = folds.find(f[4]);
+      if (it != folds.end() && it->second != fold) continue;
+    }
+    ecg::Record record;
+    try {
+      record = ecg::cli::read_record_at(f[0]);
+    } catch (const ecg::Error& e) {
+      std::fprintf(stderr, "ecg-bench merge: %s: %s\n", f[0].c_str(), e.what());
+      continue;
+    }
+    const auto codes = split(f[3], ';');
+    if (codes.empty() || (codes.size() == 1 && codes[0].empty())) continue;
+    const ecg::screen::Findings fi = screener.screen(record, {});
+    Rec r{f[1], codes, {}};
+    for (const auto& c : fi.classes) {
+      Cls k{c.snomed, "", c.probability ? std::optional<bool>(c.model_positive) : std::nullopt, std::nullopt};
+      for (const auto& rule : fi.rules.rules)
+        if (rule.snomed == c.snomed && rule.id != "IrregularRR" && rule.id != "QRS120") k.rule = rule.decision, k.rule_id = rule.id;
+      r.classes.push_back(k);
+    }
+    recs.push_back(std::move(r));
+  }
+  // A policy: per rule id, how its class is decided (absent: by the model alone).
+  using Policy = std::map<std::string, MergePolicy>;
+  auto score = [&](const Policy& pol, const std::string& dataset) {
+    ecg::metric::Accumulator acc;
+    for (const auto& r : recs) {
+      if (!dataset.empty() && r.dataset != dataset) continue;
+      std::vector<std::string> out;
+      for (const auto& c : r.classes) {
+        auto it = c.rule ? pol.find(c.rule_id) : pol.end();
+        const auto d = it == pol.end() ? ecg::screen::decide_class(std::nullopt, c.model, MergePolicy::model)
+                                       : ecg::screen::decide_class(c.rule, c.model, it->second);
+        if (d.decision) out.push_back(c.snomed);
+      }
+      acc.add_codes(r.labels, out);
+    }
+    return acc.summary().challenge_metric;
+  };
+  const std::vector<std::string> rule_ids = {"Brady", "SB", "STach", "LAD", "RAD", "LQRSV", "PR", "IAVB", "LQT"};
+  std::vector<std::string> datasets;
+  for (const auto& r : recs)
+    if (std::find(datasets.begin(), datasets.end(), r.dataset) == datasets.end()) datasets.push_back(r.dataset);
+  std::printf("Records: %zu (%s)\n\n| policy | all |", recs.size(), fold >= 0 ? ("test fold " + std::to_string(fold) + " + records outside folds.json").c_str() : "all");
+  for (const auto& d : datasets) std::printf(" %s |", d.c_str());
+  std::printf("\n|---|---|");
+  for (std::size_t i = 0; i < datasets.size(); ++i) std::printf("---|");
+  std::printf("\n");
+  auto row = [&](const std::string& name, const Policy& pol) {
+    std::printf("| %s | %.3f |", name.c_str(), score(pol, ""));
+    for (const auto& d : datasets) std::printf(" %.3f |", score(pol, d));
+    std::printf("\n");
+  };
+  Policy rules_all, shipped;
+  for (const auto& id : rule_ids) rules_all[id] = MergePolicy::rule, shipped[id] = ecg::screen::merge_policy(id);
+  row("model alone", {});
+  row("every rule decides its class (before)", rules_all);
+  row("shipped merge_policy", shipped);
+  for (const auto& id : rule_ids) {
+    for (MergePolicy p : {MergePolicy::rule, MergePolicy::agreement, MergePolicy::either}) {
+      row("model alone, " + id + " by " + std::string(ecg::screen::to_string(p)), Policy{{id, p}});
+    }
   }
   return 0;
 }
@@ -805,6 +1133,8 @@ int main(int argc, char** argv) {
   if (command == "noise") return bench_noise(args);
   if (command == "speed") return bench_speed(args);
   if (command == "quality") return bench_quality(args);
+  if (command == "af") return bench_af(args);
+  if (command == "merge") return bench_merge(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
