@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates docs/rpeaks.md, docs/delineation.md and docs/rules.md from the benchmark commands.
-#   bash tools/bench/docs.sh [rpeaks] [delineation] [rules]     (default: all three)
+# Regenerates docs/rpeaks.md, docs/delineation.md, docs/rules.md and docs/beats.md from the benchmark commands.
+#   bash tools/bench/docs.sh [rpeaks] [delineation] [rules] [beats]     (default: all four)
 # Needs build/native (tools/build.sh native) and the datasets unpacked in $ECG_DATA (default
 # ~/.cache/ecg-data; ../shared/data/unpack.sh). Every number in those pages comes from here.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 DATA="${ECG_DATA:-$HOME/.cache/ecg-data}"
 BENCH=build/native/ecg-bench
 [ -x "$BENCH" ] || { echo "docs.sh: $BENCH missing: run tools/build.sh native" >&2; exit 2; }
-what=("$@"); [ ${#what[@]} -gt 0 ] || what=(rpeaks delineation rules)
+what=("$@"); [ ${#what[@]} -gt 0 ] || what=(rpeaks delineation rules beats)
 commit="$(git rev-parse --short HEAD)$(git diff --quiet -- core tools || echo '+local changes')"
 
 for w in "${what[@]}"; do
@@ -129,6 +129,41 @@ MD
     cat build/rules-eval.md
   } > docs/rules.md
   echo "wrote docs/rules.md" ;;
-*) echo "docs.sh: unknown page '$w' (rpeaks, delineation, rules)" >&2; exit 2 ;;
+beats)
+  ds1="101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230"
+  ds2="100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234"
+  ds1_files=$(for r in $ds1; do echo "$DATA/mitbih/$r.hea"; done)
+  ds2_files=$(for r in $ds2; do echo "$DATA/mitbih/$r.hea"; done)
+  cpsc=$(ls "$DATA"/cpsc2021/*.hea "$DATA"/extra/cpsc2021-extra/*.hea | sort -V)
+  labels=build/rules-labels.csv
+  [ -s "$labels" ] || /usr/bin/python3 -m tools.bench.rules_labels > "$labels"
+  # The fitted table must be reproducible from DS1 alone: refit and compare with the committed one.
+  "$BENCH" beats --dump build/beats-ds1.csv $ds1_files > build/beats-ds1.md
+  /usr/bin/python3 tools/train/fit_beats.py build/beats-ds1.csv > build/beats_model.inc
+  if cmp -s build/beats_model.inc core/dsp/beats_model.inc; then refit="identical to"; else refit="**differs from**"; fi
+  {
+    sed -n '/^<!-- method -->/,/^<!-- end method -->/p' docs/beats-method.md 2>/dev/null | sed '1d;$d'
+    echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh beats\`, i.e."; echo
+    echo '```'
+    echo "build/native/ecg-bench beats --dump build/beats-ds1.csv \$ECG_DATA/mitbih/{${ds1// /,}}.hea   # DS1: features for the fit"
+    echo "/usr/bin/python3 tools/train/fit_beats.py build/beats-ds1.csv > core/dsp/beats_model.inc"
+    echo "build/native/ecg-bench beats \$ECG_DATA/mitbih/{${ds2// /,}}.hea                                # DS2: the held-out test"
+    echo "build/native/ecg-bench beats --lead II \$ECG_DATA/cpsc2021/*.hea \$ECG_DATA/extra/cpsc2021-extra/*.hea"
+    echo "build/native/ecg-bench beats --labels build/rules-labels.csv                                  # PAC / PVC on the 12-lead dev labels"
+    echo '```'; echo
+    echo "Refitting on DS1 in this run gave a table $refit the committed \`core/dsp/beats_model.inc\`."
+    echo; echo "## MIT-BIH DS2 (held out: never used for fitting or choosing anything), lead MLII, detected beats"; echo
+    "$BENCH" beats $ds2_files
+    echo; echo "## MIT-BIH DS1 (the fitting set: in-sample, for comparison only)"; echo
+    cat build/beats-ds1.md
+    echo; echo "## CPSC 2021 beat annotations (lead II, 200 Hz; 18 + 5 records; N, A, a and V beats annotated)"; echo
+    echo "Not used for fitting or choosing anything. AF episodes are scored as annotated (their beats are N)."; echo
+    "$BENCH" beats --lead II $cpsc
+    echo; echo "## PAC and PVC decisions on the labelled 12-lead dev records, beside the model"; echo
+    echo "Each record screened as \`ecg-screen\` does (shipped models, rules, merge); label-positive = any code of PAC (284470004) or SVPB (63593006), resp. PVC (427172004) or VPB (17338001), from tools/bench/rules_labels.py (docs/labels.md). LUDB's PVC records are the LUDB rows of the PVC list at the end."; echo
+    "$BENCH" beats --labels "$labels"
+  } > docs/beats.md
+  echo "wrote docs/beats.md" ;;
+*) echo "docs.sh: unknown page '$w' (rpeaks, delineation, rules, beats)" >&2; exit 2 ;;
 esac
 done

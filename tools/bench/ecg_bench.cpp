@@ -17,6 +17,8 @@
 
 namespace fs = std::filesystem;
 
+int bench_beats(const std::vector<std::string>& args);  // tools/bench/beats_bench.cpp
+
 namespace {
 
 constexpr const char* kUsage =
@@ -24,6 +26,7 @@ constexpr const char* kUsage =
     "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
     "       ecg-bench rules --labels LIST.csv\n"
     "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
+    "       ecg-bench beats [--lead MLII] [--dump F.csv] <record>... | --labels LIST.csv (docs/beats.md)\n"
     "\n"
     "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
     "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
@@ -422,6 +425,7 @@ int main(int argc, char** argv) {
   if (command == "delineation") return bench_delineation(args);
   if (command == "rules") return bench_rules(args);
   if (command == "hr") return bench_hr(args);
+  if (command == "beats") return bench_beats(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }
