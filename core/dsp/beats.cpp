@@ -204,7 +204,10 @@ std::array<double, kBase> features(const BeatEvidence& e) {
           e.p_wave ? 1.0 : 0.0,
           prem * e.qrs_corr,
           e.local_rr_ms / 1000.0,
-          std::min(e.rr_irregularity, 1.0)};
+          std::min(e.rr_irregularity, 1.0),
+          e.rr_pre_ms / 1000.0,
+          e.rr_post_ms / 1000.0,
+          e.rr_pre_ms / std::max(1.0, e.average_rr_ms)};
 }
 
 void decide(ClassifiedBeat& b) {
@@ -273,7 +276,16 @@ std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, doubl
     if (i > 0) e.rr_pre_ratio = rr[i - 1] / e.local_rr_ms;
     if (i + 1 < nb) e.rr_post_ratio = rr[i] / e.local_rr_ms;
     if (i > 1) e.rr_pre_over_prev = rr[i - 1] / rr[i - 2];
+    e.rr_pre_ms = i > 0 ? rr[i - 1] : e.local_rr_ms;
+    e.rr_post_ms = i + 1 < nb ? rr[i] : e.local_rr_ms;
     pre_ratio[i] = e.rr_pre_ratio;
+    // Average RR over about 5 minutes (the median of the 300 RR intervals around the beat).
+    {
+      const std::size_t llo = i >= 150 ? i - 150 : 0, lhi = std::min(rr.size(), i + 150);
+      around.assign(rr.begin() + static_cast<std::ptrdiff_t>(llo), rr.begin() + static_cast<std::ptrdiff_t>(lhi));
+      std::nth_element(around.begin(), around.begin() + static_cast<std::ptrdiff_t>(around.size() / 2), around.end());
+      e.average_rr_ms = around[around.size() / 2];
+    }
     // Irregularity: median |successive RR difference| over the same intervals / local RR. Isolated
     // ectopics leave it low; atrial fibrillation makes it high (its early beats are not S).
     around.clear();

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <array>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -144,7 +146,7 @@ int bench_mit(const std::vector<std::string>& args) {
   std::FILE* out = dump.empty() ? nullptr : std::fopen(dump.c_str(), "w");
   if (!dump.empty() && !out) throw ecg::Error("ecg-bench beats: cannot write '" + dump + "'");
   if (out) {
-    std::fprintf(out, "record,sample,ref,called,rr_pre_ratio,rr_post_ratio,rr_pre_over_prev,local_rr_ms,rr_irregularity,qrs_corr,width_ratio,width_ms,amp_ratio,residual,pre_corr,p_wave\n");
+    std::fprintf(out, "record,sample,ref,called,rr_pre_ratio,rr_post_ratio,rr_pre_over_prev,local_rr_ms,rr_irregularity,rr_pre_ms,rr_post_ms,average_rr_ms,qrs_corr,width_ratio,width_ms,amp_ratio,residual,pre_corr,p_wave\n");
   }
   std::printf("| record | lead | fs (Hz) | ref N | ref S | ref V | ref F | ref Q | missed | extra | S Se (%%) | S +P (%%) | V Se (%%) | V +P (%%) |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -179,9 +181,9 @@ int bench_mit(const std::vector<std::string>& args) {
         ++c.m[idx(ref[i].cls)][idx(b.cls)];
         if (out) {
           const auto& e = b.evidence;
-          std::fprintf(out, "%s,%lld,%s,%s,%.5f,%.5f,%.5f,%.2f,%.5f,%.5f,%.5f,%.2f,%.5f,%.5f,%.5f,%d\n", record.name.c_str(), static_cast<long long>(b.sample),
+          std::fprintf(out, "%s,%lld,%s,%s,%.5f,%.5f,%.5f,%.2f,%.5f,%.2f,%.2f,%.2f,%.5f,%.5f,%.2f,%.5f,%.5f,%.5f,%d\n", record.name.c_str(), static_cast<long long>(b.sample),
                        std::string(ecg::beats::to_string(ref[i].cls)).c_str(), std::string(ecg::beats::to_string(b.cls)).c_str(), e.rr_pre_ratio,
-                       e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_irregularity, e.qrs_corr, e.width_ratio, e.width_ms, e.amp_ratio, e.residual, e.pre_corr, e.p_wave ? 1 : 0);
+                       e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_irregularity, e.rr_pre_ms, e.rr_post_ms, e.average_rr_ms, e.qrs_corr, e.width_ratio, e.width_ms, e.amp_ratio, e.residual, e.pre_corr, e.p_wave ? 1 : 0);
         }
       }
       for (std::size_t k = 0; k < det.size(); ++k) if (!matched[k]) ++c.m[5][idx(det_beats[k]->cls)];
@@ -262,6 +264,13 @@ int bench_labels(const std::vector<std::string>& args) {
   std::map<std::string, std::array<std::array<Counts, 3>, 2>> by_dataset;
   std::array<std::array<Counts, 3>, 2> all{};
   std::vector<std::string> positives;
+  struct SweepRow {
+    std::string dataset;
+    std::size_t target;
+    bool label;
+    std::size_t ectopic, classified;
+  };
+  std::vector<SweepRow> sweep;
   std::string line;
   std::getline(in, line);
   std::size_t n = 0, unreadable = 0;
@@ -297,6 +306,14 @@ int bench_labels(const std::vector<std::string>& args) {
         (*dst)[k][1].add(label, model_decision);
         (*dst)[k][2].add(label, merged);
       }
+      {
+        std::size_t ectopic = 0, classified = 0;
+        for (const auto& b : findings.beats) {
+          ectopic += (k == 0 ? b.cls == BeatClass::S : b.cls == BeatClass::V);
+          classified += b.cls != BeatClass::Q;
+        }
+        sweep.push_back({f[1], k, label, ectopic, classified});
+      }
       if (label) {
         std::size_t count = 0;
         for (const auto& b : findings.beats) count += (k == 0 ? b.cls == BeatClass::S : b.cls == BeatClass::V);
@@ -324,6 +341,24 @@ int bench_labels(const std::vector<std::string>& args) {
   };
   table("All datasets", all);
   for (const auto& [name, m] : by_dataset) table(name, m);
+  // The decision threshold (minimum ectopic beats in the record) swept, per dataset and over all.
+  std::printf("\n### Beat rule at other thresholds (positive when >= k beats of the class; >= %zu classified beats to assess)\n\n"
+              "| class | k | dataset | TP | FP | TN | FN | Se (%%) | Sp (%%) |\n|---|---|---|---|---|---|---|---|---|\n", ecg::beats::kMinBeatsAssessable);
+  std::vector<std::string> datasets = {"all"};
+  for (const auto& [name, m] : by_dataset) datasets.push_back(name);
+  for (std::size_t k = 0; k < 2; ++k) {
+    for (std::size_t thr : {1, 2, 3, 5}) {
+      for (const std::string& ds : datasets) {
+        Counts c;
+        for (const SweepRow& r : sweep) {
+          if (r.target != k || (ds != "all" && r.dataset != ds)) continue;
+          c.add(r.label, r.classified < ecg::beats::kMinBeatsAssessable ? std::nullopt : std::optional<bool>(r.ectopic >= thr));
+        }
+        std::printf("| %s | %zu | %s | %zu | %zu | %zu | %zu | %s | %s |\n", targets[k].id, thr, ds.c_str(), c.tp, c.fp, c.tn, c.fn,
+                    pct(c.tp, c.tp + c.fn).c_str(), pct(c.tn, c.tn + c.fp).c_str());
+      }
+    }
+  }
   std::printf("\n### Label-positive records: ectopic beats found\n\n| class | dataset | record | S (PAC) or V (PVC) beats found | beat rule | model |\n|---|---|---|---|---|---|\n");
   for (const auto& p : positives) std::printf("%s\n", p.c_str());
   return 0;
