@@ -188,6 +188,8 @@ void screen_rules(const Record& record, const Patient& patient, StageClock& cloc
   for (const dsp::LeadQualityReport& l : f.signal_quality.leads) {
     for (const std::string& note : l.notes) if (l.usable) f.quality.push_back("lead " + l.lead + ": " + note);
   }
+  f.beats = beats::classify_beats(signal, f.rpeaks, beats);  // PAC / PVC from the beat classes
+  for (rules::RuleResult& r : beats::ectopy_rules(f.beats, record.fs_hz, record.duration_s())) f.rules.rules.push_back(std::move(r));
   clock.lap("rules");
   if (masked_out) *masked_out = std::move(masked);
 }
@@ -211,6 +213,7 @@ std::string to_json(const Findings& f) {
   j["duration_s"] = f.duration_s;
   j["leads"] = f.leads;
   j["rpeaks"] = f.rpeaks;
+  j["beats"] = nlohmann::json::parse(beats::to_json(f.beats, f.fs_hz));
   j["heart_rate_bpm"] = f.heart_rate_bpm ? nlohmann::json(*f.heart_rate_bpm) : nlohmann::json(nullptr);
   j["age"] = f.age_years ? nlohmann::json(*f.age_years) : nlohmann::json(nullptr);
   j["sex"] = to_string(f.sex);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates docs/rpeaks.md, docs/delineation.md and docs/rules.md from the benchmark commands.
-#   bash tools/bench/docs.sh [rpeaks] [delineation] [rules]     (default: all three)
+# Regenerates docs/rpeaks.md, docs/delineation.md, docs/rules.md and docs/beats.md from the benchmark commands.
+#   bash tools/bench/docs.sh [rpeaks] [delineation] [rules] [beats]     (default: all four)
 # Needs build/native (tools/build.sh native) and the datasets unpacked in $ECG_DATA (default
 # ~/.cache/ecg-data; ../shared/data/unpack.sh). Every number in those pages comes from here.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 DATA="${ECG_DATA:-$HOME/.cache/ecg-data}"
 BENCH=build/native/ecg-bench
 [ -x "$BENCH" ] || { echo "docs.sh: $BENCH missing: run tools/build.sh native" >&2; exit 2; }
-what=("$@"); [ ${#what[@]} -gt 0 ] || what=(rpeaks delineation rules)
+what=("$@"); [ ${#what[@]} -gt 0 ] || what=(rpeaks delineation rules beats)
 commit="$(git rev-parse --short HEAD)$(git diff --quiet -- core tools || echo '+local changes')"
 
 for w in "${what[@]}"; do
@@ -251,6 +251,113 @@ rules)
     cat build/rules-eval.md
   } > docs/rules.md
   echo "wrote docs/rules.md" ;;
-*) echo "docs.sh: unknown page '$w' (rpeaks, delineation, rules)" >&2; exit 2 ;;
+beats)
+  ds1="101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230"
+  ds2="100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234"
+  ds1_files=$(for r in $ds1; do echo "$DATA/mitbih/$r.hea"; done)
+  ds2_files=$(for r in $ds2; do echo "$DATA/mitbih/$r.hea"; done)
+  cpsc=$(ls "$DATA"/cpsc2021/*.hea "$DATA"/extra/cpsc2021-extra/*.hea | sort -V)
+  labels=build/rules-labels.csv
+  [ -s "$labels" ] || /usr/bin/python3 -m tools.bench.rules_labels > "$labels"
+  # The fitted table must be reproducible from DS1 alone: refit and compare with the committed one.
+  "$BENCH" beats --dump build/beats-ds1.csv $ds1_files > build/beats-ds1.md
+  /usr/bin/python3 tools/train/fit_beats.py build/beats-ds1.csv > build/beats_model.inc
+  if cmp -s build/beats_model.inc core/dsp/beats_model.inc; then refit="identical to"; else refit="**differs from**"; fi
+  {
+    cat <<'MD'
+# Beat classes (N / S / V / F / Q) and the PAC / PVC findings
+
+Every detected beat gets an AAMI EC57 class — **N** normal and bundle-branch (MIT N L R e j B),
+**S** supraventricular ectopic (A a J S n), **V** ventricular ectopic (V E r), **F** fusion (F),
+**Q** unclassifiable (/ f Q ?) — with its evidence (`findings.beats[]`: `t_s`, `sample`, `class`,
+`evidence`). Code: `ecg::beats::classify_beats` (core/dsp/beats.cpp, header core/include/ecg/beats.h).
+
+## Method
+
+On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baseline removed by 200 ms +
+600 ms running medians and low-passed at 40 Hz:
+
+- **Prematurity**: RR before and after the beat over the *local RR* (median of the 20 RR intervals
+  around it), the RR before over the RR before that, the RR intervals themselves (s), the RR before
+  over the ~5-minute average RR (median of the 300 intervals around it), and the local
+  *irregularity* (median |successive RR difference| / local RR: high in AF, where early beats are
+  not S; low around isolated ectopics).
+- **Shape against the dominant beat**: the record is cut in blocks of 64 beats; in each, the beat
+  with the most alike beats (correlation ≥ 0.9 at the best lag within ±20 ms; premature beats count
+  0.3, others 1, so bigeminy picks the normal beats) defines the cluster whose sample-wise median is
+  the dominant QRS (R − 100 … R + 120 ms) and pre-QRS segment (R − 300 … R − 100 ms). Per beat: best
+  correlation with the dominant QRS, RMS residual / dominant RMS, QRS peak-to-peak over the
+  dominant's, QRS width (walk out from the steepest slope while the smoothed |slope| stays above
+  15 % of its peak) over the dominant's median width, correlation of the pre-QRS segment (P wave,
+  T-on-P) with the dominant's.
+- **P wave**: whether `dsp::delineate` found a P wave before the QRS.
+- **Classifier**: a multinomial logistic regression (N, S, V, F) on these 16 features standardised
+  and expanded with all their pairwise products (152 inputs, quadratic boundaries), class-weighted
+  ((n_N / n_c)^0.5), L2 0.01, fitted by `tools/train/fit_beats.py` on **MIT-BIH DS1 only** (de Chazal
+  et al. 2004 inter-patient split: DS1 = 101 106 108 109 112 114 115 116 118 119 122 124 201 203 205
+  207 208 209 215 220 223 230; DS2 = 100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221
+  222 228 231 232 233 234; paced 102 104 107 217 in neither). The offsets added to the S and V
+  biases were chosen by leave-records-out cross-validation inside DS1 (6 folds of whole records;
+  maximising F1(S) + F1(V) out of fold). The table (`core/dsp/beats_model.inc`, its header says the
+  out-of-fold DS1 numbers) is C++ constants written by that script; no DS2 beat was used to fit or
+  choose anything. Beats whose QRS window leaves the record, and every beat of a flat or clipped
+  lead, are Q.
+
+**Scoring** (EC57-style, on *detected* beats): `dsp::detect_rpeaks` on the lead; each reference beat
+takes the nearest unused detection within 150 ms; unmatched reference beats count as missed (they
+lower Se), detections without a reference beat count against +P of the class they were called.
+Se = called-correctly / reference beats of the class; +P = called-correctly / all detections called
+that class. Ventricular flutter episodes ('[' … ']', record 207) are not scored; the whole record is
+scored (no 5-minute learning period excluded). Anchors: de Chazal et al. 2004 S 76 % / 39 %,
+V 78 % / 82 %; the best published deep models about S 89 % / 93 %, V 99.9 % / 99.5 % (Mousavi &
+Afghah 2019). Goal here: V Se and +P ≥ 95 %, S Se ≥ 80 %, +P ≥ 70 %.
+
+**PAC / PVC findings** (`ecg::beats::ectopy_rules`, core/rules/ectopy.cpp): per class (S → PAC
+284470004, equivalent SVPB 63593006; V → PVC 427172004, equivalent VPB 17338001, as in the CinC 2021
+weights.csv) the count, rate per minute, times, couplets, runs of ≥ 3, longest run and beats in
+bigeminy / trigeminy (≥ 3 cycles of N-E, resp. N-N-E) are the evidence; the rule is positive with
+≥ `kMinEctopicBeats` ectopic beats of its class (not assessable with fewer than 4 classified beats).
+`screen` adds both rules to the rule report, so the existing merge makes them the decision of
+their class whenever they can assess it (`source` "rule" or "both"). The threshold table in the
+last section shows k = 1, 2, 3, 5 on the dev labels.
+
+**Threshold choice** (dev labels, not MIT-BIH): k = 1 ectopic beat in the record, the k with the
+highest Se + Sp over all dev records for both classes in the sweep below (for k = 2 the sensitivity
+falls by more than half while the specificity gains 3-5 points). The share criterion is 0 (unused).
+
+**History, for honesty about the held-out set.** DS2 was scored twice. A first feature set (mean
+local RR, no irregularity, absolute or 5-minute RR; commit 8ec2167) gave on DS2 S Se 8.1 % / +P
+25.9 %, V 88.2 % / 88.6 %. The committed set (median local RR, irregularity, absolute RR, 5-minute
+RR) was adopted because its DS1 out-of-fold F1(S) + F1(V) was higher (1.374 against 1.354), the
+criterion fixed before either was run on DS2; its DS2 numbers are below and are not better. Nothing
+was changed after seeing them.
+
+**What fails.** S beats are mostly missed on DS2: record 232 holds 1,382 of its 1,837 S beats, and
+there the atrial premature beats outnumber the sinus beats, so against the record's own RR and
+dominant beat they look normal; S +P is lowered by normal beats in irregular rhythms called S. The
+goals (V ≥ 95 % / 95 %, S ≥ 80 % / 70 %) are **not met**; V is above de Chazal's anchor, S below it.
+MD
+    echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh beats\`, i.e."; echo
+    echo '```'
+    echo "build/native/ecg-bench beats --dump build/beats-ds1.csv \$ECG_DATA/mitbih/{${ds1// /,}}.hea   # DS1: features for the fit"
+    echo "/usr/bin/python3 tools/train/fit_beats.py build/beats-ds1.csv > core/dsp/beats_model.inc"
+    echo "build/native/ecg-bench beats \$ECG_DATA/mitbih/{${ds2// /,}}.hea                                # DS2: the held-out test"
+    echo "build/native/ecg-bench beats --lead II \$ECG_DATA/cpsc2021/*.hea \$ECG_DATA/extra/cpsc2021-extra/*.hea"
+    echo "build/native/ecg-bench beats --labels build/rules-labels.csv                                  # PAC / PVC on the 12-lead dev labels"
+    echo '```'; echo
+    echo "Refitting on DS1 in this run gave a table $refit the committed \`core/dsp/beats_model.inc\`."
+    echo; echo "## MIT-BIH DS2 (held out: never used for fitting or choosing anything), lead MLII, detected beats"; echo
+    "$BENCH" beats $ds2_files
+    echo; echo "## MIT-BIH DS1 (the fitting set: in-sample, for comparison only)"; echo
+    cat build/beats-ds1.md
+    echo; echo "## CPSC 2021 beat annotations (lead II, 200 Hz; 18 + 5 records; N, A, a and V beats annotated)"; echo
+    echo "Not used for fitting or choosing anything. AF episodes are scored as annotated (their beats are N)."; echo
+    "$BENCH" beats --lead II $cpsc
+    echo; echo "## PAC and PVC decisions on the labelled 12-lead dev records, beside the model"; echo
+    echo "Each record screened as \`ecg-screen\` does (shipped models, rules, merge); label-positive = any code of PAC (284470004) or SVPB (63593006), resp. PVC (427172004) or VPB (17338001), from tools/bench/rules_labels.py (docs/labels.md). LUDB's PVC records are the LUDB rows of the PVC list at the end."; echo
+    "$BENCH" beats --labels "$labels"
+  } > docs/beats.md
+  echo "wrote docs/beats.md" ;;
+*) echo "docs.sh: unknown page '$w' (rpeaks, delineation, rules, beats)" >&2; exit 2 ;;
 esac
 done

@@ -27,6 +27,8 @@
 
 namespace fs = std::filesystem;
 
+int bench_beats(const std::vector<std::string>& args);  // tools/bench/beats_bench.cpp
+
 namespace {
 
 constexpr const char* kUsage =
@@ -40,6 +42,7 @@ constexpr const char* kUsage =
     "       ecg-bench noise [--seconds 300] [--seed 1] [--noise bw,ma,em,mix] <record>...\n"
     "       ecg-bench speed [--repeats 50] <record>...\n"
     "       ecg-bench quality cinc2017|noisy-copies|flat-noise ... (tools/bench/quality_bench.cpp)\n"
+    "       ecg-bench beats [--lead MLII] [--dump F.csv] <record>... | --labels LIST.csv (docs/beats.md)\n"
     "\n"
     "  rpeaks       R-peak sensitivity (Se) and positive predictivity (+P) per record and gross against\n"
     "               the beat annotations in <record>.<ann> (MIT symbols N L R a V F J A S E j / Q B ? e n f r;\n"
@@ -1135,6 +1138,7 @@ int main(int argc, char** argv) {
   if (command == "quality") return bench_quality(args);
   if (command == "af") return bench_af(args);
   if (command == "merge") return bench_merge(args);
+  if (command == "beats") return bench_beats(args);
   std::fprintf(stderr, "ecg-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -84,6 +84,8 @@ export interface Findings {
   leads: string[];
   /** R-peak sample indices, fused across leads. */
   rpeaks: number[];
+  /** One entry per R-peak: its AAMI beat class and the evidence behind it (docs/beats.md). */
+  beats: BeatFinding[];
   /** Median-RR heart rate; null when fewer than two beats were found. */
   heart_rate_bpm: number | null;
   age: number | null;
@@ -108,6 +110,29 @@ export interface Findings {
   /** Milliseconds per pipeline stage, keyed `<stage>_ms`. */
   timings: Record<string, number>;
   disclaimer: string;
+}
+
+/** A detected beat's AAMI EC57 class: N normal (and bundle-branch), S supraventricular ectopic,
+ * V ventricular ectopic, F fusion, Q unclassifiable. */
+export interface BeatFinding {
+  t_s: number;
+  sample: number;
+  class: 'N' | 'S' | 'V' | 'F' | 'Q';
+  evidence: {
+    /** RR before / after the beat over the local RR (mean of the 20 RR intervals around it). */
+    rr_pre_ratio: number;
+    rr_post_ratio: number;
+    /** Correlation with the dominant beat's QRS, and QRS width and amplitude over the dominant's. */
+    qrs_corr: number;
+    width_ratio: number;
+    width_ms: number;
+    amp_ratio: number;
+    p_wave: boolean;
+    /** Classifier probabilities of S, V and F (N is the rest). */
+    p_S: number;
+    p_V: number;
+    p_F: number;
+  };
 }
 
 export interface ClassFinding {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ecg/beats.h"
 #include "ecg/nn.h"
 #include "ecg/quality.h"
 #include "ecg/record.h"
@@ -71,6 +72,7 @@ struct Findings {
   double duration_s = 0.0;
   std::vector<std::string> leads;          // leads the screening used
   std::vector<std::int64_t> rpeaks;        // sample indices, fused across leads
+  std::vector<beats::ClassifiedBeat> beats;  // per R-peak: AAMI class (N/S/V/F/Q) and its evidence (ecg/beats.h)
   std::optional<double> heart_rate_bpm;    // nullopt: fewer than two beats found
   std::optional<double> age_years;
   Sex sex = Sex::unknown;

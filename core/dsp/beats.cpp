@@ -1,0 +1,380 @@
+// Beat classes N/S/V/F/Q (AAMI EC57) from prematurity, QRS shape and width against the dominant
+// beat, and the P wave: features computed here, a multinomial logistic regression whose
+// coefficients were fitted on MIT-BIH DS1 only by tools/train/fit_beats.py (beats_model.inc).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "ecg/beats.h"
+
+namespace ecg::beats {
+namespace {
+
+#include "dsp/beats_model.inc"  // kBase, kFeatures, kFeatureMean, kFeatureSd, kWeights (N, S, V, F) x (1 + kFeatures)
+
+std::int64_t samples(double milliseconds, double fs_hz) { return std::max<std::int64_t>(1, std::llround(milliseconds * 1e-3 * fs_hz)); }
+
+struct Prepared {
+  std::vector<float> y;      // baseline-free, 40 Hz low-passed (mV)
+  std::vector<float> slope;  // |dy/dt| smoothed over ~10 ms
+};
+
+Prepared prepare(std::span<const float> x, double fs_hz) {
+  Prepared p;
+  std::vector<float> base = dsp::remove_baseline(x, fs_hz);
+  if (fs_hz > 95.0) {
+    dsp::FirSpec spec;
+    spec.lo_hz = 0.0;
+    spec.hi_hz = std::min(40.0, 0.5 * fs_hz - 5.0);
+    spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
+    spec.attenuation_db = 40.0;
+    spec.ripple_db = 0.2;
+    p.y = dsp::bandpass(base, fs_hz, spec);
+  } else {
+    p.y = std::move(base);
+  }
+  const std::size_t n = p.y.size();
+  std::vector<double> prefix(n + 1, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = i > 0 && i + 1 < n ? 0.5 * (p.y[i + 1] - p.y[i - 1]) * fs_hz : 0.0;
+    prefix[i + 1] = prefix[i] + std::fabs(d);
+  }
+  const auto half = static_cast<std::size_t>(samples(5.0, fs_hz));
+  p.slope.assign(n, 0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t lo = i >= half ? i - half : 0, hi = std::min(n, i + half + 1);
+    p.slope[i] = static_cast<float>((prefix[hi] - prefix[lo]) / static_cast<double>(hi - lo));
+  }
+  return p;
+}
+
+// Pearson correlation of a[0..len) and b[0..len); 0 when either is constant.
+double pearson(const float* a, const float* b, std::size_t len) {
+  double sa = 0, sb = 0;
+  for (std::size_t i = 0; i < len; ++i) sa += a[i], sb += b[i];
+  const double ma = sa / static_cast<double>(len), mb = sb / static_cast<double>(len);
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < len; ++i) {
+    const double da = a[i] - ma, db = b[i] - mb;
+    sab += da * db, saa += da * da, sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
+struct Geometry {
+  std::int64_t before = 0, after = 0, lag = 0, pre_from = 0, pre_to = 0;
+  std::size_t len() const { return static_cast<std::size_t>(before + after + 1); }
+  std::size_t pre_len() const { return static_cast<std::size_t>(pre_from - pre_to + 1); }
+};
+
+struct Template {
+  std::vector<float> qrs, pre;
+  double width_ms = 0.0, p2p = 0.0, rms = 0.0;
+};
+
+double peak_to_peak(std::span<const float> v) {
+  if (v.empty()) return 0.0;
+  auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return static_cast<double>(*hi - *lo);
+}
+
+// QRS width: from the steepest slope within the QRS window, walk out both ways while the smoothed
+// |slope| stays above 15 % of that peak (dips up to 20 ms tolerated).
+double qrs_width_ms(const Prepared& p, std::int64_t r, const Geometry& g, double fs_hz) {
+  const std::int64_t lo = r - g.before, hi = r + g.after;
+  std::int64_t top = lo;
+  for (std::int64_t i = lo; i <= hi; ++i) if (p.slope[i] > p.slope[top]) top = i;
+  const float thr = 0.15f * p.slope[top];
+  const std::int64_t gap = samples(20.0, fs_hz);
+  auto walk = [&](int dir) {
+    std::int64_t last = top, below = 0;
+    for (std::int64_t i = top; dir > 0 ? i <= hi : i >= lo; i += dir) {
+      if (p.slope[i] > thr) last = i, below = 0;
+      else if (++below > gap) break;
+    }
+    return last;
+  };
+  return static_cast<double>(walk(+1) - walk(-1) + 1) * 1000.0 / fs_hz;
+}
+
+// Best correlation of the beat's window (shifted by -lag..+lag) with the template, and the residual
+// at that lag.
+struct Match {
+  double corr = 0.0, residual = 0.0;
+  std::int64_t lag = 0;
+};
+Match best_match(const std::vector<float>& y, std::int64_t r, const Geometry& g, const std::vector<float>& tpl, double tpl_rms) {
+  Match m;
+  m.corr = -2.0;
+  for (std::int64_t l = -g.lag; l <= g.lag; ++l) {
+    const double c = pearson(y.data() + (r + l - g.before), tpl.data(), g.len());
+    if (c > m.corr) m.corr = c, m.lag = l;
+  }
+  double ss = 0;
+  const float* a = y.data() + (r + m.lag - g.before);
+  for (std::size_t i = 0; i < g.len(); ++i) ss += (a[i] - tpl[i]) * (a[i] - tpl[i]);
+  m.residual = tpl_rms > 0 ? std::sqrt(ss / static_cast<double>(g.len())) / tpl_rms : 0.0;
+  return m;
+}
+
+double rms(std::span<const float> v) {
+  double ss = 0;
+  for (float x : v) ss += static_cast<double>(x) * x;
+  return v.empty() ? 0.0 : std::sqrt(ss / static_cast<double>(v.size()));
+}
+
+// The dominant beat of a block of beats: the beat with the most alike beats (correlation >= 0.9 at
+// the best lag), beats that are not premature counting 1 and premature ones 0.3; the template is the
+// sample-wise median of that cluster.
+std::optional<Template> block_template(const Prepared& p, std::span<const std::int64_t> r, const std::vector<std::size_t>& members,
+                                       const std::vector<double>& pre_ratio, const Geometry& g, double fs_hz) {
+  if (members.empty()) return std::nullopt;
+  const std::size_t m = members.size();
+  std::vector<double> corr(m * m, 1.0);
+  std::vector<std::int64_t> lag(m * m, 0);
+  for (std::size_t a = 0; a < m; ++a) {
+    for (std::size_t b = a + 1; b < m; ++b) {
+      double best = -2.0;
+      std::int64_t best_l = 0;
+      const float* pa = p.y.data() + (r[members[a]] - g.before);
+      for (std::int64_t l = -g.lag; l <= g.lag; ++l) {
+        const double c = pearson(pa, p.y.data() + (r[members[b]] + l - g.before), g.len());
+        if (c > best) best = c, best_l = l;
+      }
+      corr[a * m + b] = corr[b * m + a] = best;
+      lag[a * m + b] = best_l, lag[b * m + a] = -best_l;
+    }
+  }
+  std::size_t centre = 0;
+  double best_score = -1.0;
+  for (std::size_t a = 0; a < m; ++a) {
+    double score = 0;
+    for (std::size_t b = 0; b < m; ++b) {
+      if (corr[a * m + b] >= 0.9) score += pre_ratio[members[b]] >= 0.9 ? 1.0 : 0.3;
+    }
+    if (score > best_score) best_score = score, centre = a;
+  }
+  std::vector<std::size_t> cluster;
+  for (std::size_t b = 0; b < m; ++b) if (corr[centre * m + b] >= 0.9) cluster.push_back(b);
+  Template t;
+  t.qrs.resize(g.len());
+  t.pre.resize(g.pre_len());
+  std::vector<float> column(cluster.size());
+  auto median_of = [&](auto at) {
+    for (std::size_t k = 0; k < cluster.size(); ++k) column[k] = at(cluster[k]);
+    auto mid = column.begin() + static_cast<std::ptrdiff_t>(column.size() / 2);
+    std::nth_element(column.begin(), mid, column.end());
+    return *mid;
+  };
+  for (std::size_t i = 0; i < g.len(); ++i) {
+    t.qrs[i] = median_of([&](std::size_t b) {
+      return p.y[static_cast<std::size_t>(r[members[b]] + lag[centre * m + b] - g.before) + i];
+    });
+  }
+  for (std::size_t i = 0; i < g.pre_len(); ++i) {
+    t.pre[i] = median_of([&](std::size_t b) {
+      return p.y[static_cast<std::size_t>(r[members[b]] + lag[centre * m + b] - g.pre_from) + i];
+    });
+  }
+  std::vector<double> widths;
+  for (std::size_t b : cluster) widths.push_back(qrs_width_ms(p, r[members[b]], g, fs_hz));
+  std::nth_element(widths.begin(), widths.begin() + static_cast<std::ptrdiff_t>(widths.size() / 2), widths.end());
+  t.width_ms = widths[widths.size() / 2];
+  t.p2p = peak_to_peak(t.qrs);
+  t.rms = rms(t.qrs);
+  return t;
+}
+
+// The classifier's inputs, in the order of tools/train/fit_beats.py FEATURES; decide() expands
+// them (standardised) with all their pairwise products, so the boundaries are quadratic.
+std::array<double, kBase> features(const BeatEvidence& e) {
+  const double prem = std::max(0.0, 1.0 - e.rr_pre_ratio);
+  return {e.rr_pre_ratio,
+          e.rr_post_ratio,
+          e.rr_pre_ratio / std::max(0.05, e.rr_post_ratio),
+          e.rr_pre_over_prev,
+          e.qrs_corr,
+          std::log(std::clamp(e.width_ratio, 0.2, 5.0)),
+          std::log(std::clamp(e.amp_ratio, 0.1, 10.0)),
+          std::min(e.residual, 3.0),
+          e.pre_corr,
+          e.p_wave ? 1.0 : 0.0,
+          prem * e.qrs_corr,
+          e.local_rr_ms / 1000.0,
+          std::min(e.rr_irregularity, 1.0),
+          e.rr_pre_ms / 1000.0,
+          e.rr_post_ms / 1000.0,
+          e.rr_pre_ms / std::max(1.0, e.average_rr_ms)};
+}
+
+void decide(ClassifiedBeat& b) {
+  const auto x = features(b.evidence);
+  std::array<double, kFeatures> phi{};
+  std::array<double, kBase> zs{};
+  for (std::size_t k = 0; k < kBase; ++k) zs[k] = std::clamp((x[k] - kFeatureMean[k]) / kFeatureSd[k], -8.0, 8.0);
+  std::size_t at = 0;
+  for (std::size_t k = 0; k < kBase; ++k) phi[at++] = zs[k];
+  for (std::size_t a = 0; a < kBase; ++a) {
+    for (std::size_t c = a; c < kBase; ++c) phi[at++] = zs[a] * zs[c];
+  }
+  std::array<double, 4> z{};
+  for (std::size_t c = 0; c < 4; ++c) {
+    z[c] = kWeights[c][0];
+    for (std::size_t k = 0; k < kFeatures; ++k) z[c] += kWeights[c][k + 1] * phi[k];
+  }
+  const double top = *std::max_element(z.begin(), z.end());
+  double sum = 0;
+  for (double& v : z) v = std::exp(v - top), sum += v;
+  for (double& v : z) v /= sum;
+  b.evidence.p_S = z[1], b.evidence.p_V = z[2], b.evidence.p_F = z[3];
+  const std::size_t best = static_cast<std::size_t>(std::max_element(z.begin(), z.end()) - z.begin());
+  b.cls = best == 0 ? BeatClass::N : best == 1 ? BeatClass::S : best == 2 ? BeatClass::V : BeatClass::F;
+}
+
+}  // namespace
+
+std::string_view to_string(BeatClass c) {
+  switch (c) {
+    case BeatClass::N: return "N";
+    case BeatClass::S: return "S";
+    case BeatClass::V: return "V";
+    case BeatClass::F: return "F";
+    case BeatClass::Q: return "Q";
+  }
+  return "Q";
+}
+
+std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
+                                           std::span<const dsp::Beat> delineated) {
+  std::vector<ClassifiedBeat> out(rpeaks.size());
+  for (std::size_t i = 0; i < rpeaks.size(); ++i) out[i].sample = rpeaks[i];
+  if (rpeaks.empty() || !(fs_hz > 0) || !dsp::lead_quality(lead_mv).usable()) return out;
+  const Prepared p = prepare(lead_mv, fs_hz);
+  const auto n = static_cast<std::int64_t>(p.y.size());
+  Geometry g;
+  g.before = samples(100.0, fs_hz), g.after = samples(120.0, fs_hz), g.lag = samples(20.0, fs_hz);
+  g.pre_from = samples(300.0, fs_hz), g.pre_to = g.before;
+  const std::size_t nb = rpeaks.size();
+  auto valid = [&](std::size_t i) { return rpeaks[i] - g.before - g.lag >= 0 && rpeaks[i] + g.after + g.lag < n; };
+  auto pre_valid = [&](std::size_t i) { return rpeaks[i] - g.pre_from - g.lag >= 0; };
+
+  // RR context: local RR = median of the RR intervals of the 10 beats before and the 10 after (a
+  // median, so ectopic beats and their pauses do not move it).
+  std::vector<double> rr(nb > 1 ? nb - 1 : 0);
+  for (std::size_t k = 0; k + 1 < nb; ++k) rr[k] = static_cast<double>(rpeaks[k + 1] - rpeaks[k]) * 1000.0 / fs_hz;
+  std::vector<double> pre_ratio(nb, 1.0), around;
+  for (std::size_t i = 0; i < nb; ++i) {
+    BeatEvidence& e = out[i].evidence;
+    if (rr.empty()) break;
+    const std::size_t lo = i >= 10 ? i - 10 : 0, hi = std::min(rr.size(), i + 10);
+    around.assign(rr.begin() + static_cast<std::ptrdiff_t>(lo), rr.begin() + static_cast<std::ptrdiff_t>(hi));
+    std::nth_element(around.begin(), around.begin() + static_cast<std::ptrdiff_t>(around.size() / 2), around.end());
+    e.local_rr_ms = around[around.size() / 2];
+    if (i > 0) e.rr_pre_ratio = rr[i - 1] / e.local_rr_ms;
+    if (i + 1 < nb) e.rr_post_ratio = rr[i] / e.local_rr_ms;
+    if (i > 1) e.rr_pre_over_prev = rr[i - 1] / rr[i - 2];
+    e.rr_pre_ms = i > 0 ? rr[i - 1] : e.local_rr_ms;
+    e.rr_post_ms = i + 1 < nb ? rr[i] : e.local_rr_ms;
+    pre_ratio[i] = e.rr_pre_ratio;
+    // Average RR over about 5 minutes (the median of the 300 RR intervals around the beat).
+    {
+      const std::size_t llo = i >= 150 ? i - 150 : 0, lhi = std::min(rr.size(), i + 150);
+      around.assign(rr.begin() + static_cast<std::ptrdiff_t>(llo), rr.begin() + static_cast<std::ptrdiff_t>(lhi));
+      std::nth_element(around.begin(), around.begin() + static_cast<std::ptrdiff_t>(around.size() / 2), around.end());
+      e.average_rr_ms = around[around.size() / 2];
+    }
+    // Irregularity: median |successive RR difference| over the same intervals / local RR. Isolated
+    // ectopics leave it low; atrial fibrillation makes it high (its early beats are not S).
+    around.clear();
+    for (std::size_t k = lo; k + 1 < hi; ++k) around.push_back(std::fabs(rr[k + 1] - rr[k]));
+    if (!around.empty()) {
+      std::nth_element(around.begin(), around.begin() + static_cast<std::ptrdiff_t>(around.size() / 2), around.end());
+      e.rr_irregularity = around[around.size() / 2] / e.local_rr_ms;
+    }
+  }
+
+  // Dominant templates per block of 64 beats (a last block under 32 joins the one before).
+  constexpr std::size_t kBlock = 64;
+  std::vector<std::pair<std::size_t, std::size_t>> blocks;
+  for (std::size_t s = 0; s < nb; s += kBlock) blocks.emplace_back(s, std::min(nb, s + kBlock));
+  if (blocks.size() > 1 && blocks.back().second - blocks.back().first < kBlock / 2) {
+    blocks[blocks.size() - 2].second = blocks.back().second;
+    blocks.pop_back();
+  }
+  std::vector<std::optional<Template>> templates;
+  for (auto [s, e] : blocks) {
+    std::vector<std::size_t> members;
+    for (std::size_t i = s; i < e; ++i) if (valid(i) && pre_valid(i)) members.push_back(i);
+    templates.push_back(block_template(p, rpeaks, members, pre_ratio, g, fs_hz));
+  }
+  // A block without a template borrows the nearest block's.
+  for (std::size_t k = 0; k < templates.size(); ++k) {
+    if (templates[k]) continue;
+    for (std::size_t d = 1; d < templates.size() && !templates[k]; ++d) {
+      if (k >= d && templates[k - d] && templates[k - d]->qrs.size()) templates[k] = templates[k - d];
+      else if (k + d < templates.size() && templates[k + d] && templates[k + d]->qrs.size()) templates[k] = templates[k + d];
+    }
+  }
+
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    if (!templates[k]) continue;
+    const Template& t = *templates[k];
+    for (std::size_t i = blocks[k].first; i < blocks[k].second; ++i) {
+      if (!valid(i)) continue;  // stays Q
+      BeatEvidence& e = out[i].evidence;
+      const std::int64_t r = rpeaks[i];
+      const Match m = best_match(p.y, r, g, t.qrs, t.rms);
+      e.qrs_corr = m.corr;
+      e.residual = m.residual;
+      e.width_ms = qrs_width_ms(p, r, g, fs_hz);
+      e.width_ratio = t.width_ms > 0 ? e.width_ms / t.width_ms : 1.0;
+      const double p2p = peak_to_peak(std::span<const float>(p.y.data() + (r + m.lag - g.before), g.len()));
+      e.amp_ratio = t.p2p > 0 ? p2p / t.p2p : 1.0;
+      e.pre_corr = pre_valid(i) ? pearson(p.y.data() + (r + m.lag - g.pre_from), t.pre.data(), g.pre_len()) : 1.0;
+      auto it = std::lower_bound(delineated.begin(), delineated.end(), r, [](const dsp::Beat& b, std::int64_t v) { return b.r < v; });
+      e.p_wave = it != delineated.end() && it->r == r && it->p_peak.has_value();
+      decide(out[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::size_t> classification_lead(const Record& record) {
+  if (auto ii = record.lead_index("II"); ii && dsp::lead_quality(record.lead(*ii)).usable()) return ii;
+  for (std::size_t k = 0; k < record.n_leads(); ++k) {
+    if (dsp::lead_quality(record.lead(k)).usable()) return k;
+  }
+  return std::nullopt;
+}
+
+std::vector<ClassifiedBeat> classify_beats(const Record& record, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats) {
+  const auto lead = classification_lead(record);
+  if (!lead) {
+    std::vector<ClassifiedBeat> out(rpeaks.size());
+    for (std::size_t i = 0; i < rpeaks.size(); ++i) out[i].sample = rpeaks[i];
+    return out;
+  }
+  return classify_beats(record.lead(*lead), record.fs_hz, rpeaks, beats);
+}
+
+std::string to_json(std::span<const ClassifiedBeat> beats, double fs_hz) {
+  nlohmann::json out = nlohmann::json::array();
+  auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  for (const ClassifiedBeat& b : beats) {
+    const BeatEvidence& e = b.evidence;
+    out.push_back({{"t_s", round3(fs_hz > 0 ? static_cast<double>(b.sample) / fs_hz : 0.0)},
+                   {"sample", b.sample},
+                   {"class", std::string(to_string(b.cls))},
+                   {"evidence",
+                    {{"rr_pre_ratio", round3(e.rr_pre_ratio)}, {"rr_post_ratio", round3(e.rr_post_ratio)},
+                     {"qrs_corr", round3(e.qrs_corr)}, {"width_ratio", round3(e.width_ratio)}, {"width_ms", round3(e.width_ms)},
+                     {"amp_ratio", round3(e.amp_ratio)}, {"p_wave", e.p_wave}, {"p_S", round3(e.p_S)}, {"p_V", round3(e.p_V)},
+                     {"p_F", round3(e.p_F)}}}});
+  }
+  return out.dump();
+}
+
+}  // namespace ecg::beats
