@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ecg/measure.h"
 #include "ecg/nn.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
@@ -47,6 +48,21 @@ struct ModelUse {
   std::string backend;
 };
 
+// One measured value of the measurement block, or why it could not be measured.
+struct Measurement {
+  std::optional<double> value;  // nullopt: not measured (reason says why)
+  std::string unit;             // "bpm", "ms", "deg"
+  std::string method;           // how it was measured (for QTc: the formula, named)
+  std::string reason;           // why not measured; empty when measured
+};
+
+// The measurement block an electrocardiograph prints, read from the rules' evidence (the numbers their
+// decisions rest on) and, for the P and T axes, measured on the median beats (ecg/measure.h).
+struct Measurements {
+  Measurement heart_rate, rr, pr, qrs, qt, qtc, p_axis, qrs_axis, t_axis;
+  std::string qtc_formula;  // "Bazett", "Fridericia", ...: the rule's own; empty when QTc was not measured
+};
+
 struct Findings {
   std::string record;
   double fs_hz = 0.0;
@@ -64,6 +80,8 @@ struct Findings {
   bool inconclusive = false;               // the signal cannot support a result (see inconclusive_reasons)
   std::vector<std::string> inconclusive_reasons;
   std::vector<StageTiming> timings;
+  Measurements measurements;
+  measure::MedianBeats median_beats;       // representative beat per lead with fiducial points
 };
 
 // Rules only: R-peaks, delineation, clinical rules and quality; no model.
