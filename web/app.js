@@ -12,6 +12,7 @@ const results = [];  // one entry per record: {name, state, result?, error?}
 let shown = null;
 let engineVersion = '';
 let batchAbort = null;
+let showToken = null;  // the record whose deferred drawings may still run
 
 function setStatus(text, isError = false) {
   $('status').textContent = text;
@@ -117,7 +118,7 @@ async function screenBatch(records, skipped) {
     }
     done++;
     progress();
-    table.update();
+    table.update(entry);
   }));
   if (batchAbort !== abort) return;  // a newer batch replaced this one
   batchAbort = null;
@@ -132,14 +133,20 @@ async function screenBatch(records, skipped) {
   if (first && !shown) setTimeout(() => { if (!shown) show(first); }, 0);
 }
 
+// The report's sections are hidden while no record is shown (a batch starting lays out less).
+const reportSections = () => [document.querySelector('.findings'), document.querySelector('.plot')];
+
 function clearFindings() {
   shown = null;
+  for (const section of reportSections()) section.hidden = true;
   $('print-report').disabled = true;
   for (const id of ['record-name', 'warnings', 'measurements', 'positive-classes']) $(id).replaceChildren();
   for (const id of ['heart-rate', 'beat-count', 'leads', 'model-used']) $(id).textContent = '–';
   for (const id of ['class-table', 'rule-evidence']) $(id).replaceChildren();
   $('inconclusive').hidden = true;
   $('report-versions').textContent = '';
+  $('median-caption').textContent = '';
+  showToken = null;
   for (const id of ['ecg-plot', 'print-plot', 'median-plot']) {
     const canvas = $(id);
     canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
@@ -148,6 +155,7 @@ function clearFindings() {
 
 function show(entry) {
   shown = entry;
+  for (const section of reportSections()) section.hidden = false;
   const { findings, info } = entry.result;
   $('record-name').textContent = `— ${findings.record}`;
   $('heart-rate').textContent = findings.heart_rate_bpm == null ? 'not assessable' : `${Math.round(findings.heart_rate_bpm)} bpm`;
@@ -163,12 +171,21 @@ function show(entry) {
   $('start').max = String(Math.max(0, info.duration_s - 250 / Number($('speed').value)));
   $('start').disabled = Number($('start').max) === 0;
   redraw();
-  // The printed copy: always 25 mm/s and 10 mm/mV from the start of the record.
-  drawTraces($('print-plot'), info, entry.result.samples, findings.rpeaks, { beats: findings.beats, unusable: unusableStretches(findings, info.duration_s) });
-  const medians = drawMedianBeats($('median-plot'), findings.median_beats, findings.leads);
-  $('median-caption').textContent = findings.median_beats?.beats
-    ? `Median of ${findings.median_beats.beats} beats per lead at 50 mm/s, 10 mm/mV; lines: ${medians.fiducials.map((f) => f.replace('_', ' ')).join(', ') || 'no fiducial point found in half of the beats'} (dashed: onsets).`
-    : 'No median beat: no beat fits a whole window.';
+  // The printed copy (always 25 mm/s and 10 mm/mV from the start of the record) and the median beats,
+  // each drawn in a task of its own so that no task keeps the page busy for long.
+  const token = {};
+  showToken = token;
+  setTimeout(() => {
+    if (showToken !== token) return;
+    drawTraces($('print-plot'), info, entry.result.samples, findings.rpeaks, { beats: findings.beats, unusable: unusableStretches(findings, info.duration_s) });
+    setTimeout(() => {
+      if (showToken !== token) return;
+      const medians = drawMedianBeats($('median-plot'), findings.median_beats, findings.leads);
+      $('median-caption').textContent = findings.median_beats?.beats
+        ? `Median of ${findings.median_beats.beats} beats per lead at 50 mm/s, 10 mm/mV; lines: ${medians.fiducials.map((f) => f.replace('_', ' ')).join(', ') || 'no fiducial point found in half of the beats'} (dashed: onsets).`
+        : 'No median beat: no beat fits a whole window.';
+    }, 0);
+  }, 0);
   table.current = entry;
   table.update();
 }

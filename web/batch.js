@@ -16,17 +16,29 @@ export const COLUMNS = [
     sort: (e) => (!e.result ? 2 : e.result.findings.inconclusive ? 1 : 0) },
 ];
 
+const ROWS_PER_TASK = 40;
+
 /** An entry is shown under "abnormal only" when its record is abnormal or could not be read. */
 export const entryAbnormal = (e) => !!e.error || (!!e.result && isAbnormal(e.result.findings));
+
+// The cells' texts and sort values of an entry, computed once per state of the entry.
+const cacheKey = (e) => `${e.state}|${e.name}|${e.error ?? ''}|${!!e.result}`;
+function cells(e) {
+  const key = cacheKey(e);
+  if (e.cellCache?.key !== key) {
+    e.cellCache = { key, text: COLUMNS.map((c) => c.text(e)), lower: null, sort: COLUMNS.map((c) => c.sort(e)), abnormal: entryAbnormal(e) };
+    e.cellCache.lower = e.cellCache.text.map((t) => t.toLowerCase());
+  }
+  return e.cellCache;
+}
 
 /** Entries filtered (text matches any cell, case-insensitive; abnormal only) and sorted (stable). */
 export function visibleEntries(entries, { text = '', abnormalOnly = false, sortKey = null, descending = false } = {}) {
   const needle = text.trim().toLowerCase();
-  let rows = entries.filter((e) => (!abnormalOnly || entryAbnormal(e)) &&
-    (!needle || COLUMNS.some((c) => c.text(e).toLowerCase().includes(needle))));
-  const column = COLUMNS.find((c) => c.key === sortKey);
-  if (column) {
-    rows = rows.map((e, i) => [column.sort(e), i, e]).sort(([a, i], [b, j]) => (a < b ? -1 : a > b ? 1 : i - j) * (descending ? -1 : 1)).map(([, , e]) => e);
+  let rows = entries.filter((e) => (!abnormalOnly || cells(e).abnormal) && (!needle || cells(e).lower.some((t) => t.includes(needle))));
+  const index = COLUMNS.findIndex((c) => c.key === sortKey);
+  if (index >= 0) {
+    rows = rows.map((e, i) => [cells(e).sort[index], i, e]).sort(([a, i], [b, j]) => (a < b ? -1 : a > b ? 1 : i - j) * (descending ? -1 : 1)).map(([, , e]) => e);
   }
   return rows;
 }
@@ -95,9 +107,11 @@ export class BatchTable {
     this.current = null;
     this.pending = false;
     const row = document.createElement('tr');
+    row.setAttribute('role', 'row');
     for (const column of COLUMNS) {
       const th = document.createElement('th');
       th.scope = 'col';
+      th.setAttribute('role', 'columnheader');
       th.dataset.key = column.key;
       th.setAttribute('aria-sort', 'none');
       const button = Object.assign(document.createElement('button'), { type: 'button', textContent: column.title, className: 'sort' });
@@ -124,41 +138,83 @@ export class BatchTable {
     this.render();
   }
 
-  /** Schedules one render for the next animation frame. */
-  update() {
+  /**
+   * An entry changed (or, without one, the whole list did): with no sort and no filter its row is
+   * replaced where it stands, else one full render is scheduled, at most every 400 ms, so that a table
+   * of hundreds of rows is not laid out again for every result.
+   */
+  update(entry) {
+    const plain = !this.sortKey && !this.parts.filter.value.trim() && !this.parts.abnormalOnly.checked;
+    if (entry && plain && entry.rowCache?.tr.isConnected && !this.pending) {
+      const old = entry.rowCache.tr;
+      old.replaceWith(this.styled(entry));
+      this.count();
+      return;
+    }
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
+    const wait = Math.max(0, (this.lastRender ?? -Infinity) + 400 - performance.now());
+    setTimeout(() => requestAnimationFrame(() => {
       this.pending = false;
       this.render();
-    });
+    }), entry ? wait : 0);
   }
 
   visible() {
     return visibleEntries(this.entries, { text: this.parts.filter.value, abnormalOnly: this.parts.abnormalOnly.checked, sortKey: this.sortKey, descending: this.descending });
   }
 
-  render() {
-    const rows = this.visible();
-    this.parts.table.tBodies[0].replaceChildren(...rows.map((e) => {
-      const tr = document.createElement('tr');
-      tr.className = [e === this.current ? 'current' : '', e.error ? 'failed' : '', e.result && isAbnormal(e.result.findings) ? 'abnormal' : ''].join(' ').trim();
-      COLUMNS.forEach((column, k) => {
-        const cell = document.createElement(k ? 'td' : 'th');
-        if (!k) cell.scope = 'row';
-        if (!k && e.result) {
-          const button = Object.assign(document.createElement('button'), { type: 'button', textContent: column.text(e), className: 'open' });
-          button.setAttribute('aria-label', `Open the report of ${e.name}`);
-          button.addEventListener('click', () => this.onOpen(e));
-          cell.append(button);
-        } else {
-          cell.textContent = column.text(e);
-        }
-        tr.append(cell);
-      });
-      return tr;
-    }));
+  /** The row of an entry: built once per state of the entry (its texts computed once), then reused. */
+  row(e) {
+    const key = cacheKey(e);
+    if (e.rowCache?.key === key) return e.rowCache.tr;
+    const tr = document.createElement('tr');
+    tr.setAttribute('role', 'row');
+    const { text } = cells(e);
+    COLUMNS.forEach((column, k) => {
+      const cell = document.createElement(k ? 'td' : 'th');
+      cell.setAttribute('role', k ? 'cell' : 'rowheader');
+      if (!k) cell.scope = 'row';
+      if (!k && e.result) {
+        const button = Object.assign(document.createElement('button'), { type: 'button', textContent: text[k], className: 'open' });
+        button.setAttribute('aria-label', `Open the report of ${e.name}`);
+        button.addEventListener('click', () => this.onOpen(e));
+        cell.append(button);
+      } else {
+        cell.textContent = text[k];
+      }
+      tr.append(cell);
+    });
+    e.rowCache = { key, tr, abnormal: !!e.result && isAbnormal(e.result.findings) };
+    return tr;
+  }
+
+  styled(e) {
+    const tr = this.row(e);
+    tr.className = [e === this.current ? 'current' : '', e.error ? 'failed' : '', e.rowCache.abnormal ? 'abnormal' : ''].join(' ').trim();
+    return tr;
+  }
+
+  count() {
     const screened = this.entries.filter((e) => e.result || e.error).length;
-    this.parts.count.textContent = `Showing ${rows.length} of ${this.entries.length} records (${screened} screened).`;
+    this.parts.count.textContent = `Showing ${this.parts.table.tBodies[0].rows.length} of ${this.entries.length} records (${screened} screened).`;
+  }
+
+  // Rows go into the page ROWS_PER_TASK at a time, one task each, so that laying out a long table never keeps
+  // the page busy for long; a newer render stops an unfinished one.
+  render() {
+    this.lastRender = performance.now();
+    const rows = this.visible();
+    const token = (this.renderToken = {});
+    const body = this.parts.table.tBodies[0];
+    body.replaceChildren(...rows.slice(0, ROWS_PER_TASK).map((e) => this.styled(e)));
+    this.count();
+    const more = (from) => {
+      if (this.renderToken !== token || from >= rows.length) return;
+      body.append(...rows.slice(from, from + ROWS_PER_TASK).map((e) => this.styled(e)));
+      this.count();
+      setTimeout(() => more(from + ROWS_PER_TASK), 0);
+    };
+    setTimeout(() => more(ROWS_PER_TASK), 0);
   }
 }

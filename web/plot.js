@@ -137,7 +137,7 @@ export function drawMedianBeats(canvas, medians, leads, { mmPerMv = 10 } = {}) {
   const pxPerMm = canvas.width / (CAL_MM + PAPER_MM);
   canvas.height = Math.round(Math.max(1, order.length) * ROW_MM * pxPerMm);
   drawGrid(ctx, canvas.width, canvas.height, pxPerMm);
-  const fiducials = Object.entries(medians?.fiducials_ms ?? {}).filter(([, ms]) => ms != null);
+  const fiducials = Object.keys(MEDIAN_LABELS).map((name) => [name, medians?.fiducials_ms?.[name]]).filter(([, ms]) => ms != null);
   let panels = 0;
   if (!medians || !medians.beats) {
     ctx.fillStyle = '#111';

@@ -118,7 +118,7 @@ test('several records opened at once are each screened and listed; stray files a
     `${fixtures}train/ptbxl/00001_hr.hea`, `${fixtures}train/ptbxl/00001_hr.dat`, `${fixtures}ATTRIBUTION.md`]);
   await page.waitForFunction(() => /Screened 2 of 2 records/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
   assert.match(await page.textContent('#status'), /Not part of any record.*ATTRIBUTION\.md/);
-  const items = await page.$$eval('#record-list tr', (trs) => trs.map((tr) => [...tr.cells].slice(0, 2).map((c) => c.textContent).join(' — ')));
+  const items = await page.$$eval('#record-list tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 2).map((c) => c.textContent).join(' — ')));
   assert.equal(items.length, 2);
   assert.match(items[0], /^00003_hr — 64$/);
   assert.match(items[1], /^00001_hr — \d+$/);
@@ -159,6 +159,6 @@ test('a CinC .mat record, an EDF+ and a CSV opened together are each read and sc
   await page.setInputFiles('#file-input', [
     `${fixtures}cinc/Q0016.hea`, `${fixtures}cinc/Q0016.mat`, `${fixtures}edf/00003_lr.edf`, `${fixtures}csv/00003_lr.csv`]);
   await page.waitForFunction(() => /Screened 3 of 3 records/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
-  const items = await page.$$eval('#record-list tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
+  const items = await page.$$eval('#record-list tr', (trs) => trs.map((tr) => tr.children[0].textContent));
   assert.deepEqual(items, ['Q0016', '00003_lr', '00003_lr']);
 });
