@@ -68,11 +68,12 @@ function evidenceText(e) {
   return `${name}${e.lead ? ` ${e.lead}` : ''} ${value}`;
 }
 
-/** A rule's evidence in one sentence: its main measured values (at most three), then its criterion. */
-export function ruleSentence(rule) {
+/** A rule's evidence in one sentence: its main measured values (at most three), then its criterion (not when short). */
+export function ruleSentence(rule, { short = false } = {}) {
   const values = rule.evidence.filter((e) => !SKIP_EVIDENCE.has(e.name));
   const general = values.filter((e) => !e.lead);
   const shown = (general.length ? general : values).slice(0, 3).map(evidenceText);
+  if (short) return `${shown.length ? shown.join(', ') : rule.note || rule.criterion}.`;
   return `${shown.length ? `${shown.join(', ')}; ` : ''}criterion: ${rule.criterion}${rule.note ? ` (${rule.note})` : ''}.`;
 }
 
@@ -91,13 +92,13 @@ export function groupedFindings(findings) {
   const items = findings.classes.filter((c) => c.decision).map((c) => {
     const rule = rulesBySnomed.get(c.snomed);
     const model = c.probability == null ? '' : `model probability ${pct(c.probability)}${c.threshold == null ? '' : ` (threshold ${pct(c.threshold)})`}`;
-    const sentence = c.source === 'model' ? `${model[0].toUpperCase()}${model.slice(1)}.`
-      : `${rule ? ruleSentence(rule) : ''}${c.source === 'both' && model ? ` The ${model}.` : ''}`;
-    return { abbr: c.abbr, name: c.name, source: c.source, sourceText: SOURCE_TEXT[c.source], sentence, hint: false };
+    const sentence = (short) => (c.source === 'model' ? `${model[0].toUpperCase()}${model.slice(1)}.`
+      : `${rule ? ruleSentence(rule, { short }) : ''}${c.source === 'both' && model ? ` The ${model}.` : ''}`);
+    return { abbr: c.abbr, name: c.name, source: c.source, sourceText: SOURCE_TEXT[c.source], sentence: sentence(false), short: sentence(true), hint: false };
   });
   for (const id of ['QRS120', 'IrregularRR']) {
     const rule = rules.get(id);
-    if (rule?.decision === 'positive') items.push({ abbr: id, name: rule.name, source: 'rule', sourceText: 'rule (hint, not a scored class)', sentence: ruleSentence(rule), hint: true });
+    if (rule?.decision === 'positive') items.push({ abbr: id, name: rule.name, source: 'rule', sourceText: 'rule (hint, not a scored class)', sentence: ruleSentence(rule), short: ruleSentence(rule, { short: true }), hint: true });
   }
   return Object.keys(CLASS_GROUPS).map((group) => ({ group, title: GROUP_TITLES[group], items: items.filter((i) => groupOf(i.abbr) === group) }));
 }
@@ -174,7 +175,9 @@ export function renderReport(parts, findings) {
     list.append(...(items.length ? items.map((item) => {
       const li = make('li');
       li.dataset.abbr = item.abbr;
-      li.append(make('strong', `${item.name} (${item.abbr})`), ' ', make('span', item.sourceText, `source source-${item.source}`), ` — ${item.sentence}`);
+      // The printed page has the short sentence (values only); the screen has the criterion too.
+      li.append(make('strong', `${item.name} (${item.abbr})`), ' ', make('span', item.sourceText, `source source-${item.source}`), ' — ',
+        make('span', item.sentence, 'sentence-full'), make('span', item.short, 'sentence-short'));
       return li;
     }) : [make('li', 'nothing found', 'none')]));
     section.append(list);
