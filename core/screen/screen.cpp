@@ -1,6 +1,7 @@
 // The rules-only screening pipeline (Record -> R-peaks, delineation, rules -> Findings) and the steps
 // the model pipeline (screener.cpp) shares with it.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,90 @@
 namespace ecg::screen {
 namespace {
 bool is_hint_rule(const std::string& id) { return id == "QRS120" || id == "IrregularRR"; }
+
+// ---- measurement block: typed values read from the rules' evidence --------------------------------
+const rules::Evidence* evidence_named(const rules::RuleResult& r, std::string_view name) {
+  for (const auto& e : r.evidence) if (e.name == name && e.lead.empty()) return &e;
+  return nullptr;
+}
+
+Measurement from_rule(const rules::Report& report, std::string_view id, std::string_view name, std::string unit, std::string method) {
+  Measurement m{std::nullopt, std::move(unit), std::move(method), {}};
+  const rules::RuleResult* r = report.find(id);
+  const rules::Evidence* e = r ? evidence_named(*r, name) : nullptr;
+  if (r && r->decision != rules::Decision::not_assessable && e && std::isfinite(e->value)) m.value = e->value;
+  else m.reason = !r ? "no " + std::string(id) + " rule ran" : !r->note.empty() ? r->note : "not measured";
+  return m;
+}
+
+// QTc as the LQT rule computed it: among its evidence named qtc_<formula>_ms, the formula its
+// criterion names first (the one the decision rests on).
+void qtc_from_rule(const rules::Report& report, Measurements& out) {
+  out.qtc = {std::nullopt, "ms", "", {}};
+  const rules::RuleResult* r = report.find("LQT");
+  if (!r) return void(out.qtc.reason = "no LQT rule ran");
+  std::string lower_criterion = r->criterion;
+  for (char& ch : lower_criterion) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::size_t best_at = std::string::npos;
+  for (const auto& e : r->evidence) {
+    if (!e.lead.empty() || e.name.size() <= 7 || e.name.rfind("qtc_", 0) != 0 || e.name.substr(e.name.size() - 3) != "_ms" || e.name == "qtc_limit_ms") continue;
+    const std::string formula = e.name.substr(4, e.name.size() - 7);
+    const std::size_t at = lower_criterion.find(formula);
+    if (out.qtc_formula.empty() || at < best_at) {
+      best_at = at;
+      out.qtc_formula = formula;
+      out.qtc_formula[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(formula[0])));
+      if (r->decision != rules::Decision::not_assessable && std::isfinite(e.value)) out.qtc.value = e.value;
+    }
+  }
+  if (!out.qtc.value) {
+    out.qtc_formula.clear();
+    out.qtc.reason = !r->note.empty() ? r->note : "not measured";
+  } else {
+    out.qtc.method = out.qtc_formula + " (" + r->criterion + ")";
+  }
+}
+
+Measurement axis_measurement(const measure::Axis& a, std::string method) {
+  Measurement m{a.deg, "deg", std::move(method), a.reason};
+  return m;
+}
+
+void fill_measurements(Findings& f) {
+  Measurements& m = f.measurements;
+  m.heart_rate = {f.heart_rate_bpm, "bpm", "60 / median RR interval", f.heart_rate_bpm ? "" : "fewer than two beats found"};
+  m.rr = {f.heart_rate_bpm ? std::optional<double>(60000.0 / *f.heart_rate_bpm) : std::nullopt, "ms", "median RR interval",
+          f.heart_rate_bpm ? "" : "fewer than two beats found"};
+  m.pr = from_rule(f.rules, "IAVB", "pr_ms", "ms", "median over beats, P onset to QRS onset");
+  m.qrs = from_rule(f.rules, "QRS120", "qrs_ms", "ms", "median over beats, earliest onset to latest offset over the leads");
+  m.qt = from_rule(f.rules, "LQT", "qt_ms", "ms", "median over beats, QRS onset to T-wave end");
+  qtc_from_rule(f.rules, m);
+  m.qrs_axis = from_rule(f.rules, "LAD", "qrs_axis_deg", "deg", "net QRS area in leads I and aVF, per beat, median");
+  const bool normalised = std::any_of(f.rules.quality.begin(), f.rules.quality.end(),
+                                      [](const std::string& q) { return q.find("amplitudes normalised") != std::string::npos; });
+  m.p_axis = axis_measurement(measure::frontal_axis(f.median_beats, measure::Wave::p, f.rules.leads_used, normalised),
+                              "net P-wave area on the median beats of leads I and aVF");
+  m.t_axis = axis_measurement(measure::frontal_axis(f.median_beats, measure::Wave::t, f.rules.leads_used, normalised),
+                              "net area from QRS offset to T-wave end on the median beats of leads I and aVF");
+}
+
+nlohmann::json measurement_json(const Measurement& m) {
+  return {{"value", m.value ? nlohmann::json(*m.value) : nlohmann::json(nullptr)}, {"unit", m.unit}, {"method", m.method},
+          {"reason", m.value ? nlohmann::json(nullptr) : nlohmann::json(m.reason)}};
+}
+
+nlohmann::json median_beats_json(const measure::MedianBeats& mb) {
+  auto ms = [&](std::optional<std::int64_t> k) { return k ? nlohmann::json(static_cast<double>(*k) * 1000.0 / mb.fs_hz) : nlohmann::json(nullptr); };
+  nlohmann::json leads = nlohmann::json::object();
+  for (std::size_t l = 0; l < mb.leads.size() && mb.beats; ++l) {
+    nlohmann::json v = nlohmann::json::array();
+    for (float x : mb.mv[l]) v.push_back(std::round(static_cast<double>(x) * 1000.0) / 1000.0);  // 1 uV
+    leads[mb.leads[l]] = std::move(v);
+  }
+  return {{"fs_hz", mb.fs_hz}, {"start_ms", -static_cast<double>(mb.pre) * 1000.0 / mb.fs_hz}, {"beats", mb.beats}, {"mv", leads},
+          {"fiducials_ms", {{"p_on", ms(mb.p_on)}, {"p_off", ms(mb.p_off)}, {"qrs_on", ms(mb.qrs_on)}, {"qrs_off", ms(mb.qrs_off)}, {"t_off", ms(mb.t_off)}}}};
+}
+
 }  // namespace
 
 MergePolicy merge_policy(std::string_view rule_id) {
@@ -191,6 +276,9 @@ void screen_rules(const Record& record, const Patient& patient, StageClock& cloc
   f.beats = beats::classify_beats(signal, f.rpeaks, beats);  // PAC / PVC from the beat classes
   for (rules::RuleResult& r : beats::ectopy_rules(f.beats, record.fs_hz, record.duration_s())) f.rules.rules.push_back(std::move(r));
   clock.lap("rules");
+  f.median_beats = measure::median_beats(signal, beats);
+  fill_measurements(f);
+  clock.lap("measurements");
   if (masked_out) *masked_out = std::move(masked);
 }
 
@@ -262,6 +350,15 @@ std::string to_json(const Findings& f) {
   nlohmann::json timings = nlohmann::json::object();
   for (const auto& t : f.timings) timings[t.stage + "_ms"] = t.ms;
   j["timings"] = timings;
+  nlohmann::json measurements = {
+      {"heart_rate_bpm", measurement_json(f.measurements.heart_rate)}, {"rr_ms", measurement_json(f.measurements.rr)},
+      {"pr_ms", measurement_json(f.measurements.pr)}, {"qrs_ms", measurement_json(f.measurements.qrs)},
+      {"qt_ms", measurement_json(f.measurements.qt)}, {"qtc_ms", measurement_json(f.measurements.qtc)},
+      {"p_axis_deg", measurement_json(f.measurements.p_axis)}, {"qrs_axis_deg", measurement_json(f.measurements.qrs_axis)},
+      {"t_axis_deg", measurement_json(f.measurements.t_axis)}};
+  measurements["qtc_ms"]["formula"] = f.measurements.qtc_formula.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.measurements.qtc_formula);
+  j["measurements"] = measurements;
+  j["median_beats"] = median_beats_json(f.median_beats);
   j["disclaimer"] = "Screening aid only, not a diagnosis: a clinician must review the ECG.";
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // names and labels come from files: never throw on bad UTF-8
 }

@@ -118,12 +118,12 @@ test('several records opened at once are each screened and listed; stray files a
     `${fixtures}train/ptbxl/00001_hr.hea`, `${fixtures}train/ptbxl/00001_hr.dat`, `${fixtures}ATTRIBUTION.md`]);
   await page.waitForFunction(() => /Screened 2 of 2 records/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
   assert.match(await page.textContent('#status'), /Not part of any record.*ATTRIBUTION\.md/);
-  const items = await page.$$eval('#record-list li', (lis) => lis.map((li) => li.textContent));
+  const items = await page.$$eval('#record-list tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 2).map((c) => c.textContent).join(' — ')));
   assert.equal(items.length, 2);
-  assert.match(items[0], /^00003_hr — 64 bpm$/);
-  assert.match(items[1], /^00001_hr — \d+ bpm$/);
+  assert.match(items[0], /^00003_hr — 64$/);
+  assert.match(items[1], /^00001_hr — \d+$/);
   // Back to the first record, then zoom to 50 mm/s: 5 s of the 10 s record fit on the paper.
-  await page.click('#record-list li:first-child button');
+  await page.click('#record-list tr:first-child button');
   assert.equal(await page.textContent('#record-name'), '— 00003_hr');
   await page.selectOption('#speed', '50');
   assert.match(await page.textContent('#scale'), /^50 mm\/s, 10 mm\/mV; .*showing 0\.0–5\.0 s/);
@@ -159,6 +159,6 @@ test('a CinC .mat record, an EDF+ and a CSV opened together are each read and sc
   await page.setInputFiles('#file-input', [
     `${fixtures}cinc/Q0016.hea`, `${fixtures}cinc/Q0016.mat`, `${fixtures}edf/00003_lr.edf`, `${fixtures}csv/00003_lr.csv`]);
   await page.waitForFunction(() => /Screened 3 of 3 records/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
-  const items = await page.$$eval('#record-list li', (lis) => lis.map((li) => li.textContent));
-  assert.deepEqual(items.map((t) => t.split(' — ')[0]), ['Q0016', '00003_lr', '00003_lr']);
+  const items = await page.$$eval('#record-list tr', (trs) => trs.map((tr) => tr.children[0].textContent));
+  assert.deepEqual(items, ['Q0016', '00003_lr', '00003_lr']);
 });

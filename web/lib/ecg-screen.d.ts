@@ -109,6 +109,10 @@ export interface Findings {
   inconclusive_reasons: string[];
   /** Milliseconds per pipeline stage, keyed `<stage>_ms`. */
   timings: Record<string, number>;
+  /** The measurement block an electrocardiograph prints, as typed values (not parsed from evidence text). */
+  measurements: Measurements;
+  /** The median (representative) beat of every lead with its fiducial points. */
+  median_beats: MedianBeats;
   disclaimer: string;
 }
 
@@ -133,6 +137,44 @@ export interface BeatFinding {
     p_V: number;
     p_F: number;
   };
+}
+
+/** One value of the measurement block; value null: not measured, and reason says why. */
+export interface Measurement {
+  value: number | null;
+  unit: 'bpm' | 'ms' | 'deg';
+  /** How it was measured. */
+  method: string;
+  /** Why it could not be measured; null when measured. */
+  reason: string | null;
+}
+
+export interface Measurements {
+  heart_rate_bpm: Measurement;
+  /** Median RR interval. */
+  rr_ms: Measurement;
+  pr_ms: Measurement;
+  qrs_ms: Measurement;
+  qt_ms: Measurement;
+  /** QTc by the formula the LQT rule decides with (formula: "Bazett", "Fridericia", ...; null when not measured). */
+  qtc_ms: Measurement & { formula: string | null };
+  /** Frontal axes in degrees: P and T from the median beats of I and aVF, QRS from the LAD/RAD rules. */
+  p_axis_deg: Measurement;
+  qrs_axis_deg: Measurement;
+  t_axis_deg: Measurement;
+}
+
+/** Median beats: sample k of a lead is at start_ms + 1000 k / fs_hz relative to the R peak. */
+export interface MedianBeats {
+  fs_hz: number;
+  /** Time of the first sample relative to R (negative), ms. */
+  start_ms: number;
+  /** Beats the medians are taken over (0: none fits a whole window; mv is then empty). */
+  beats: number;
+  /** Per lead name, millivolts (baseline removed), rounded to 1 µV. */
+  mv: Record<string, number[]>;
+  /** Fiducial points relative to R in ms; null where the delineation found the point in fewer than half of the beats. */
+  fiducials_ms: { p_on: number | null; p_off: number | null; qrs_on: number | null; qrs_off: number | null; t_off: number | null };
 }
 
 export interface ClassFinding {

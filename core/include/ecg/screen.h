@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ecg/beats.h"
+#include "ecg/measure.h"
 #include "ecg/nn.h"
 #include "ecg/quality.h"
 #include "ecg/record.h"
@@ -51,6 +52,21 @@ struct ModelUse {
   std::string backend;
 };
 
+// One measured value of the measurement block, or why it could not be measured.
+struct Measurement {
+  std::optional<double> value;  // nullopt: not measured (reason says why)
+  std::string unit;             // "bpm", "ms", "deg"
+  std::string method;           // how it was measured (for QTc: the formula, named)
+  std::string reason;           // why not measured; empty when measured
+};
+
+// The measurement block an electrocardiograph prints, read from the rules' evidence (the numbers their
+// decisions rest on) and, for the P and T axes, measured on the median beats (ecg/measure.h).
+struct Measurements {
+  Measurement heart_rate, rr, pr, qrs, qt, qtc, p_axis, qrs_axis, t_axis;
+  std::string qtc_formula;  // "Bazett", "Fridericia", ...: the rule's own; empty when QTc was not measured
+};
+
 // One class of a rhythm model with its probability.
 struct RhythmClass {
   std::string snomed, abbr, name;  // snomed: SNOMED CT id, or "local:…" for a class without one
@@ -90,6 +106,8 @@ struct Findings {
   // delineation, rules and the model. Empty when the quality gate did not run.
   dsp::RecordQuality signal_quality;
   std::vector<StageTiming> timings;
+  Measurements measurements;               // the measurement block (rate, intervals, axes), each with its method or reason
+  measure::MedianBeats median_beats;       // representative beat per lead with fiducial points
 };
 
 // Rules only: R-peaks, delineation, clinical rules and quality; no model. Both screen() and
