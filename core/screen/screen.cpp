@@ -107,13 +107,14 @@ MergePolicy merge_policy(std::string_view rule_id) {
   // Evidence per class: docs/rules.md "Merge policy" (`ecg-bench merge`, challenge metric with the
   // model alone and with each rule class decided each way).
   // A rule decides its class where that raised the challenge metric over the model alone (SB, LAD,
-  // pacing, LQT); it must agree with the model where deciding alone lowered the metric and agreement
+  // pacing, LQT, PAC, PVC); it must agree with the model where deciding alone lowered the metric and agreement
   // raised it (STach); elsewhere the model decides and the rule is evidence only (Brady, RAD, LQRSV,
   // IAVB: deciding or agreeing did not raise the metric).
   static constexpr std::pair<std::string_view, MergePolicy> kPolicies[] = {
       {"Brady", MergePolicy::model}, {"SB", MergePolicy::rule},     {"STach", MergePolicy::agreement},
       {"LAD", MergePolicy::rule},    {"RAD", MergePolicy::model},   {"LQRSV", MergePolicy::model},
       {"PR", MergePolicy::rule},     {"IAVB", MergePolicy::model},  {"LQT", MergePolicy::rule},
+      {"PAC", MergePolicy::rule},    {"PVC", MergePolicy::rule},  // the beat classifier's counts (core/rules/ectopy.cpp)
   };
   for (const auto& [id, policy] : kPolicies)
     if (id == rule_id) return policy;

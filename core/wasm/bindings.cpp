@@ -16,6 +16,7 @@
 #include "ecg/io.h"
 #include "ecg/live.h"
 #include "ecg/nn.h"
+#include "ecg/quality.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
 #include "ecg/screen.h"
@@ -127,6 +128,15 @@ std::string detect_rpeaks(const std::string& info_json, const val& samples, cons
 // delineate(infoJson, samples, lead) -> JSON {beats: [...]}; lead "" = all leads
 std::string delineate(const std::string& info_json, const val& samples, const std::string& lead) {
   return guarded([&] { return ecg::dsp::delineation_json(to_record(info_json, samples), lead); });
+}
+
+// assessQuality(infoJson, samples, withWindows) -> JSON quality per lead (and window): what
+// `ecg-screen quality` prints (ecg::dsp::quality_json)
+std::string assess_quality(const std::string& info_json, const val& samples, bool with_windows) {
+  return guarded([&] {
+    ecg::Record record = to_record(info_json, samples);
+    return ecg::dsp::quality_json(record, ecg::dsp::assess_quality(record), with_windows);
+  });
 }
 
 // evaluateRules(infoJson, samples, patientJson) -> JSON rules report
@@ -384,6 +394,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::function("detectRpeaks", &detect_rpeaks);
   emscripten::function("delineate", &delineate);
   emscripten::function("evaluateRules", &evaluate_rules);
+  emscripten::function("assessQuality", &assess_quality);
   emscripten::function("resample", &resample);
   emscripten::function("bandpass", &bandpass);
   emscripten::function("version", &version);

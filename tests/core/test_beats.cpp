@@ -98,7 +98,7 @@ TEST_CASE("beats: ventricular bigeminy in MIT-BIH 233 is called V, its normal be
   CHECK(n_as_n >= 17);
   const auto summary = ecg::beats::summarize(beats, BeatClass::V, a.record.fs_hz, a.record.duration_s());
   CHECK(summary.bigeminy_beats >= 6);
-  CHECK(summary.count == std::count_if(beats.begin(), beats.end(), [](const auto& b) { return b.cls == BeatClass::V; }));
+  CHECK(summary.count == static_cast<std::size_t>(std::count_if(beats.begin(), beats.end(), [](const auto& b) { return b.cls == BeatClass::V; })));
   CHECK(summary.times_s.size() == summary.count);
   CHECK(summary.per_minute == Approx(summary.count * 3.0).epsilon(1e-9));  // 20 s record
   const auto rules = ecg::beats::ectopy_rules(beats, a.record.fs_hz, a.record.duration_s());

@@ -108,6 +108,7 @@ TEST_CASE("merge: the shipped policy of each rule class", "[merge]") {
       {"Brady", MergePolicy::model}, {"SB", MergePolicy::rule},    {"STach", MergePolicy::agreement},
       {"LAD", MergePolicy::rule},    {"RAD", MergePolicy::model},  {"LQRSV", MergePolicy::model},
       {"PR", MergePolicy::rule},     {"IAVB", MergePolicy::model}, {"LQT", MergePolicy::rule},
+      {"PAC", MergePolicy::rule},    {"PVC", MergePolicy::rule},
   };
   CHECK(ecg::screen::merge_policy("unknown") == MergePolicy::rule);
   for (const auto& [id, policy] : expected) {
@@ -282,5 +283,29 @@ TEST_CASE("live merge: the rhythm model's AF is recognised by SNOMED code or by 
     CHECK(f.irregular_rr.decision == Decision::negative);
     CHECK(f.af_suspected == c.af);
     CHECK(f.af_source == (c.af ? "model" : ""));
+  }
+}
+
+TEST_CASE("live merge: AF by the rule and by the rhythm model is source \"both\"; by the rule alone \"rule\"", "[merge][live]") {
+  // CPSC 2021 data_8_4 (persistent AF: the IrregularRR rule is positive), lead I at the strap's 130 Hz;
+  // a fake rhythm model deciding AF, or deciding normal rhythm.
+  const ecg::Record record = ecg::test::read_record_fixture({"cpsc2021/data_8_4.hea", "cpsc2021/data_8_4.dat"});
+  const std::vector<float> mv = ecg::dsp::resample(record.lead(record.lead_index("I").value()), record.fs_hz, 130.0);
+  for (const bool model_af : {true, false}) {
+    CAPTURE(model_af);
+    ecg::screen::LiveScreener live(ecg::screen::LiveSource::ecg);
+    live.set_rhythm_model([&](const ecg::Record&) {
+      ecg::screen::LiveModelResult m;
+      m.name = "fake";
+      m.classes = {{"426783006", "N", "normal", model_af ? 0.1 : 0.9}, {"164889003", "AF", "atrial fibrillation", model_af ? 0.9 : 0.1}};
+      m.best = model_af ? 1 : 0;
+      return m;
+    });
+    live.push(std::span<const float>(mv.data(), std::min<std::size_t>(mv.size(), 40 * 130)));
+    const auto f = live.update();
+    REQUIRE(f.model.has_value());
+    REQUIRE(f.irregular_rr.decision == Decision::positive);
+    CHECK(f.af_suspected);
+    CHECK(f.af_source == (model_af ? "both" : "rule"));
   }
 }

@@ -24,6 +24,7 @@ struct Synth {
   double precordial_mv = 2.0;  // QRS amplitude in V1-V6
   double pr_ms = 160;          // P peak -> R peak
   bool p_waves = true;
+  int p_every = 1;             // a P wave before every p_every-th beat only (2: half the beats, rhythm undetermined)
   bool pacing = false;
   double t_delay_s = 0;   // R peak -> T peak; 0: min(0.30 s, 0.4 RR)
   double t_jitter_s = 0;  // odd beats' T later, even beats' earlier by this much
@@ -61,7 +62,7 @@ ecg::Record synth(const Synth& s) {
         const double q = s.qrs_scale;
         const double qrs = gauss(t, beat, 0.012 * q) - 0.25 * gauss(t, beat + 0.03 * q, 0.008 * q);  // R then a small S
         v += (precordial ? s.precordial_mv : s.limb_mv * proj) * qrs;
-        if (s.p_waves) v += 0.15 * gauss(t, beat - s.pr_ms / 1000.0, 0.02);
+        if (s.p_waves && static_cast<long>(k) % s.p_every == 0) v += 0.15 * gauss(t, beat - s.pr_ms / 1000.0, 0.02);
         const double jitter = (static_cast<long>(k) % 2 ? 1.0 : -1.0) * s.t_jitter_s;
         v += 0.3 * gauss(t, beat + (s.t_delay_s > 0 ? s.t_delay_s : std::min(0.30, 0.4 * rr)) + jitter, 0.045);  // T wave, earlier at fast rates
       }
@@ -286,6 +287,24 @@ TEST_CASE("rules: rate thresholds just below and above, sinus or not: SB < 55 (s
     CHECK(rule(rep, "SB").decision == r.sb);
     CHECK(rule(rep, "STach").decision == r.stach);
     CHECK_FALSE((rule(rep, "Brady").decision == P && rule(rep, "SB").decision == P));
+  }
+}
+
+TEST_CASE("rules: a slow rhythm that reads as undetermined (P waves before half the beats) is Brady, never SB", "[rules][rate][boundary]") {
+  for (const double hr : {50.0, 54.5, 57.0}) {
+    CAPTURE(hr);
+    Synth s;
+    s.hr_bpm = hr;
+    s.pr_ms = 140;
+    s.p_every = 2;
+    const auto rep = ecg::rules::evaluate(synth(s), ecg::Sex::unknown);
+    const double share = evidence(rule(rep, "SB"), "p_wave_share");
+    CAPTURE(share);
+    REQUIRE(share >= 0.3);
+    REQUIRE(share < 0.7);
+    CHECK(rule(rep, "SB").note == "rhythm undetermined");
+    CHECK(rule(rep, "SB").decision == Decision::negative);
+    CHECK(rule(rep, "Brady").decision == Decision::positive);
   }
 }
 

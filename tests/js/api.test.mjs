@@ -119,3 +119,24 @@ test('a one-lead record gets the rhythm model (AF decided by it) through the JS 
     f.rhythm.classes.forEach((c, i) => assert.ok(Math.abs(c.probability - native.rhythm.classes[i].probability) < 1e-5, c.abbr));
   }
 });
+
+test('quality(): per-lead quality of a noisy CinC 2017 record, and an inconclusive screen withholds every decision', async () => {
+  const noisy = await readRecordFromPath(ecg, `${fixtures}cinc2017/A00445`);
+  const q = ecg.quality(noisy);
+  assert.equal(q.record, 'A00445');
+  assert.equal(q.lead_quality.length, 1);
+  assert.equal(q.lead_quality[0].usable, false);
+  assert.ok(q.lead_quality[0].reasons.length > 0, 'an unusable lead says why');
+  assert.equal(q.lead_quality[0].windows, undefined, 'windows only when asked');
+  const withWindows = ecg.quality(noisy, { windows: true });
+  assert.ok(withWindows.lead_quality[0].windows.length >= 4);
+  assert.ok(withWindows.lead_quality[0].windows.some((w) => !w.usable && w.reasons.length > 0));
+  const f = ecg.screen(noisy);
+  assert.equal(f.inconclusive, true);
+  assert.equal(f.decisions, 'withheld');
+  assert.deepEqual(f.lead_quality.map((l) => l.usable), [false]);
+  assert.ok(f.classes.length > 0 && f.classes.every((c) => !c.decision && c.source === 'withheld' && c.interpretable === false));
+  const clean = ecg.quality(await readRecordFromPath(ecg, sample));
+  assert.ok(clean.lead_quality.every((l) => l.usable && l.usable_share === 1), JSON.stringify(clean.lead_quality.map((l) => l.reasons)));
+  assert.throws(() => ecg.quality({}), /quality/);
+});

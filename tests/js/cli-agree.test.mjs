@@ -161,3 +161,29 @@ test('eval keeps going past a bad record and skips one that runs past --record-t
     assert.match(errors['loop.hea'], /loop\.hea: cannot open the file \(Too many levels of symbolic links\)/, tool);
   }
 });
+
+test('quality: the two CLIs print the same per-lead quality, windows included, for a clean and a noisy record', { skip }, () => {
+  const near = (a, b, path) => {
+    if (typeof a === 'number' && typeof b === 'number') return assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), `${path}: ${a} vs ${b}`);
+    if (a && typeof a === 'object') {
+      assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), path);
+      for (const k of Object.keys(a)) near(a[k], b[k], `${path}.${k}`);
+      return undefined;
+    }
+    return assert.equal(a, b, path);
+  };
+  for (const args of [['quality', `${FX}/wfdb/00003_hr.hea`], ['quality', '--windows', `${FX}/cinc2017/A00445.hea`]]) {
+    const native = run('native', args), node = run('node', args);
+    assert.equal(native.status, 0, native.stderr);
+    assert.equal(node.status, 0, node.stderr);
+    near(JSON.parse(node.stdout), JSON.parse(native.stdout), args.join(' '));
+  }
+  const clean = JSON.parse(run('node', ['quality', `${FX}/wfdb/00003_hr.hea`]).stdout);
+  assert.equal(clean.lead_quality.length, 12);
+  assert.ok(clean.lead_quality.every((l) => l.usable && l.windows === undefined));
+  const noisy = JSON.parse(run('node', ['quality', '--windows', `${FX}/cinc2017/A00445.hea`]).stdout);
+  assert.equal(noisy.lead_quality[0].usable, false);
+  assert.ok(noisy.lead_quality[0].reasons.length > 0);
+  assert.ok(noisy.lead_quality[0].windows.length >= 4);
+  assert.equal(run('node', ['screen', '--windows', good]).status, 2, '--windows belongs to quality only');
+});

@@ -686,7 +686,7 @@ int bench_merge(const std::vector<std::string>& args) {
     }
     return acc.summary().challenge_metric;
   };
-  const std::vector<std::string> rule_ids = {"Brady", "SB", "STach", "LAD", "RAD", "LQRSV", "PR", "IAVB", "LQT"};
+  const std::vector<std::string> rule_ids = {"Brady", "SB", "STach", "LAD", "RAD", "LQRSV", "PR", "IAVB", "LQT", "PAC", "PVC"};
   std::vector<std::string> datasets;
   for (const auto& r : recs)
     if (std::find(datasets.begin(), datasets.end(), r.dataset) == datasets.end()) datasets.push_back(r.dataset);

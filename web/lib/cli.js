@@ -14,6 +14,9 @@ const USAGE = `usage: ecg-screen <command> [options] <record|folder>...
 commands:
   info <record>...     print a JSON summary of each record (one JSON object per line)
   screen <record>...   screen each record and print its findings as JSON (one object per line)
+  quality <record>...  signal quality per lead (usable, reasons in words, usable share) as JSON, one
+                       object per line; --windows adds every 2.5-s window's measurements
+                       (docs/quality.md)
   eval <folder>...     screen every labelled WFDB record (*.hea with #Dx codes) under the folders and
                        print one JSON object: n_records, challenge_metric (CinC 2021), macro_f1,
                        per-class counts (tp, fp, fn, tn, f1, sensitivity, specificity), skipped
@@ -51,6 +54,7 @@ stderr; the other records' output is kept), 2 bad usage (unknown command or opti
 async function processRecord(ecg, options, path) {
   const record = await readRecordFromPath(ecg, path, options.read);
   if (options.command === 'info') return JSON.stringify(record.info);
+  if (options.command === 'quality') return JSON.stringify(ecg.quality(record, { windows: options.windows }));
   if (options.command === 'eval') return JSON.stringify(ecg.evalCase(record, { leadSet: options.leadSet ?? '' }));
   const why = options.models.length > 0 ? ecg.whyNoModel(record) : null;  // --model given: none fits is an error
   if (why) throw new Error(`${why} (--model)`);
@@ -60,7 +64,7 @@ async function processRecord(ecg, options, path) {
 // The core with the models the options ask for.
 // A model file that cannot be read or is not a valid model: exit status 1, like the native tool.
 async function loadCore(options) {
-  if (options.noModel) return loadEcgScreen({ models: [] });
+  if (options.noModel || options.command === 'quality') return loadEcgScreen({ models: [] });
   if (options.models.length === 0) return loadEcgScreen();
   const models = [];
   for (const path of options.models) models.push({ name: path, bytes: await readFileBounded(path, MAX_MODEL_BYTES, 'the limit for a model file') });
@@ -124,6 +128,7 @@ function parseArgs(argv) {
       } else if (arg === '--jobs') options.jobs = Number(value);
     } else if (arg === '--no-model' && screens) options.noModel = true;
     else if (arg === '--csv' && command === 'screen') options.csv = true;
+    else if (arg === '--windows' && command === 'quality') options.windows = true;
     else if (arg === '--progress') options.progress = true;
     else if (arg === '--quiet') options.progress = false;
     else if (arg === '--derive-limb-leads') options.read.deriveLimbLeads = true;
@@ -147,7 +152,7 @@ async function main(argv) {
   }
   let options;
   try {
-    if (!['info', 'screen', 'eval'].includes(argv[0])) throw new UsageError(`unknown command '${argv[0]}'`);
+    if (!['info', 'screen', 'eval', 'quality'].includes(argv[0])) throw new UsageError(`unknown command '${argv[0]}'`);
     options = parseArgs(argv);
     if (options.paths.length === 0) throw new UsageError(`'${options.command}' needs at least one ${options.command === 'eval' ? 'folder' : 'record'}`);
   } catch (error) {

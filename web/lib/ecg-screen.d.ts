@@ -107,6 +107,10 @@ export interface Findings {
   /** True when the signal cannot support a result (reasons say why): do not read it as normal. */
   inconclusive: boolean;
   inconclusive_reasons: string[];
+  /** 'withheld' when inconclusive: every class's decision is then false with source 'withheld'. */
+  decisions: 'made' | 'withheld';
+  /** The quality gate per lead: unusable leads were zeroed before R-peaks, rules and the model. */
+  lead_quality: (LeadQuality & { unusable_windows_s: [number, number][] })[];
   /** Milliseconds per pipeline stage, keyed `<stage>_ms`. */
   timings: Record<string, number>;
   /** The measurement block an electrocardiograph prints, as typed values (not parsed from evidence text). */
@@ -188,10 +192,55 @@ export interface ClassFinding {
   model: 'positive' | 'negative' | null;
   /** The clinical rule for this class, if there is one. */
   rule: 'positive' | 'negative' | 'not_assessable' | null;
-  /** An assessable rule decides its class; the model decides the others. */
+  /** The merged decision: the class's merge policy (docs/rules.md) between rule and model. */
   decision: boolean;
-  /** Who made a positive decision; '' when negative. */
-  source: 'rule' | 'both' | 'model' | '';
+  /** Who made a positive decision; '' when negative; 'withheld' on an inconclusive record. */
+  source: 'rule' | 'both' | 'model' | 'withheld' | '';
+  /** False when the record is inconclusive: the probability must not be read. */
+  interpretable: boolean;
+}
+
+/** One lead's signal quality (docs/quality.md). */
+export interface LeadQuality {
+  lead: string;
+  usable: boolean;
+  /** Why the lead is unusable, in words (the most frequent window reasons); empty when usable. */
+  reasons: string[];
+  /** Defects that leave it usable (mild mains, wander). */
+  notes: string[];
+  /** Share of the lead's 2.5-s windows that are usable (by samples). */
+  usable_share: number | null;
+  /** With { windows: true } only: every window's decision and measurements. */
+  windows?: WindowQuality[];
+}
+
+export interface WindowQuality {
+  start_s: number;
+  duration_s: number;
+  usable: boolean;
+  reasons: string[];
+  notes: string[];
+  range_mv: number | null;
+  kurtosis: number | null;
+  agreement: number | null;
+  similarity: number | null;
+  hf_ratio: number | null;
+  mains_ratio: number | null;
+  wander_ratio: number | null;
+  artefact_ratio: number | null;
+  beats: number;
+}
+
+/** ecg.quality(record): what `ecg-screen quality` prints. */
+export interface QualityReport {
+  record: string;
+  fs_hz: number;
+  /** Share of the record where most leads are usable. */
+  usable_share: number | null;
+  /** The record as a whole cannot be read (implausible amplitude or sampling rate). */
+  reasons: string[];
+  warnings: string[];
+  lead_quality: LeadQuality[];
 }
 
 export interface ModelUse {
@@ -506,6 +555,8 @@ export class EcgScreen {
   delineate(record: EcgRecord, options?: { lead?: string }): { record: string; fs_hz: number; lead: string; beats: BeatBoundaries[] };
   /** Clinical rules with evidence. */
   evaluateRules(record: EcgRecord, patient?: Patient): RulesReport;
+  /** Signal quality per lead (and per window with { windows: true }). */
+  quality(record: EcgRecord, options?: { windows?: boolean }): QualityReport;
   /** Anti-aliased polyphase resampling; 'scipy' (default) matches the models' training. */
   resample(samples: Float32Array, fsIn: number, fsOut: number, options?: { quality?: 'scipy' | 'high' }): Float32Array;
   /** Zero-phase FIR band-pass (default 0.5-45 Hz). */

@@ -360,6 +360,22 @@ export class EcgScreen {
   }
 
   /**
+   * Signal quality per lead (and per 2.5-s window): usable or not, the reasons in words, the share
+   * of usable windows, and record-level reasons (implausible amplitude or sampling rate). The same
+   * gate screen() applies before everything else (docs/quality.md).
+   * @param {EcgRecord} record
+   * @param {{ windows?: boolean }} [options]  windows: include every window's measurements (default false)
+   * @returns {QualityReport}
+   * @example
+   *   const q = ecg.quality(record);
+   *   q.lead_quality.filter((l) => !l.usable).map((l) => `${l.lead}: ${l.reasons.join('; ')}`);
+   */
+  quality(record, options = {}) {
+    requireRecord(record, 'quality');
+    return JSON.parse(this.module.assessQuality(JSON.stringify(record.info), record.samples, Boolean(options.windows)));
+  }
+
+  /**
    * Clinical rules (Brady, SB, STach, LAD, RAD, LQRSV, PR, IAVB, LQT, QRS120, IrregularRR), each with
    * decision ('positive' | 'negative' | 'not_assessable'), criterion and evidence.
    * @param {EcgRecord} record
