@@ -170,11 +170,16 @@ test('pictures: 1 mV calibration pulse on every row, beats marked on the rhythm 
     for (let y = mid; y > row * 30 * pxPerMm; y--) if (dark(at(img, pxPerMm, y))) run++;
     assert.ok(Math.abs(run - 10 * pxPerMm) <= 2, `row ${row}: pulse ${run} px tall, expected ${10 * pxPerMm}`);
   }
-  // A mark at every R peak on the rhythm strip's top edge (x = 7 mm + t * 25 mm/s).
+  // A mark at every R peak on the rhythm strip's top edge (x = 7 mm + t * 25 mm/s), in its beat
+  // class's colour (web/plot.js BEAT_COLORS: N #1565c0, S #b35c00, V #b00020, F #6a1b9a, Q #555).
+  const colours = { N: [0x15, 0x65, 0xc0], S: [0xb3, 0x5c, 0x00], V: [0xb0, 0x00, 0x20], F: [0x6a, 0x1b, 0x9a], Q: [0x55, 0x55, 0x55] };
+  const classOf = new Map(core.beats.map((b) => [b.sample, b.class]));
+  assert.ok(core.rpeaks.filter((r) => classOf.get(r) === 'N').length >= core.rpeaks.length - 2, 'the normal sample: nearly every beat N');
   for (const r of core.rpeaks) {
     const x = Math.floor((7 + (r / core.fs_hz) * 25) * pxPerMm);
-    const [red, green, blue] = at(img, x, 3 * 30 * pxPerMm + 2);
-    assert.ok(blue > 150 && red < 80, `beat mark at sample ${r}: rgb ${red},${green},${blue}`);
+    const rgb = at(img, x, 3 * 30 * pxPerMm + 2);
+    const want = colours[classOf.get(r) ?? 'N'];
+    assert.ok(rgb.slice(0, 3).every((v, k) => Math.abs(v - want[k]) <= 24), `beat mark at sample ${r} (class ${classOf.get(r)}): rgb ${rgb.slice(0, 3)}`);
   }
   // Median beats: a dashed blue line at QRS onset and a purple one at the T-wave end in the first panel.
   const med = await pixelReader(page, 'median-plot');
@@ -344,6 +349,7 @@ test('print: one A4 landscape page with the strip at true scale, the patient typ
   await page.click('#print-all');
   await page.waitForFunction(() => window.__printed === 1, null, { timeout: 60_000 });
   assert.equal(await page.$$eval('#print-pages .print-page', (p) => p.length), 3);
+  await page.emulateMedia({ media: null });  // page.pdf() lays out with the emulated media: screen was set above
   const all = await page.pdf({ preferCSSPageSize: true, printBackground: true });
   writeFileSync(`${SHOTS}report-print-all.pdf`, all);
   assert.equal(pages(all), 3);
