@@ -13,6 +13,7 @@
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/live.h"
+#include "ecg/quality.h"
 #include "ecg/screen.h"
 
 namespace ecg::screen {
@@ -347,7 +348,13 @@ LiveFindings LiveScreener::State::findings_ecg() {
       std::snprintf(buf, sizeof buf, "noisy: beats correlate %.2f with their median beat (below %.1f)", *f.beat_similarity, kNoisySimilarity);
       f.quality.push_back(buf);
     }
-    bad_signal = q.flat || q.saturated || (f.beat_similarity && *f.beat_similarity < kNoisySimilarity);
+    // The offline quality gate (ecg/quality.h) on the same window: 2.5-s windows, reasons in words.
+    const dsp::LeadQualityReport gate = dsp::assess_lead(recent, fs(), o.lead);
+    if (!gate.usable) {
+      f.quality.push_back("signal unusable over the last " + seconds_text(o.hr_window_s) + ": " +
+                          (gate.reasons.empty() ? std::string("poor signal") : gate.reasons[0]));
+    }
+    bad_signal = q.flat || q.saturated || (f.beat_similarity && *f.beat_similarity < kNoisySimilarity) || !gate.usable;
     if (bad_signal) f.inconclusive_reasons.push_back("the signal is flat, clipped or noisy");
   }
   f.irregular_rr = rules::irregular_rr(rr_between(rhythm_from, to), p_waves);

@@ -522,3 +522,16 @@ TEST_CASE("Live: findings as JSON", "[live]") {
   CHECK(j["hr_window_s"].size() == 2);
   CHECK(j["disclaimer"].get<std::string>().find("not a diagnosis") != std::string::npos);
 }
+
+TEST_CASE("Live: a noisy CinC 2017 recording (class ~) streamed at 130 Hz: the quality gate says why, the rhythm is not assessed", "[live][quality]") {
+  const ecg::Record record = ecg::test::read_record_fixture({"cinc2017/A00445.hea", "cinc2017/A00445.mat"});
+  const std::vector<float> mv = ecg::dsp::resample(record.lead(0), record.fs_hz, kFs);
+  LiveScreener live(LiveSource::ecg);
+  live.push(std::span<const float>(mv.data(), mv.size()));
+  const LiveFindings f = live.update();
+  CAPTURE(f.quality);
+  CHECK(std::any_of(f.quality.begin(), f.quality.end(), [](const std::string& q) { return q.rfind("signal unusable over the last", 0) == 0; }));
+  CHECK(f.irregular_rr.decision == ecg::rules::Decision::not_assessable);
+  CHECK_FALSE(f.af_suspected);
+  CHECK(f.inconclusive);
+}

@@ -46,7 +46,9 @@ test('a flat record gives quality flags and not-assessable rules, not a crash', 
   const flat = new EcgRecord(record.info, new Float32Array(record.samples.length));
   const findings = ecg.screen(flat);
   assert.equal(findings.heart_rate_bpm, null);
-  assert.ok(findings.quality.includes('lead I flat'));
+  assert.ok(findings.quality.some((q) => q.startsWith('lead I unusable: flat')), findings.quality.join('; '));
+  assert.equal(findings.inconclusive, true);
+  assert.ok(findings.classes.every((c) => !c.decision && c.source === 'withheld'));
   for (const r of findings.rules.rules) assert.equal(r.decision, 'not_assessable', r.id);
 });
 
