@@ -571,3 +571,26 @@ TEST_CASE("AF rule on real records: CinC 2017 A01192 (AF) and A05493 (normal), C
     CHECK(r.decision == c.expected);
   }
 }
+
+TEST_CASE("rules: IrregularRR needs at least 6 RR intervals left after the ectopic ones are removed (5 and 6 kept)", "[rules][af][boundary]") {
+  // Nine markedly irregular intervals; the ectopic mask (per beat: beat j closes interval j - 1 and
+  // opens interval j) removes the last three or four, leaving 6 or 5 intervals with >= 4 pairs.
+  const std::vector<double> rr = {600, 900, 650, 1000, 700, 800, 800, 800, 800};
+  struct Row {
+    std::vector<std::uint8_t> mask;  // 10 beats
+    double kept;
+    Decision decision;
+  };
+  const Row table[] = {
+      {{0, 0, 0, 0, 0, 0, 0, 1, 1, 0}, 6, Decision::positive},
+      {{0, 0, 0, 0, 0, 0, 1, 0, 1, 0}, 5, Decision::negative},
+  };
+  for (const Row& r : table) {
+    CAPTURE(r.kept);
+    const auto res = ecg::rules::irregular_rr(rr, std::nullopt, r.mask);
+    CHECK(evidence(res, "kept_rr_intervals") == r.kept);
+    CHECK(evidence(res, "kept_median_delta_rr") > 0.3);
+    CHECK(evidence(res, "kept_delta_rr_share") > 0.9);
+    CHECK(res.decision == r.decision);
+  }
+}
