@@ -5,12 +5,14 @@
 // A small bundler for the app's own ES modules: it follows relative static imports, includes each
 // module once in dependency order, drops import lines and `export` keywords, and refuses two modules
 // declaring the same top-level name. Two modules are replaced by generated ones carrying data inline:
-// web/platform.js (worker from a blob, sample from base64) and web/engine-options.js (the .wasm).
+// web/platform.js (worker from a blob, sample from base64) and web/engine-options.js (the .wasm and
+// the models, gzip-compressed, inflated in the worker).
 // Chromium cannot start a module worker from a blob: URL in a file:// page, so the worker is bundled
 // as a classic script: the Node-only prologue of the generated glue is dropped and `import.meta.url`
 // (used only to locate the .wasm, which is inline here) becomes `self.location.href`.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,11 +53,17 @@ const models = JSON.parse(read('web/gen/models.json').toString());
 const glue = read('web/gen/ecg-core.mjs').toString();
 const glueStart = glue.indexOf('var createEcgModule');
 if (glueStart < 0) throw new Error('build-single: web/gen/ecg-core.mjs does not define createEcgModule; rebuild with tools/build.sh wasm');
+// The .wasm and the models are gzip-compressed (about 40 % of their size) and inflated in the worker
+// with DecompressionStream before the core loads: the page stays under 2 MB.
+const gzip64 = (bytes) => base64(gzipSync(bytes, { level: 9 }));
+const inflateFn = 'async function __ecgInflate(b64) {\n' +
+  "  const stream = new Blob([__ecgDecode(b64)]).stream().pipeThrough(new DecompressionStream('gzip'));\n" +
+  '  return new Uint8Array(await new Response(stream).arrayBuffer());\n}\n';
 const workerSource = bundle('web/worker.js', {
-  'web/engine-options.js': `${decodeFn}const engineOptions = {
-  wasmBinary: __ecgDecode(${JSON.stringify(base64(read('web/gen/ecg-core.wasm')))}),
-  models: ${JSON.stringify(models.map(({ file }) => ({ name: file, b64: base64(read(`models/${file}`)) })))}.map((m) => ({ name: m.name, bytes: __ecgDecode(m.b64) })),
-};\n`,
+  'web/engine-options.js': `${decodeFn}${inflateFn}const engineOptions = (async () => ({
+  wasmBinary: await __ecgInflate(${JSON.stringify(gzip64(read('web/gen/ecg-core.wasm')))}),
+  models: await Promise.all(${JSON.stringify(models.map(({ file }) => ({ name: file, gz: gzip64(read(`models/${file}`)) })))}.map(async (m) => ({ name: m.name, bytes: await __ecgInflate(m.gz) }))),
+}))();\n`,
   'web/gen/ecg-core.mjs': glue.slice(glueStart),
 }).replaceAll('import.meta.url', 'self.location.href');
 const sampleNames = ['00003_hr.hea', '00003_hr.dat'];
