@@ -25,7 +25,7 @@ struct QualityThresholds {
   double implausible_mv = 30.0;         // |sample - median| beyond: not an ECG voltage (an ECG stays within ~10 mV)
   double min_kurtosis = 4.0;            // kurtosis of the 5-25 Hz band below: no QRS-like structure (noise is 3)
   double min_agreement = 0.6;           // F1 of the two beat detectors (150 ms) below: beats not detectable
-  double min_similarity = 0.8;          // median correlation of the beats with the lead's median beat below: beats unlike each other
+  double min_similarity = 0.9;          // median over beats of the best correlation with a neighbour beat (4 either side, +-20 ms) below: beats unlike each other
   double max_hf_ratio = 1.0;            // power 40-150 Hz (mains removed) / power 5-25 Hz above: muscle noise
   double max_artefact_ratio = 2.5;      // largest 5-25 Hz excursion / median beat height above: motion artefact
   double mains_note_ratio = 0.1;        // power at 50 or 60 Hz / power 5-25 Hz above: mains noted (not unusable)
@@ -45,7 +45,7 @@ struct WindowQuality {
   double range_mv = 0.0;              // 0.5th..99.5th percentile
   double kurtosis = 0.0;              // of the 5-25 Hz band
   double agreement = 0.0;             // F1 of the two beat detectors
-  double similarity = 0.0;            // median correlation of the window's beats with the lead's median beat
+  double similarity = 0.0;            // median over the window's beats of each one's best correlation with a neighbour beat
   double hf_ratio = 0.0, mains_ratio = 0.0, wander_ratio = 0.0, artefact_ratio = 0.0;
   std::size_t beats = 0;              // detect_rpeaks beats in the window
 };
