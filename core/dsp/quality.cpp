@@ -355,7 +355,7 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
     w.mains_ratio = qrs > 0 ? mains / qrs : 0.0;
     w.wander_ratio = below40 > 0 ? low / below40 : 0.0;
     if (!flat) {
-      if (w.kurtosis < t.min_kurtosis) fail("no ECG", fmt("no QRS-like structure: the QRS band looks like noise (kurtosis %.1f, an ECG is above %.0f)", w.kurtosis, t.min_kurtosis));
+      if (w.kurtosis < t.min_kurtosis) fail("no ECG", fmt("no QRS-like structure: the QRS band looks like noise (kurtosis %.1f, an ECG is above %.1f)", w.kurtosis, t.min_kurtosis));
       else if (w.similarity < t.min_similarity) fail("unalike", fmt("beats unlike each other: a beat's QRS correlates %.2f (median) with its most similar neighbour (at least %.2f)", w.similarity, t.min_similarity));
       else if (w.agreement < t.min_agreement) fail("beats", fmt("beats not detectable: two detectors agree on %.0f %% of beats (at least %.0f %% needed)", 100.0 * w.agreement, 100.0 * t.min_agreement));
       if (has_hf && w.hf_ratio > t.max_hf_ratio) fail("muscle", fmt("muscle noise: power above 40 Hz is %.0f %% of the QRS band's (at most %.0f %%)", 100.0 * w.hf_ratio, 100.0 * t.max_hf_ratio));

@@ -274,6 +274,52 @@ TEST_CASE("quality: a noisy CinC 2017 record is flagged, clean ones are not", "[
   }
 }
 
+TEST_CASE("quality: kurtosis and motion-artefact thresholds at their boundaries, on real CinC 2017 windows", "[quality]") {
+  // Each window's own measurement +- 0.01 as the threshold: the window's reason appears exactly when the
+  // threshold is on the failing side (min_kurtosis above the window's kurtosis; max_artefact_ratio
+  // below its artefact ratio). A00445 is a noisy `~` record, A05493 a clean one.
+  auto has = [](const ecg::dsp::WindowQuality& w, const char* prefix) {
+    for (const auto& r : w.reasons) if (r.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
+  std::size_t checked = 0;
+  for (const char* name : {"A00445", "A05493"}) {
+    CAPTURE(name);
+    const ecg::Record r = ecg::test::read_record_fixture({std::string("cinc2017/") + name + ".hea", std::string("cinc2017/") + name + ".mat"});
+    const auto lead = r.lead(0);
+    const auto base = ecg::dsp::assess_lead(lead, r.fs_hz, r.leads[0]);
+    REQUIRE(base.windows.size() >= 4);
+    for (std::size_t k = 0; k < base.windows.size(); k += 3) {
+      const auto& w = base.windows[k];
+      if (w.range_mv < ecg::dsp::QualityThresholds{}.flat_mv) continue;
+      CAPTURE(k, w.kurtosis, w.artefact_ratio);
+      for (const double d : {-0.01, 0.01}) {
+        CAPTURE(d);
+        ecg::dsp::QualityThresholds t;
+        t.min_kurtosis = w.kurtosis + d;
+        const auto qk = ecg::dsp::assess_lead(lead, r.fs_hz, r.leads[0], t);
+        REQUIRE(qk.windows.size() == base.windows.size());
+        CHECK(has(qk.windows[k], "no QRS-like structure") == (d > 0));
+        t = {};
+        t.max_artefact_ratio = w.artefact_ratio + d;
+        const auto qa = ecg::dsp::assess_lead(lead, r.fs_hz, r.leads[0], t);
+        CHECK(has(qa.windows[k], "motion artefact") == (d < 0));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked >= 4);
+  // At the defaults: the noisy record has windows below the kurtosis threshold, the clean one none.
+  const ecg::dsp::QualityThresholds t;
+  std::size_t low_noisy = 0, low_clean = 0;
+  for (const char* name : {"A00445", "A05493"}) {
+    const ecg::Record r = ecg::test::read_record_fixture({std::string("cinc2017/") + name + ".hea", std::string("cinc2017/") + name + ".mat"});
+    for (const auto& w : ecg::dsp::assess_lead(r.lead(0), r.fs_hz, r.leads[0]).windows) (name[1] == '0' && name[2] == '0' ? low_noisy : low_clean) += w.kurtosis < t.min_kurtosis;
+  }
+  CHECK(low_noisy >= 1);
+  CHECK(low_clean == 0);
+}
+
 TEST_CASE("quality: beat agreement is F1 of one-to-one matches", "[quality]") {
   using V = std::vector<std::int64_t>;
   struct Row { V a, b; double f1; };

@@ -14,7 +14,7 @@ for half in dev test; do "$BENCH" quality cinc2017 --reference "$DATA/cinc2017/t
 # 50 12-lead records of the shipped models' test fold (fold 0 of tools/train/folds.json, CinC 2021 'cinc' part, by name).
 mapfile -t RECORDS < <("$PY" -c "
 import json; f = json.load(open('tools/train/folds.json'))['twelve_lead']
-print('\n'.join(sorted(k for k, v in f.items() if k.startswith("cinc/") and v in (0, 1))[:50]))")
+print('\n'.join(sorted(k for k, v in f.items() if k.startswith('cinc/') and v in (0, 1))[:50]))")
 "$BENCH" quality noisy-copies --out "$OUT" --seed 1 "${RECORDS[@]/#/$DATA/}" > "$OUT/names.txt"
 echo "## Noisy copies (wander 0.3 Hz 0.5 mV + mains 50 Hz 0.1 mV + white 0.05 mV, seed 1), $OUT"
 for bin in ${BEFORE:+"$BEFORE"} "$SCREEN"; do
