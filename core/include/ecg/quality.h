@@ -25,7 +25,7 @@ struct QualityThresholds {
   double implausible_mv = 30.0;         // |sample - median| beyond: not an ECG voltage (an ECG stays within ~10 mV)
   double min_kurtosis = 4.5;            // kurtosis of the 5-25 Hz band below: no QRS-like structure (noise is 3; 5 and above make clean 12-lead records inconclusive)
   double min_agreement = 0.6;           // F1 of the two beat detectors (150 ms) below: beats not detectable
-  double min_similarity = 0.95;          // median over beats of the best correlation with a neighbour beat (4 either side, +-20 ms) below: beats unlike each other
+  double min_similarity = 0.93;          // median over beats of the best correlation with a neighbour beat (4 either side, +-20 ms) below: beats unlike each other
   double max_hf_ratio = 1.0;            // power 40-150 Hz (mains removed) / power 5-25 Hz above: muscle noise
   double max_artefact_ratio = 2.0;      // largest 5-25 Hz excursion / median beat height above: motion artefact
   double mains_note_ratio = 0.1;        // power at 50 or 60 Hz / power 5-25 Hz above: mains noted (not unusable)
