@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_text.h"
 #include "cli/files.h"
 #include "ecg/annotations.h"
 #include "ecg/beats.h"
@@ -210,14 +211,7 @@ int bench_mit(const std::vector<std::string>& args) {
 
 // ---- PAC / PVC decisions against SNOMED labels, beside the model -----------------------------------
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream in(s);
-  while (std::getline(in, cur, sep)) out.push_back(cur);
-  if (!s.empty() && s.back() == sep) out.emplace_back();
-  return out;
-}
+using ecg::bench::split;
 
 struct Counts {
   std::size_t tp = 0, fp = 0, tn = 0, fn = 0, na = 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_text.h"
 #include "cli/files.h"
 #include "ecg/dsp.h"
 #include "ecg/annotations.h"
@@ -326,14 +327,7 @@ struct Confusion {
   std::size_t tp = 0, fp = 0, tn = 0, fn = 0, na_pos = 0, na_neg = 0;
 };
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream in(s);
-  while (std::getline(in, cur, sep)) out.push_back(cur);
-  if (!s.empty() && s.back() == sep) out.emplace_back();
-  return out;
-}
+using ecg::bench::split;
 
 void print_confusion(const std::string& title, const std::vector<Confusion>& m) {
   std::printf("\n### %s\n\n| class (rule) | label set | label + | TP | FP | TN | FN | Se (%%) | Sp (%%) | not assessable (label + / -) |\n"
@@ -503,12 +497,7 @@ int bench_af(const std::vector<std::string>& args) {
     // by split (tune / held-out) and by negative class (N, O)
     AfCount tune_n, tune_o, held_n, held_o;
     std::size_t noisy = 0;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const auto comma = line.find(',');
-      if (comma == std::string::npos) continue;
-      const std::string rec = line.substr(0, comma), cls = line.substr(comma + 1);
+    for (const auto& [rec, cls] : ecg::bench::read_reference(in)) {
       if (rec == "A01176" || rec == "A03123") continue;  // copies of A00227 / A02656 (cinc2017/SOURCE.md)
       if (cls == "~") {
         ++noisy;
@@ -733,12 +722,7 @@ int bench_hr(const std::vector<std::string>& args) {
   };
   std::vector<std::pair<std::string, Count>> by_class;
   Count total;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto comma = line.find(',');
-    if (comma == std::string::npos) continue;
-    const std::string rec = line.substr(0, comma), cls = line.substr(comma + 1);
+  for (const auto& [rec, cls] : ecg::bench::read_reference(in)) {
     auto it = std::find_if(by_class.begin(), by_class.end(), [&](auto& p) { return p.first == cls; });
     if (it == by_class.end()) by_class.push_back({cls, {}}), it = by_class.end() - 1;
     try {
