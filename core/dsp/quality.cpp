@@ -237,17 +237,21 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   const auto max_lag = static_cast<std::int64_t>(samples_of(0.02, fs_hz));
   std::vector<double> corr(pt.size(), 0.0);
   {
-    const std::int64_t reach = half + max_lag;
-    auto correlation = [&](std::int64_t a, std::int64_t b) {
+    const std::int64_t reach = half + max_lag + 1;
+    // Correlation of the QRS at sample a with the one at b shifted by frac of a sample (0 <= frac < 1,
+    // linear interpolation): at low rates (100 Hz) whole-sample shifts are too coarse to align beats.
+    auto correlation = [&](std::int64_t a, std::int64_t b, double frac) {
       double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
       const double m = static_cast<double>(2 * half + 1);
       for (std::int64_t d = -half; d <= half; ++d) {
-        const double u = band[static_cast<std::size_t>(a + d)], v = band[static_cast<std::size_t>(b + d)];
+        const auto k = static_cast<std::size_t>(b + d);
+        const double u = band[static_cast<std::size_t>(a + d)], v = (1.0 - frac) * band[k] + frac * band[k + 1];
         sx += u, sy += v, sxx += u * u, syy += v * v, sxy += u * v;
       }
       const double cov = sxy - sx * sy / m, vx = sxx - sx * sx / m, vy = syy - sy * sy / m;
       return vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0;
     };
+    const int steps = std::max(1, static_cast<int>(std::lround(400.0 / fs_hz)));  // shifts of about 2.5 ms or finer
     const auto fits = [&](std::int64_t p) { return p - reach >= 0 && p + reach < static_cast<std::int64_t>(n); };
     constexpr std::size_t kNeighbours = 4;
     for (std::size_t b = 0; b < pt.size(); ++b) {
@@ -255,7 +259,9 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
       double best = 0.0;
       for (std::size_t k = b >= kNeighbours ? b - kNeighbours : 0; k <= std::min(pt.size() - 1, b + kNeighbours); ++k) {
         if (k == b || !fits(pt[k])) continue;
-        for (std::int64_t lag = -max_lag; lag <= max_lag; ++lag) best = std::max(best, correlation(pt[b], pt[k] + lag));
+        for (std::int64_t lag = -max_lag; lag < max_lag; ++lag)
+          for (int st = 0; st < steps; ++st) best = std::max(best, correlation(pt[b], pt[k] + lag, static_cast<double>(st) / steps));
+        best = std::max(best, correlation(pt[b], pt[k] + max_lag, 0.0));
       }
       corr[b] = best;
     }

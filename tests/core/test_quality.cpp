@@ -346,3 +346,16 @@ TEST_CASE("quality: the quality JSON names each lead with its reasons and window
   CHECK(j["lead_quality"][2]["windows"].size() == 4);
   CHECK(j["lead_quality"][0]["windows"][0]["kurtosis"].get<double>() > 4.0);
 }
+
+TEST_CASE("quality: the same normal PTB-XL record at 100 Hz is usable in every lead (beat similarity with sub-sample shifts)", "[quality]") {
+  // records100 00003_lr: lead III's small QRS correlated 0.91 with its neighbours when shifts were
+  // whole samples (10 ms at 100 Hz) and was marked unusable; the 500-Hz copy is usable.
+  const ecg::Record r = ecg::test::read_record_fixture({"ptbxl/00003_lr.hea", "ptbxl/00003_lr.dat"});
+  REQUIRE(r.fs_hz == 100.0);
+  const auto q = ecg::dsp::assess_quality(r);
+  REQUIRE(q.leads.size() == 12);
+  for (const auto& l : q.leads) {
+    CAPTURE(l.lead, l.reasons);
+    CHECK(l.usable);
+  }
+}
