@@ -315,8 +315,10 @@ test('batch: cancel stops the records still waiting; the time left is shown whil
   assert.ok(Number(screened) < 100, status);
   const notScreened = Number(status.match(/Cancelled: (\d+) not screened/)[1]);
   assert.equal(Number(screened) + notScreened, 200);
-  const cancelledRows = await page.$$eval('#record-list tr td:nth-child(4)', (tds) => tds.filter((td) => td.textContent === 'cancelled').length);
-  assert.equal(cancelledRows, notScreened);
+  // The table renders in chunks, one per frame (web/batch.js): wait until every cancelled row is drawn.
+  const countCancelled = () => [...document.querySelectorAll('#record-list tr td:nth-child(4)')].filter((td) => td.textContent === 'cancelled').length;
+  await page.waitForFunction(`(${countCancelled})() >= ${notScreened}`, null, { timeout: 30_000 }).catch(() => {});
+  assert.equal(await page.evaluate(countCancelled), notScreened);
 });
 
 test('print: one A4 landscape page with the strip at true scale, the patient typed on the page never stored or sent; print all gives one page per record', { timeout: 300_000 }, async () => {
