@@ -359,3 +359,41 @@ TEST_CASE("quality: the same normal PTB-XL record at 100 Hz is usable in every l
     CHECK(l.usable);
   }
 }
+
+TEST_CASE("quality: beat-similarity threshold at its boundary on real windows; bigeminy is not 'unlike'", "[quality]") {
+  auto has = [](const ecg::dsp::WindowQuality& w, const char* prefix) {
+    for (const auto& r : w.reasons) if (r.rfind(prefix, 0) == 0) return true;
+    return false;
+  };
+  const ecg::dsp::QualityThresholds defaults;
+  std::size_t checked = 0;
+  for (const char* name : {"A00445", "A05493"}) {
+    CAPTURE(name);
+    const ecg::Record r = ecg::test::read_record_fixture({std::string("cinc2017/") + name + ".hea", std::string("cinc2017/") + name + ".mat"});
+    const auto base = ecg::dsp::assess_lead(r.lead(0), r.fs_hz, r.leads[0]);
+    for (std::size_t k = 0; k < base.windows.size(); ++k) {
+      const auto& w = base.windows[k];
+      // The similarity reason is given only where the window is not flat and its kurtosis passes.
+      if (w.range_mv < defaults.flat_mv || w.kurtosis < defaults.min_kurtosis || w.beats < 2) continue;
+      CAPTURE(k, w.similarity);
+      for (const double d : {-0.001, 0.001}) {
+        ecg::dsp::QualityThresholds t;
+        t.min_similarity = w.similarity + d;
+        const auto q = ecg::dsp::assess_lead(r.lead(0), r.fs_hz, r.leads[0], t);
+        CHECK(has(q.windows[k], "beats unlike each other") == (d > 0));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked >= 4);
+  // MIT-BIH 233 (ventricular bigeminy, 360 Hz): every PVC has a PVC two beats away, so both leads stay
+  // usable, with at most one of their 2.5-s windows 'unlike' (against one median beat, most were).
+  const ecg::Record big = ecg::test::read_record_fixture({"mitbih/233_bigeminy.hea", "mitbih/233_bigeminy.dat"});
+  for (std::size_t lead = 0; lead < big.n_leads(); ++lead) {
+    CAPTURE(big.leads[lead]);
+    const auto q = ecg::dsp::assess_lead(big.lead(lead), big.fs_hz, big.leads[lead]);
+    CHECK(q.usable);
+    REQUIRE(q.windows.size() >= 8);
+    CHECK(std::count_if(q.windows.begin(), q.windows.end(), [&](const auto& w) { return has(w, "beats unlike each other"); }) <= 1);
+  }
+}
