@@ -3,6 +3,7 @@
 // a flat lead with noise, non-finite samples, withheld decisions, CinC 2017 noisy and clean records.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
