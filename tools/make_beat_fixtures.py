@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from make_fixtures import mit_annotations  # tools/ is on sys.path when this script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "mitbih"
 SECONDS = 20
@@ -37,28 +39,7 @@ SYMBOL = {1: "N", 2: "L", 3: "R", 4: "a", 5: "V", 6: "F", 7: "J", 8: "A", 9: "S"
 
 def read_atr(path: Path) -> list[tuple[int, int]]:
     """(sample, code) of every annotation (MIT format; SKIP, NUM, SUB, CHN and AUX words followed)."""
-    b = path.read_bytes()
-    pos, time, out = 0, 0, []
-    while pos + 2 <= len(b):
-        w = b[pos] | (b[pos + 1] << 8)
-        a, i = w >> 10, w & 0x3FF
-        if w == 0:
-            break
-        if a == 59:
-            hi, lo = b[pos + 2] | (b[pos + 3] << 8), b[pos + 4] | (b[pos + 5] << 8)
-            time += (hi << 16) | lo
-            pos += 6
-            continue
-        if a == 63:
-            pos += 2 + i + (i % 2)
-            continue
-        if a in (60, 61, 62):
-            pos += 2
-            continue
-        time += i
-        out.append((time, a))
-        pos += 2
-    return out
+    return [(time, code) for _, time, code in mit_annotations(path.read_bytes())]
 
 
 def write_atr(path: Path, ann: list[tuple[int, int]]) -> None:

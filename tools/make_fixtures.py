@@ -43,6 +43,31 @@ def read_format16(hea: Path) -> np.ndarray:
     return np.fromfile(dat, dtype="<i2").reshape(n, n_sig).T.astype(np.int64)
 
 
+def mit_annotations(b: bytes):
+    """(byte position, sample, code) of every annotation of an MIT-format annotation file; SKIP, NUM,
+    SUB, CHN and AUX words are followed; stops at the end-of-file word."""
+    pos, time = 0, 0
+    while pos + 2 <= len(b):
+        w = b[pos] | (b[pos + 1] << 8)
+        a, i = w >> 10, w & 0x3FF
+        if w == 0:
+            return
+        if a == 59:
+            hi, lo = b[pos + 2] | (b[pos + 3] << 8), b[pos + 4] | (b[pos + 5] << 8)
+            time += (hi << 16) | lo
+            pos += 6
+            continue
+        if a == 63:
+            pos += 2 + i + (i % 2)
+            continue
+        if a in (60, 61, 62):
+            pos += 2
+            continue
+        yield pos, time + i, a
+        time += i
+        pos += 2
+
+
 def mitbih_short(data: Path, name: str, frames: int) -> None:
     src = data / "mitbih"
     out = OUT / "mitbih"
@@ -65,29 +90,13 @@ def mitbih_short(data: Path, name: str, frames: int) -> None:
     (out / f"{name}.hea").write_text("\n".join(head) + "\n")
     # Annotations: copy words up to the first annotation at or after `frames`, then the end word.
     b = (src / "100.atr").read_bytes()
-    pos, time, cut = 0, 0, None
-    while pos + 2 <= len(b):
-        w = b[pos] | (b[pos + 1] << 8)
-        a, i = w >> 10, w & 0x3FF
-        if w == 0:
+    cut = None
+    for pos, time, _ in mit_annotations(b):
+        if time >= frames:
             cut = pos
             break
-        if a == 59:
-            hi, lo = b[pos + 2] | (b[pos + 3] << 8), b[pos + 4] | (b[pos + 5] << 8)
-            time += (hi << 16) | lo
-            pos += 6
-            continue
-        if a == 63:
-            pos += 2 + i + (i % 2)
-            continue
-        if a in (60, 61, 62):
-            pos += 2
-            continue
-        if time + i >= frames:
-            cut = pos
-            break
-        time += i
-        pos += 2
+    if cut is None:
+        cut = len(b) - 2 if b[-2:] == b"\0\0" else len(b)
     (out / f"{name}.atr").write_bytes(b[:cut] + b"\0\0")
 
 
