@@ -50,7 +50,8 @@ function groupRecords(files) {
   if (headers.length + single.length <= 1) return { records: [files], unused: [] };
   const byStem = new Map();
   for (const f of files) if (!single.includes(f)) byStem.set(stem(f.name), [...(byStem.get(stem(f.name)) ?? []), f]);
-  const records = [...headers.map((h) => byStem.get(stem(h.name))), ...single.map((f) => [f])];
+  // Records in the order the files were chosen (a header or a single-file record where it stands).
+  const records = files.filter((f) => headers.includes(f) || single.includes(f)).map((f) => (single.includes(f) ? [f] : byStem.get(stem(f.name))));
   const used = new Set(records.flat());
   return { records, unused: files.filter((f) => !used.has(f)) };
 }
