@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "ecg/dsp.h"
+#include "ecg/error.h"
+#include "ecg/nn.h"
 
 namespace ecg::dsp {
 namespace {
@@ -30,6 +32,44 @@ void apply(std::span<float> x, Moments m, double epsilon) {
 }  // namespace
 
 void zscore(std::span<float> x, double epsilon) { apply(x, moments(x), epsilon); }
+
+double block_range_scale(std::span<const float> x, double fs_hz) {
+  if (x.empty()) return 0.0;
+  const auto block = static_cast<std::size_t>(std::max(1.0, std::floor(fs_hz)));
+  const std::size_t n = x.size() / block;
+  if (n == 0) {
+    const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+    return static_cast<double>(*hi) - static_cast<double>(*lo);
+  }
+  std::vector<double> ranges(n);
+  for (std::size_t b = 0; b < n; ++b) {
+    const auto [lo, hi] = std::minmax_element(x.begin() + static_cast<std::ptrdiff_t>(b * block), x.begin() + static_cast<std::ptrdiff_t>((b + 1) * block));
+    ranges[b] = static_cast<double>(*hi) - static_cast<double>(*lo);
+  }
+  std::nth_element(ranges.begin(), ranges.begin() + static_cast<std::ptrdiff_t>(n / 2), ranges.end());
+  return ranges[n / 2];
+}
+
+void block_range_normalize(std::span<float> x, double fs_hz, double epsilon) {
+  const double scale = 1.0 / (block_range_scale(x, fs_hz) + epsilon);
+  for (float& v : x) v = static_cast<float>(static_cast<double>(v) * scale);
+}
+
+std::vector<float> model_input(std::span<const float> lead, double fs_hz, const nn::ModelInfo& info) {
+  const nn::Preprocess& pre = info.preprocess;
+  if (pre.resample != "polyphase") throw Error("model " + info.name + ": preprocess.resample: got \"" + pre.resample + "\", expected \"polyphase\"");
+  std::vector<float> x = std::abs(fs_hz - info.fs_hz) > 1e-9 ? resample(lead, fs_hz, info.fs_hz, ResampleQuality::scipy)
+                                                            : std::vector<float>(lead.begin(), lead.end());
+  if (pre.bandpass_hz) {
+    const int taps = static_cast<int>(pre.fir_taps.value_or(2 * static_cast<std::int64_t>(std::floor(info.fs_hz)) + 1));
+    x = fir_zero_phase(x, design_bandpass_hamming(pre.bandpass_hz->first, pre.bandpass_hz->second, taps, info.fs_hz));
+  }
+  if (pre.normalize == "zscore_per_lead") zscore(x, pre.epsilon);
+  else if (pre.normalize == "block_range_per_lead") block_range_normalize(x, info.fs_hz, pre.epsilon);
+  else if (pre.normalize != "none" && pre.normalize != "zscore_all_leads")
+    throw Error("model " + info.name + ": preprocess.normalize: got \"" + pre.normalize + "\", expected zscore_per_lead, zscore_all_leads, block_range_per_lead or none");
+  return x;
+}
 
 void zscore_per_lead(Record& record, double epsilon) {
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) zscore(record.lead(lead), epsilon);

@@ -223,7 +223,9 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   std::size_t bad_total = 0;
   const std::vector<float> x = finite_copy(raw, bad_total);
   const std::vector<float> band = qrs_band(x, fs_hz);
-  const std::vector<std::int64_t> pt = detect_rpeaks(x, fs_hz);
+  // The gate's agreement check compares the classical detector with simple peaks: its thresholds
+  // were tuned on those detections (docs/quality.md), and they are independent of the learned one.
+  const std::vector<std::int64_t> pt = detect_rpeaks(x, fs_hz, QrsDetector::classical);
   const std::vector<std::int64_t> simple = simple_peaks(band, fs_hz);
   const auto tolerance = static_cast<std::int64_t>(samples_of(0.15, fs_hz));
   const bool has_hf = 0.5 * fs_hz >= 60.0;
@@ -464,7 +466,7 @@ RecordQuality assess_quality(const Record& record, const QualityThresholds& t) {
   if (check && q.leads[*check].usable) {
     auto x = record.lead(*check);
     std::vector<float> clean(x.begin(), x.end());
-    const std::vector<std::int64_t> peaks = detect_rpeaks(clean, record.fs_hz);
+    const std::vector<std::int64_t> peaks = detect_rpeaks(clean, record.fs_hz, QrsDetector::classical);
     const std::vector<float> base = remove_baseline(clean, record.fs_hz);
     const auto reach = static_cast<std::int64_t>(samples_of(0.06, record.fs_hz));
     std::size_t down = 0;

@@ -181,9 +181,9 @@ std::vector<std::int64_t> decide(const Features& f, double fs_hz) {
 
 // Moves each QRS location to the R wave: the sample that stands out most from its ±100 ms
 // neighbourhood mean in the (baseline-free) lead, within ±75 ms.
-void refine_to_r(std::vector<std::int64_t>& peaks, std::span<const float> x, double fs_hz) {
+void refine_to_r(std::vector<std::int64_t>& peaks, std::span<const float> x, double fs_hz, double reach_s = 0.075) {
   const auto n = static_cast<std::int64_t>(x.size());
-  const auto reach = static_cast<std::int64_t>(samples_of(0.075, fs_hz));
+  const auto reach = static_cast<std::int64_t>(samples_of(reach_s, fs_hz));
   const auto half = static_cast<std::int64_t>(samples_of(0.10, fs_hz));
   for (auto& p : peaks) {
     const std::int64_t lo = std::max<std::int64_t>(0, p - reach - half), hi = std::min(n, p + reach + half + 1);
@@ -309,14 +309,24 @@ std::vector<float> despike(std::span<const float> x) {
   return y;
 }
 
-std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz, std::span<const double> taps) {
+std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz, std::span<const double> taps, QrsDetector detector) {
   if (raw.size() < 3) return {};
   const std::vector<float> clean = despike(raw);
   std::span<const float> x(clean);
-  Features f = features(x, fs_hz, taps);
-  std::vector<std::int64_t> peaks = decide(f, fs_hz);
-  drop_rhythm_neutral_artefacts(peaks, f.filtered, f.mwi, fs_hz);
-  refine_to_r(peaks, f.filtered, fs_hz);
+  std::vector<std::int64_t> peaks;
+  if (detector == QrsDetector::learned) {
+    // The network sees the despiked lead (a glitch to the rail, scaled by the lead's robust range,
+    // would dwarf everything within the network's 2.6 s of context); its candidates (±40 ms) move
+    // to the R wave of the QRS band within ±50 ms.
+    for (double c : builtin_qrs().candidates(x, fs_hz))
+      peaks.push_back(std::clamp<std::int64_t>(std::llround(c), 0, static_cast<std::int64_t>(raw.size()) - 1));
+    refine_to_r(peaks, fir_zero_phase(x, taps), fs_hz, 0.05);
+  } else {
+    Features f = features(x, fs_hz, taps);
+    peaks = decide(f, fs_hz);
+    drop_rhythm_neutral_artefacts(peaks, f.filtered, f.mwi, fs_hz);
+    refine_to_r(peaks, f.filtered, fs_hz);
+  }
   // Refinement can pull two detections together; keep them at least 200 ms apart.
   std::vector<std::int64_t> out;
   const auto refractory = static_cast<std::int64_t>(samples_of(0.20, fs_hz));
@@ -331,7 +341,7 @@ std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz,
 
 namespace {
 
-std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps) {
+std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps, QrsDetector detector) {
   // Chunks of 60 s with 8 s of lead-in (the detector learns its levels there) and 2 s of lead-out;
   // only peaks inside a chunk's own 60 s are kept, so memory is bounded by the chunk, not the lead.
   const std::size_t core = samples_of(60.0, fs_hz), before = samples_of(8.0, fs_hz), after = samples_of(2.0, fs_hz);
@@ -340,7 +350,7 @@ std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, st
     const std::size_t lo = start >= before ? start - before : 0;
     const std::size_t hi = std::min(x.size(), start + core + after);
     const std::size_t end = std::min(x.size(), start + core);
-    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps)) {
+    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps, detector)) {
       const auto at = p + static_cast<std::int64_t>(lo);
       if (at < static_cast<std::int64_t>(start) || at >= static_cast<std::int64_t>(end)) continue;
       if (!out.empty() && at - out.back() < static_cast<std::int64_t>(samples_of(0.2, fs_hz))) continue;
@@ -352,19 +362,19 @@ std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, st
 
 }  // namespace
 
-std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz) {
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz, QrsDetector detector) {
   if (!(fs_hz > 0) || x.size() < 3) return {};
   const auto taps = qrs_band_taps(fs_hz);
-  return detect_lead(x, fs_hz, taps);
+  return detect_lead(x, fs_hz, taps, detector);
 }
 
-std::vector<std::int64_t> detect_rpeaks(const Record& record) {
+std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector) {
   if (!(record.fs_hz > 0) || record.n_samples < 3) return {};
   const auto taps = qrs_band_taps(record.fs_hz);
   std::vector<std::vector<std::int64_t>> per_lead;
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
     if (!lead_quality(record.lead(lead)).usable()) continue;
-    per_lead.push_back(detect_lead(record.lead(lead), record.fs_hz, taps));
+    per_lead.push_back(detect_lead(record.lead(lead), record.fs_hz, taps, detector));
   }
   if (per_lead.empty()) return {};
   if (per_lead.size() == 1) return per_lead[0];

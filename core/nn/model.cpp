@@ -339,13 +339,14 @@ Preprocess parse_preprocess(const json& p, const std::string& where) {
     out.bandpass_hz = std::make_pair(v[0], v[1]);
   }
   out.normalize = get_string(p, "normalize", where);
-  if (out.normalize != "zscore_per_lead" && out.normalize != "zscore_all_leads" && out.normalize != "none")
-    fail(where + ".normalize", "got \"" + out.normalize + "\", expected \"zscore_per_lead\", \"zscore_all_leads\" or \"none\"");
+  if (out.normalize != "zscore_per_lead" && out.normalize != "zscore_all_leads" && out.normalize != "block_range_per_lead" && out.normalize != "none")
+    fail(where + ".normalize", "got \"" + out.normalize + "\", expected \"zscore_per_lead\", \"zscore_all_leads\", \"block_range_per_lead\" or \"none\"");
   out.epsilon = get_number(field(p, "epsilon", where), where + ".epsilon");
   if (!(out.epsilon >= 0)) fail(where + ".epsilon", "got a negative number, expected >= 0");
   out.window_stride = get_int(field(p, "window_stride", where), where + ".window_stride", 1, kMaxDim);
   out.aggregate = get_string(p, "aggregate", where);
-  if (out.aggregate != "mean" && out.aggregate != "max") fail(where + ".aggregate", "got \"" + out.aggregate + "\", expected \"mean\" or \"max\"");
+  if (out.aggregate != "mean" && out.aggregate != "max" && out.aggregate != "none")
+    fail(where + ".aggregate", "got \"" + out.aggregate + "\", expected \"mean\", \"max\" or \"none\" (a per-sample output, task \"qrs\")");
   if (p.contains("fir_taps") && !p["fir_taps"].is_null()) {
     out.fir_taps = get_int(p["fir_taps"], where + ".fir_taps", 1, 1 << 20);
     if (*out.fir_taps % 2 == 0) fail(where + ".fir_taps", "got " + std::to_string(*out.fir_taps) + ", expected an odd number");
@@ -528,15 +529,30 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   }
   if (doc.contains("task") && !doc["task"].is_null()) {
     info.task = get_string(doc, "task", W);
-    if (info.task != "screen" && info.task != "rhythm") fail(W + ".task", "got \"" + info.task + "\", expected \"screen\" or \"rhythm\"");
+    if (info.task != "screen" && info.task != "rhythm" && info.task != "qrs") fail(W + ".task", "got \"" + info.task + "\", expected \"screen\", \"rhythm\" or \"qrs\"");
   }
+  if ((info.preprocess.aggregate == "none") != (info.task == "qrs"))
+    fail(W + ".preprocess.aggregate", "got \"" + info.preprocess.aggregate + "\", expected " + (info.task == "qrs" ? "\"none\" for task \"qrs\" (one probability per sample)" : "\"mean\" or \"max\" for task \"" + info.task + "\""));
   const json& decision = field(doc, "decision", W);
   if (!decision.is_object()) fail(W + ".decision", "got " + kind_of(decision) + ", expected an object");
   info.decision_rule = get_string(decision, "rule", W + ".decision");
-  // task screen: multi-label, per-class thresholds; task rhythm: single-label, argmax of softmax.
-  const std::string want_rule = info.task == "rhythm" ? "argmax" : "threshold_or_argmax";
+  // task screen: multi-label, per-class thresholds; task rhythm: single-label, argmax of softmax;
+  // task qrs: one class, a probability per sample; runs above `threshold` are QRS candidates, of two
+  // closer than `refractory_s` the more probable stays.
+  const std::string want_rule = info.task == "rhythm" ? "argmax" : info.task == "qrs" ? "peaks" : "threshold_or_argmax";
   if (info.decision_rule != want_rule) fail(W + ".decision.rule", "got \"" + info.decision_rule + "\", expected \"" + want_rule + "\" for task \"" + info.task + "\"");
-  if (info.decision_rule == "argmax") {
+  if (info.decision_rule == "peaks") {
+    if (info.classes.size() != 1) fail(W + ".classes", "got " + std::to_string(info.classes.size()) + " classes, expected 1 for task \"qrs\"");
+    info.thresholds = {get_number(field(decision, "threshold", W + ".decision"), W + ".decision.threshold")};
+    check_thresholds(info.thresholds, W + ".decision.threshold");
+    info.refractory_s = get_number(field(decision, "refractory_s", W + ".decision"), W + ".decision.refractory_s");
+    if (!(info.refractory_s >= 0 && info.refractory_s <= 2)) fail(W + ".decision.refractory_s", "got " + std::to_string(info.refractory_s) + ", expected seconds in [0, 2]");
+    if (decision.contains("min_relative_amplitude")) {
+      info.min_relative_amplitude = get_number(decision["min_relative_amplitude"], W + ".decision.min_relative_amplitude");
+      if (!(info.min_relative_amplitude >= 0 && info.min_relative_amplitude < 1))
+        fail(W + ".decision.min_relative_amplitude", "got " + std::to_string(info.min_relative_amplitude) + ", expected a share in [0, 1)");
+    }
+  } else if (info.decision_rule == "argmax") {
     if (decision.contains("thresholds")) fail(W + ".decision.thresholds", "got thresholds, expected none for the single-label \"argmax\" rule");
   } else {
     info.thresholds = get_numbers(field(decision, "thresholds", W + ".decision"), W + ".decision.thresholds");
@@ -700,11 +716,15 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
     }
   }
 
-  // Shapes at the declared input length; every output must be a class vector.
+  // Shapes at the declared input length; every output must be a class vector (task qrs: one
+  // probability per input sample, [1, input_len]).
   auto shapes = m.infer_shapes(info.input_len);
   for (int o : m.outputs) {
     const Shape& s = shapes[static_cast<std::size_t>(o)];
-    if (s.rank != 1 || s.c != static_cast<std::int64_t>(info.classes.size()))
+    if (info.task == "qrs") {
+      if (s.rank != 2 || s.c != 1 || s.l != info.input_len)
+        fail(G + ".outputs", "output \"" + m.value_names[static_cast<std::size_t>(o)] + "\": got shape " + to_string(s) + ", expected [1, " + std::to_string(info.input_len) + "] (task \"qrs\": one probability per input sample)");
+    } else if (s.rank != 1 || s.c != static_cast<std::int64_t>(info.classes.size()))
       fail(G + ".outputs", "output \"" + m.value_names[static_cast<std::size_t>(o)] + "\": got shape " + to_string(s) + ", expected [" + std::to_string(info.classes.size()) + "] (one logit per class)");
   }
   return m;

@@ -58,27 +58,17 @@ void add_rhythm_result(Findings& f, RhythmResult r, const nn::ModelInfo& info, c
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) {
   Record x;
   x.name = record.name;
-  x.fs_hz = record.fs_hz;
-  x.n_samples = record.n_samples;
   x.leads = info.leads;
-  x.samples_mv.assign(info.leads.size() * record.n_samples, 0.0f);  // a lead the record lacks stays zero
-  for (std::size_t k = 0; k < info.leads.size(); ++k) {
-    if (auto index = record.lead_index(info.leads[k])) { auto from = record.lead(*index); std::copy(from.begin(), from.end(), x.lead(k).begin()); }
+  const std::vector<float> zeros(record.n_samples, 0.0f);  // a lead the record lacks stays zero
+  for (const std::string& lead : info.leads) {
+    const auto index = record.lead_index(lead);
+    const std::vector<float> y = dsp::model_input(index ? record.lead(*index) : std::span<const float>(zeros), record.fs_hz, info);
+    x.n_samples = y.size();
+    x.samples_mv.insert(x.samples_mv.end(), y.begin(), y.end());
   }
-  const nn::Preprocess& pre = info.preprocess;
-  if (pre.resample != "polyphase") throw Error("model " + info.name + ": preprocess.resample: got \"" + pre.resample + "\", expected \"polyphase\"");
-  if (std::abs(x.fs_hz - info.fs_hz) > 1e-9) x = dsp::resample(x, info.fs_hz, dsp::ResampleQuality::scipy);
-  if (pre.bandpass_hz) {
-    const int taps = static_cast<int>(pre.fir_taps.value_or(2 * static_cast<std::int64_t>(std::floor(info.fs_hz)) + 1));
-    const std::vector<double> h = dsp::design_bandpass_hamming(pre.bandpass_hz->first, pre.bandpass_hz->second, taps, info.fs_hz);
-    for (std::size_t k = 0; k < x.n_leads(); ++k) {
-      const std::vector<float> y = dsp::fir_zero_phase(x.lead(k), h);
-      std::copy(y.begin(), y.end(), x.lead(k).begin());
-    }
-  }
-  if (pre.normalize == "zscore_per_lead") dsp::zscore_per_lead(x, pre.epsilon);
-  else if (pre.normalize == "zscore_all_leads") dsp::zscore_all_leads(x, pre.epsilon);
-  else if (pre.normalize != "none") throw Error("model " + info.name + ": preprocess.normalize: got \"" + pre.normalize + "\", expected zscore_per_lead, zscore_all_leads or none");
+  const dsp::Ratio r = dsp::resample_ratio(record.fs_hz, info.fs_hz);
+  x.fs_hz = std::abs(record.fs_hz - info.fs_hz) > 1e-9 ? record.fs_hz * static_cast<double>(r.up) / static_cast<double>(r.down) : record.fs_hz;
+  if (info.preprocess.normalize == "zscore_all_leads") dsp::zscore_all_leads(x, info.preprocess.epsilon);
   return x;
 }
 
@@ -98,6 +88,7 @@ void Screener::add_model(std::span<const std::uint8_t> model_file) {
     throw Error("model " + model->info.name + ": graph.inputs: got " + std::to_string(model->inputs.size()) +
                 " inputs, expected 'ecg' and optionally 'demographics' with demographics \"lrhnet5\"");
   }
+  if (model->info.task == "qrs") throw Error("model " + model->info.name + ": task: got \"qrs\" (a QRS detector, run by the beat layer), expected a screening or rhythm model");
   if (model->info.task == "rhythm") check_rhythm_model(*model);
   // Windows are averaged; "max" (allowed by the file format) is refused for screening models: no
   // shipped model uses it, so the code path would go untested (issue #14).

@@ -610,7 +610,7 @@ TEST_CASE("nn: a rhythm model has task rhythm, the argmax rule without threshold
              Contains("got \"argmax\", expected \"threshold_or_argmax\" for task \"screen\""));
   CHECK_THAT(load_error(edited("tiny-lrhnet", [](json&, json& d) { d["task"] = "rhythm"; })),
              Contains("got \"threshold_or_argmax\", expected \"argmax\" for task \"rhythm\""));
-  CHECK_THAT(load_error(edited("tiny-rhythmnet", [](json&, json& d) { d["task"] = "beats"; })), Contains("expected \"screen\" or \"rhythm\""));
+  CHECK_THAT(load_error(edited("tiny-rhythmnet", [](json&, json& d) { d["task"] = "beats"; })), Contains("expected \"screen\", \"rhythm\" or \"qrs\""));
   for (const std::string code : {"", "other", "local:", "local:Other", "0123456", "12345"}) {
     CAPTURE(code);
     CHECK_THAT(load_error(edited("tiny-rhythmnet", [&](json&, json& d) { d["classes"][2]["snomed"] = code; })),

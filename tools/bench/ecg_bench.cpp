@@ -32,8 +32,13 @@ int bench_beats(const std::vector<std::string>& args);  // tools/bench/beats_ben
 
 namespace {
 
+// --detector classical|learned (any command, before its other options): the QRS detector the
+// rpeaks, cpsc2019, noise, hr and speed commands run (default: learned, as the product).
+ecg::dsp::QrsDetector g_detector = ecg::dsp::QrsDetector::learned;
+
 constexpr const char* kUsage =
-    "usage: ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
+    "usage: ecg-bench [--detector learned|classical] COMMAND ...  (the QRS detector; default learned)\n"
+    "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
     "       ecg-bench rules --labels LIST.csv [--dataset NAME] [--dump FILE.csv]\n"
     "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--dump FILE.csv]\n"
@@ -168,7 +173,7 @@ int bench_rpeaks(const std::vector<std::string>& args) {
       const bool fused = lead == "all";  // --lead all: every lead, fused (detect_rpeaks(Record))
       const std::size_t li = fused ? 0 : pick_lead(record, lead);
       Reference ref = read_reference(arg, ext);
-      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record) : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz), ref);
+      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record, g_detector) : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector), ref);
       auto beats = outside(ref.beats, ref);
       Score s = match(beats, det, static_cast<std::int64_t>(std::lround(window_ms * 1e-3 * record.fs_hz)));
       total.tp += s.tp, total.fn += s.fn, total.fp += s.fp;
@@ -249,14 +254,14 @@ int bench_delineation(const std::vector<std::string>& args) {
       const std::size_t li = pick_lead(record, lead);
       std::int64_t first = 0, last = 0;
       auto ref = read_ludb(strip_hea(arg) + "." + ext, first, last);
-      auto peaks = ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz);
+      auto peaks = ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector);
       std::vector<std::int64_t> in_range, ref_r;
       for (auto p : peaks) if (p >= first && p <= last) in_range.push_back(p);
       for (auto& b : ref) ref_r.push_back(b.qrs.peak);
       Score s = match(ref_r, in_range, static_cast<std::int64_t>(std::lround(0.15 * record.fs_hz)));
       rp.tp += s.tp, rp.fn += s.fn, rp.fp += s.fp;
       std::vector<std::int64_t> fused_in_range;
-      for (auto p : ecg::dsp::detect_rpeaks(record)) if (p >= first && p <= last) fused_in_range.push_back(p);
+      for (auto p : ecg::dsp::detect_rpeaks(record, g_detector)) if (p >= first && p <= last) fused_in_range.push_back(p);
       Score sf = match(ref_r, fused_in_range, static_cast<std::int64_t>(std::lround(0.15 * record.fs_hz)));
       fused.tp += sf.tp, fused.fn += sf.fn, fused.fp += sf.fp;
       auto beats = ecg::dsp::delineate(record.lead(li), record.fs_hz, peaks);
@@ -482,7 +487,7 @@ int bench_af(const std::vector<std::string>& args) {
     dump << "id,source,label,split,decision,evidence,note,rr_ms,p_flags\n";
   }
   auto run = [](const ecg::Record& rec, std::vector<std::int64_t>& rpeaks, std::vector<ecg::dsp::Beat>& beats) {
-    rpeaks = ecg::dsp::detect_rpeaks(rec);
+    rpeaks = ecg::dsp::detect_rpeaks(rec, g_detector);
     beats = ecg::dsp::delineate(rec, rpeaks);
     const auto report = ecg::rules::evaluate(rec, ecg::Sex::unknown, rpeaks, beats);
     return *report.find("IrregularRR");
@@ -727,7 +732,7 @@ int bench_hr(const std::vector<std::string>& args) {
     if (it == by_class.end()) by_class.push_back({cls, {}}), it = by_class.end() - 1;
     try {
       ecg::Record record = ecg::cli::read_record_at((fs::path(dir) / (rec + ".hea")).string());
-      auto peaks = ecg::dsp::detect_rpeaks(record.lead(0), record.fs_hz);
+      auto peaks = ecg::dsp::detect_rpeaks(record.lead(0), record.fs_hz, g_detector);
       auto hr = ecg::dsp::heart_rate_bpm(peaks, record.fs_hz);
       const bool ok = peaks.size() >= 3 && hr && *hr >= 30.0 && *hr <= 220.0;
       for (Count* c : {&it->second, &total}) ++c->n, c->plausible += ok;
@@ -879,7 +884,7 @@ int bench_cpsc2019(const std::vector<std::string>& args) {
     const auto x64 = read_mat5_first_matrix((fs::path(dir) / "data" / ("data_" + id + ".mat")).string());
     const auto ref = read_mat5_first_matrix((fs::path(dir) / "ref" / ("R_" + id + ".mat")).string());
     std::vector<float> x(x64.begin(), x64.end());
-    const auto det = ecg::dsp::detect_rpeaks(x, fs_hz);
+    const auto det = ecg::dsp::detect_rpeaks(x, fs_hz, g_detector);
     const auto s = score_cpsc2019(ref, det, fs_hz);
     total.tp += s.tp, total.fn += s.fn, total.fp += s.fp, total.fp_all += s.fp_all, total.points += s.points, ++n;
     full += s.points == 1.0, one_fp += s.points == 0.7, one_fn += s.points == 0.3;
@@ -1052,7 +1057,7 @@ int bench_noise(const std::vector<std::string>& args) {
     const double s_power = signal_power(x, beats, record.fs_hz);
     const auto window = std::int64_t(std::lround(0.15 * record.fs_hz));
     auto score = [&](std::span<const float> y) {
-      auto det = outside(ecg::dsp::detect_rpeaks(y, record.fs_hz), ref);
+      auto det = outside(ecg::dsp::detect_rpeaks(y, record.fs_hz, g_detector), ref);
       return match(beats, det, window);
     };
     auto add = [](Score& t, const Score& s) { t.tp += s.tp, t.fn += s.fn, t.fp += s.fp; };
@@ -1092,7 +1097,7 @@ int bench_speed(const std::vector<std::string>& args) {
     ecg::Record record = ecg::cli::read_record_at(arg);
     std::size_t beats = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < repeats; ++i) beats += ecg::dsp::detect_rpeaks(record).size();
+    for (int i = 0; i < repeats; ++i) beats += ecg::dsp::detect_rpeaks(record, g_detector).size();
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
     std::printf("%s: %zu leads x %zu samples at %g Hz: detect_rpeaks(Record) %.2f ms per call (%d calls, %zu beats per call)\n", record.name.c_str(),
                 record.n_leads(), record.n_samples, record.fs_hz, ms, repeats, beats / std::size_t(std::max(1, repeats)));
@@ -1110,6 +1115,12 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
+  if (args.size() >= 2 && args[0] == "--detector") {
+    if (args[1] == "classical") g_detector = ecg::dsp::QrsDetector::classical;
+    else if (args[1] != "learned") { std::fprintf(stderr, "ecg-bench: --detector: got '%s', expected learned or classical\n", args[1].c_str()); return 2; }
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  if (args.empty()) { std::fputs(kUsage, stderr); return 2; }
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "rpeaks") return bench_rpeaks(args);

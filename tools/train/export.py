@@ -301,17 +301,21 @@ def class_list() -> list[dict]:
 def export_model(path: str, model: nn.Module, name: str, leads: list[str], fs_hz: int, input_len: int,
                  thresholds, preprocess: dict | None = None, training: dict | None = None, metrics: dict | None = None,
                  classes: list[dict] | None = None, lead_sets: list[dict] | None = None, demographics: str | None = "lrhnet5",
-                 task: str | None = None) -> dict:
+                 task: str | None = None, decision: dict | None = None) -> dict:
     """Write one model file; returns the ecg_screen document.
 
     thresholds: one per class for the multi-label "threshold_or_argmax" rule, or None for the
     single-label "argmax" rule (softmax over the classes, one class per record; docs/model-format.md).
     task: None (the multi-label screening model the Screener chooses from) or "rhythm" (the
-    single-label rhythm classifier; recorded as `"task"` in the document).
+    single-label rhythm classifier), "qrs" (a per-sample R-peak probability; its `decision` is
+    {"rule": "peaks", "threshold", "refractory_s"}); recorded as `"task"` in the document.
+    decision: replaces the decision block that thresholds would give.
     """
     graph, tensors = build_graph(model, len(leads), input_len, demographics is not None)
     classes = classes or class_list()
-    if thresholds is None:
+    if decision is not None:
+        pass
+    elif thresholds is None:
         decision = {"rule": "argmax"}
     else:
         if len(thresholds) != len(classes):

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "ecg/record.h"
+
+namespace ecg::nn { struct ModelInfo; }
 
 namespace ecg::dsp {
 
@@ -95,6 +98,19 @@ void zscore_per_lead(Record& record, double epsilon = 1e-6);
 // One mean and std over all leads, in place.
 void zscore_all_leads(Record& record, double epsilon = 1e-6);
 
+// Median peak-to-peak range of the lead's 1-s blocks (floor(fs_hz) samples each; the upper median
+// of the sorted ranges; the whole lead's range when it is shorter than one block): a scale that
+// artefact spikes and short bursts do not move (tools/train/qrs.py block_range_scale).
+double block_range_scale(std::span<const float> x, double fs_hz);
+// x / (block_range_scale + epsilon), in place: normalize "block_range_per_lead" of the model format.
+void block_range_normalize(std::span<float> x, double fs_hz, double epsilon);
+
+// One lead as a model file's preprocess block wants it (tools/train/preprocess.py): polyphase
+// resampling to the model's rate (scipy quality), the Hamming band-pass when the block names one,
+// then the per-lead normalisation ("zscore_per_lead", "block_range_per_lead" or "none";
+// "zscore_all_leads" spans leads and is left to the caller). Throws ecg::Error on another value.
+std::vector<float> model_input(std::span<const float> lead_mv, double fs_hz, const nn::ModelInfo& info);
+
 // Samples [start, start + length) of every lead, clipped to the record (never out of bounds).
 Record crop(const Record& record, std::size_t start, std::size_t length);
 // Zero-pads (or truncates) every lead on the right to `length` samples.
@@ -107,11 +123,41 @@ std::vector<std::size_t> window_starts(std::size_t n, std::size_t length, std::s
 
 // R-peak sample indices for one lead sampled at fs_hz (any rate from 100 to 1000 Hz, any lead).
 // Long leads are processed in overlapping windows of about a minute, so memory stays bounded.
-std::vector<std::int64_t> detect_rpeaks(std::span<const float> lead_mv, double fs_hz);
+// The detector is the learned one (LearnedQrs with the built-in models/qrs-1) unless `detector`
+// says classical (the Pan-Tompkins-style algorithm, kept as a fallback and cross-check).
+enum class QrsDetector { learned, classical };
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> lead_mv, double fs_hz, QrsDetector detector = QrsDetector::learned);
 
 // R-peak sample indices fused across all leads of a record: leads are detected one by one and a
 // beat is kept where enough usable leads agree within 100 ms (flat or saturated leads are skipped).
-std::vector<std::int64_t> detect_rpeaks(const Record& record);
+std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector = QrsDetector::learned);
+
+// A QRS detector model (a model file of task "qrs", e.g. models/qrs-1) run by the nn engine on one
+// lead: the lead is resampled to the model's rate, band-passed and scaled as its preprocess block
+// says, the network gives each sample the probability that an R peak lies near it, and each run of
+// samples at or above the model's threshold is one QRS candidate at its probability-weighted centre
+// (of two closer than the model's refractory_s, the more probable stays), kept when its amplitude
+// reaches the model's min_relative_amplitude of its neighbours' median. Not thread-safe: one per
+// thread (builtin_qrs() is).
+class LearnedQrs {
+ public:
+  explicit LearnedQrs(std::span<const std::uint8_t> model_file);  // throws ecg::Error (invalid file, task not "qrs")
+  ~LearnedQrs();
+  LearnedQrs(LearnedQrs&&) noexcept;
+  LearnedQrs& operator=(LearnedQrs&&) noexcept;
+  // Per-sample probabilities of one lead at the model's rate (model_fs_hz()); `input`, when given,
+  // receives what the network read (the preprocessed lead).
+  std::vector<float> probability(std::span<const float> lead_mv, double fs_hz, std::vector<float>* input = nullptr);
+  // QRS candidates: positions in samples at fs_hz (fractional), from probability().
+  std::vector<double> candidates(std::span<const float> lead_mv, double fs_hz);
+  double model_fs_hz() const;
+  const std::string& name() const;
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+// The detector compiled into the core (models/qrs-1.safetensors), one instance per thread.
+LearnedQrs& builtin_qrs();
 
 // Heart rate in beats per minute from the median RR interval; nullopt with fewer than two peaks.
 std::optional<double> heart_rate_bpm(std::span<const std::int64_t> rpeaks, double fs_hz);

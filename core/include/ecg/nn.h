@@ -13,7 +13,10 @@
 //   outputs [names], nodes [{op, inputs, output, weights {role: tensor}, attrs}]}, training, metrics,
 //   optional lead_sets, optional task ("screen", the default: multi-label CinC classes with
 //   "threshold_or_argmax", chosen by screen::Screener; or "rhythm": single-label classes with
-//   "argmax" over softmax probabilities and no thresholds, run by screen::RhythmClassifier).
+//   "argmax" over softmax probabilities and no thresholds, run by screen::RhythmClassifier; or "qrs":
+//   one class, a probability per sample of one lead, decision {"rule": "peaks", "threshold",
+//   "refractory_s", optional "min_relative_amplitude"}, preprocess.aggregate "none", run by
+//   dsp::LearnedQrs).
 //   A class's `snomed` is a SNOMED CT concept id (digits) or "local:<code>" for a class without one.
 //   Shapes exclude the batch dimension.
 // Model::load validates every field, tensor and graph reference and throws ecg::Error with
@@ -104,9 +107,11 @@ struct ModelInfo {
   Preprocess preprocess;
   std::string demographics;  // "" (none) or "lrhnet5"
   std::vector<ClassInfo> classes;
-  std::string task = "screen";  // "screen" (Screener) or "rhythm" (RhythmClassifier)
+  std::string task = "screen";  // "screen" (Screener), "rhythm" (RhythmClassifier) or "qrs" (dsp::LearnedQrs)
   std::string decision_rule;    // "threshold_or_argmax" (task screen) or "argmax" (task rhythm)
-  std::vector<double> thresholds;  // one per class for threshold_or_argmax; empty for argmax
+  std::vector<double> thresholds;  // one per class for threshold_or_argmax; empty for argmax; {threshold} for peaks
+  double refractory_s = 0;         // task qrs: of two QRS candidates closer than this, the more probable stays
+  double min_relative_amplitude = 0;  // task qrs: a candidate below this share of its neighbours' median amplitude is dropped
   std::vector<LeadSet> lead_sets;
   std::string training_json, metrics_json;  // free-form, for model cards
 };
