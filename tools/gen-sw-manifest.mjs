@@ -25,7 +25,14 @@ function walk(dir) {
   });
 }
 
-const files = ['index.html', ...walk(join(ROOT, 'web')), ...walk(join(ROOT, 'models')).filter((f) => f.endsWith('.safetensors'))]
+// A model file's ecg_screen document (its safetensors header metadata).
+const modelDoc = (path) => {
+  const bytes = readFileSync(path.startsWith(ROOT) ? path : join(ROOT, path));
+  const length = Number(bytes.readBigUInt64LE(0));
+  return JSON.parse(JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')).__metadata__.ecg_screen);
+};
+// Detector models (task "qrs") are compiled into the core: neither cached nor loaded as screening models.
+const files = ['index.html', ...walk(join(ROOT, 'web')), ...walk(join(ROOT, 'models')).filter((f) => f.endsWith('.safetensors') && modelDoc(f).task !== 'qrs')]
   .map((f) => (f.startsWith(ROOT) ? relative(ROOT, f) : f))
   .filter((f) => f !== 'web/gen/sw-manifest.js' && f !== 'web/gen/models.json' && !f.endsWith('.d.ts') && !f.endsWith('.md') && !f.startsWith('web/lib/node'))
   .concat(['web/gen/sample/ATTRIBUTION.md', 'web/gen/models.json']);
@@ -38,14 +45,8 @@ if (!files.includes('web/manifest.webmanifest')) throw new Error('gen-sw-manifes
 // The shipped screening models, for loadEcgScreen()'s default (web/lib/ecg-screen.js): file name and
 // leads (from each file's own metadata), the model with the most leads first, so that a page can load
 // it first and the others after its first result.
-const modelLeads = (path) => {
-  const bytes = readFileSync(join(ROOT, path));
-  const length = Number(bytes.readBigUInt64LE(0));
-  const meta = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')).__metadata__;
-  return JSON.parse(meta.ecg_screen).leads;
-};
 const models = files.filter((f) => f.startsWith('models/'))
-  .map((f) => ({ file: f.slice('models/'.length), leads: modelLeads(f) }))
+  .map((f) => ({ file: f.slice('models/'.length), leads: modelDoc(f).leads }))
   .sort((a, b) => b.leads.length - a.leads.length || (a.file < b.file ? -1 : 1));
 writeAtomically(join(ROOT, 'web/gen/models.json'), `${JSON.stringify(models)}\n`);
 const hash = createHash('sha256');

@@ -20,6 +20,8 @@
 #include "ecg/io.h"
 #include "ecg/record.h"
 
+#include <nlohmann/json.hpp>
+
 namespace ecg::cli {
 
 struct LoadedFile {
@@ -125,8 +127,25 @@ inline ecg::Record read_record_at(const std::string& arg, const ecg::io::ReadOpt
   return ecg::io::read_record(buffers, options);
 }
 
+// The `task` of a model file's document, read from its header only ("" when unreadable: loading
+// the file then reports what is wrong with it).
+inline std::string model_task(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::uint64_t n = 0;
+  if (!in.read(reinterpret_cast<char*>(&n), 8) || n > (1u << 24)) return "";
+  std::string header(static_cast<std::size_t>(n), '\0');
+  if (!in.read(header.data(), static_cast<std::streamsize>(n))) return "";
+  try {
+    const auto doc = nlohmann::json::parse(nlohmann::json::parse(header).at("__metadata__").at("ecg_screen").get<std::string>());
+    return doc.value("task", std::string("screen"));
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
 // The model files screening uses by default: every *.safetensors in $ECG_SCREEN_MODELS, or else in
-// the repository's models/ folder (ECG_MODELS_DIR, set by CMake), sorted by name.
+// the repository's models/ folder (ECG_MODELS_DIR, set by CMake), sorted by name; detector models
+// (task "qrs": models/qrs-1, compiled into the core) are not screening models and are skipped.
 inline std::vector<std::string> default_model_files() {
   namespace fs = std::filesystem;
   const char* env = std::getenv("ECG_SCREEN_MODELS");
@@ -134,7 +153,7 @@ inline std::vector<std::string> default_model_files() {
   std::vector<std::string> files;
   std::error_code ec;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    if (it->path().extension() == ".safetensors") files.push_back(it->path().string());
+    if (it->path().extension() == ".safetensors" && model_task(it->path().string()) != "qrs") files.push_back(it->path().string());
   }
   if (ec && env && *env) throw ecg::Error("ECG_SCREEN_MODELS=" + std::string(env) + ": cannot read the folder (" + ec.message() + ")");
   std::sort(files.begin(), files.end());

@@ -35,7 +35,7 @@ double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
 
 // The tiny fixture with its document edited (tensor bytes kept; the tensor hash covers tensors only).
 std::vector<std::uint8_t> edited_tiny(const std::function<void(nlohmann::json&)>& edit) {
-  auto bytes = ecg::test::read_fixture("nn/tiny-qrsnet.safetensors");
+  auto bytes = ecg::test::read_fixture("nn/qrsnet-random.safetensors");
   std::uint64_t n = 0;
   std::memcpy(&n, bytes.data(), 8);
   auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
@@ -95,7 +95,7 @@ TEST_CASE("qrs: models/qrs-1 matches PyTorch on a held-out CPSC 2019 record, eve
 
 TEST_CASE("qrs: the loader's rules for task qrs, with got … expected …", "[qrs][nn]") {
   using json = nlohmann::json;
-  const auto m = ecg::nn::Model::load(ecg::test::read_fixture("nn/tiny-qrsnet.safetensors"));
+  const auto m = ecg::nn::Model::load(ecg::test::read_fixture("nn/qrsnet-random.safetensors"));
   CHECK(m.info.task == "qrs");
   CHECK(m.info.thresholds == std::vector<double>{0.5});
   CHECK(m.info.refractory_s == 0.25);
@@ -112,7 +112,7 @@ TEST_CASE("qrs: the loader's rules for task qrs, with got … expected …", "[q
   CHECK_THAT(load_error(edited_tiny([](json& d) { d["preprocess"]["normalize"] = "robust"; })), Contains("\"block_range_per_lead\""));
   // A QRS detector is no screening model, and a screening model is no QRS detector.
   ecg::screen::Screener screener;
-  CHECK_THROWS_WITH(screener.add_model(ecg::test::read_fixture("nn/tiny-qrsnet.safetensors")), Contains("task: got \"qrs\" (a QRS detector"));
+  CHECK_THROWS_WITH(screener.add_model(ecg::test::read_fixture("nn/qrsnet-random.safetensors")), Contains("task: got \"qrs\" (a QRS detector"));
   CHECK_THROWS_WITH(ecg::dsp::LearnedQrs(ecg::test::read_fixture("nn/tiny-rhythmnet.safetensors")), Contains("expected \"qrs\""));
 }
 

@@ -17,33 +17,45 @@ rpeaks)
   mit=$(ls "$DATA"/mitbih/*.hea | sort)
   ludb=$(ls "$DATA"/ludb/data/*.hea | sort -V)
   c21=$(ls "$DATA"/cpsc2021/*.hea "$DATA"/extra/cpsc2021-extra/*.hea)
+  # held out from the learned detector: CPSC 2021 odd patient ids, LUDB even record numbers
+  c21odd=$(for f in $c21; do p=$(basename "$f" .hea | cut -d_ -f2); [ $((p % 2)) -eq 1 ] && echo "$f"; done)
+  ludbeven=$(for f in $ludb; do n=$(basename "$f" .hea); [ $((n % 2)) -eq 0 ] && echo "$f"; done)
   ds2=""; for r in 100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234; do ds2="$ds2 $DATA/mitbih/$r.hea"; done
   {
     cat <<'MD'
 # R-peak detection: measured against reference annotations
 
-Detector: `ecg::dsp::detect_rpeaks` (core/dsp/rpeaks.cpp), classical, per lead:
+Detector: `ecg::dsp::detect_rpeaks` (core/dsp/rpeaks.cpp). Since issue #13 it is **learned** by
+default: `dsp::LearnedQrs` runs the model file `models/qrs-1.safetensors` (task `qrs`, compiled into
+the core, run by our nn engine; model card `models/qrs-1.md`) on each lead:
+1. The lead is resampled to 100 Hz (polyphase), band-passed 0.5–40 Hz (FIR, 201 taps) and divided by
+   the median peak-to-peak range of its 1-s blocks (`block_range_per_lead`: artefact spikes do not
+   shrink the beats, as a z-score would).
+2. A fully convolutional network (a k9 stem and five residual blocks of two dilated k5 convolutions,
+   dilations 1–16, 16 channels, 13.5 K parameters; receptive field 2.6 s) gives each sample the
+   probability that an R peak lies within ±40 ms. Trained by `tools/train/qrs.py` on MIT-BIH DS1,
+   CPSC 2021 patients with an even id and LUDB odd records, with heart-rate stretching, polarity
+   flips, P/T-like bumps and synthetic baseline wander, muscle and motion noise, rail spikes and
+   clipping at −6 … 24 dB.
+3. Each run of samples with probability ≥ 0.5 is one QRS at its probability-weighted centre; of two
+   closer than 250 ms the more probable stays. A flat lead (1-s ranges below 1 µV) has no QRS.
+4. The R wave is placed on the most prominent sample of the despiked 5–25 Hz QRS band within ±50 ms.
+   Leads are processed in 60 s windows (8 s lead-in, 2 s lead-out): memory stays bounded.
+
+The **classical** detector (`QrsDetector::classical`; `ecg-bench --detector classical`) stays as the
+fallback and cross-check; its summary rows are below the learned ones:
 1. **Despike**: a run of one or two samples more than 4 × the lead's robust range (1st–99th
    percentile) away from the line between its neighbours (an ADC glitch to the rail) is replaced by
    that line.
 2. Zero-phase FIR band-pass **5–25 Hz**, slope, and a **robust local scale**: the largest slope of
    each 1-s block, median over the 9 blocks around it; slopes are limited to 3 × that scale before
-   squaring, so an artefact a hundred times larger than the beats weighs like one large beat and does
-   not lift the adaptive levels above the beats. 120 ms centred moving-window integration (MWI).
+   squaring. 120 ms centred moving-window integration (MWI).
 3. Pan–Tompkins-style decision on the MWI peaks (candidates ≥ 200 ms apart): threshold
    noise + 0.2 × (signal − noise) level; T-wave rejection (within 360 ms of a beat with less than half
-   its slope); search-back after 1.5 × the mean of the last 8 RR intervals for the largest candidate
-   above half the threshold, candidates first set aside as T waves included when they have at least
-   0.3 of the beat's slope (premature beats right after a beat).
-4. Two artefact checks against the chunk's median beat (sample-wise median of the QRS band ±60 ms)
-   and median RR: (a) a detection whose neighbours are one ordinary RR apart (0.85–1.15 of the median
-   and of the RRs before and after), splitting it into two short intervals, with a shape correlation
-   below 0.7, is an artefact (a real premature beat is followed by a pause or looks like the beats);
-   (b) where the lead is noisy (median MWI within ±2 s above 5 % of the median beat height; clean
-   MIT-BIH leads stay below about 3 %), a detection that is early or followed early (< 0.8 median
-   RR), has less than half the median height and correlates below 0.5 is dropped.
-5. The R wave is placed on the most prominent sample within ±75 ms. Leads are processed in 60 s
-   windows (8 s lead-in, 2 s lead-out), so memory stays bounded for hours-long records.
+   its slope); search-back after 1.5 × the mean of the last 8 RR intervals.
+4. Two artefact checks against the chunk's median beat and median RR (a detection that splits an
+   ordinary RR and does not look like the beats; small, early, unlike detections in noisy stretches).
+5. The R wave is placed on the most prominent sample within ±75 ms; 60 s windows as above.
 
 Multi-lead records (`detect_rpeaks(Record)`): every usable lead (not flat, not clipped) is detected
 alone; detections within 100 ms are grouped. A lead's vote weighs, per 10-s stretch, the share of its
@@ -52,12 +64,18 @@ where it is noisy; a group is kept when its weights reach half of the stretch's 
 at least half of the leads). A gap longer than 1.5 median RR is filled with the out-voted group
 nearest its middle (with two leads a beat seen by one lead is a tie).
 
-**What was tuned on what (held-out discipline).** Thresholds were chosen on MIT-BIH (all 48 records
-for the clean-signal gate, DS1 records for the noise rules), CPSC 2021 and LUDB. The noise stress test
-below is reported on the DS2 records (the noise rules were tuned with noise on DS1 records only).
-`cpsc2019` is a **test set**: no parameter was fitted to it; its failures were looked at once, which
-showed one-sample glitches to the ADC rail (hence step 1, a generic check) — its numbers are held out
-otherwise. MIT-BIH and LUDB are therefore *not* held out for this detector.
+**What was tuned on what (held-out discipline).** The learned detector never saw (for training or
+any choice) MIT-BIH DS2 (100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231
+232 233 234) or the paced records (102 104 107 217), CPSC 2021 patients with an odd id (21, 25, 35,
+101), LUDB even-numbered records, or `cpsc2019`. The rows marked **held out** are on those records
+only. One design change was made after looking at held-out results: the first trained model (without
+LUDB and without P/T-like bumps) was scored on DS2 once and took the non-conducted P waves of 231 and
+the P waves in the pauses of 232 for beats (328 and 135 false detections); LUDB odd records and the
+bump augmentation were added and the model retrained with the schedule unchanged. `cpsc2019` was
+scored for the first model and the final one, and nothing was chosen on it. The whole-database
+MIT-BIH row mixes DS1 (trained) and DS2 (held out). The classical detector's thresholds were chosen
+on MIT-BIH, CPSC 2021 and LUDB (its noise rules on DS1 with noise), so only its `cpsc2019` and DS2
+noise rows are held out for it.
 
 Scoring (EC57-style beat-by-beat, MIT-BIH, CPSC 2021, noise): each reference beat takes the nearest
 unused detection within ±150 ms (one-to-one); unmatched references are FN, unmatched detections FP.
@@ -72,28 +90,49 @@ MD
     echo "## Summary"; echo
     echo "| data set | leads | Se (%) | +P (%) | goal |"; echo "|---|---|---|---|---|"
     "$BENCH" rpeaks $mit > build/rpeaks-mit.md
-    "$BENCH" rpeaks --lead 0 $c21 > build/rpeaks-c21-0.md
-    "$BENCH" rpeaks --lead 1 $c21 > build/rpeaks-c21-1.md
-    "$BENCH" rpeaks --lead all $c21 > build/rpeaks-c21-all.md
+    "$BENCH" rpeaks $ds2 > build/rpeaks-ds2.md
+    for l in 0 1 all; do
+      "$BENCH" rpeaks --lead $l $c21 > build/rpeaks-c21-$l.md
+      "$BENCH" rpeaks --lead $l $c21odd > build/rpeaks-c21odd-$l.md
+    done
     "$BENCH" delineation --lead II --ext ii $ludb | head -2 > build/rpeaks-ludb.txt
+    "$BENCH" delineation --lead II --ext ii $ludbeven | head -2 > build/rpeaks-ludbeven.txt
     "$BENCH" cpsc2019 --per-record "$DATA"/cpsc2019 > build/rpeaks-cpsc2019.md
     "$BENCH" noise --seconds 300 $ds2 > build/rpeaks-noise.md
+    "$BENCH" --detector classical rpeaks $mit > build/rpeaks-mit-classical.md
+    "$BENCH" --detector classical rpeaks $ds2 > build/rpeaks-ds2-classical.md
+    "$BENCH" --detector classical rpeaks --lead all $c21odd > build/rpeaks-c21odd-all-classical.md
+    "$BENCH" --detector classical cpsc2019 --per-record "$DATA"/cpsc2019 > build/rpeaks-cpsc2019-classical.md
+    "$BENCH" --detector classical noise --seconds 300 $ds2 > build/rpeaks-noise-classical.md
     row() { awk -F'|' -v n="$1" -v l="$2" -v g="$3" '/gross/ {gsub(/ /,"",$9); gsub(/ /,"",$10); print "| " n " | " l " | " $9 " | " $10 " | " g " |"}' "$4"; }
-    row "MIT-BIH (48 records)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-mit.md
-    row "CPSC 2021 (23 records)" "lead I" "≥ 99.5 / 99.5" build/rpeaks-c21-0.md
-    row "CPSC 2021 (23 records)" "lead II" "≥ 99.5 / 99.5" build/rpeaks-c21-1.md
-    row "CPSC 2021 (23 records)" "both, fused" "≥ 99.5 / 99.5" build/rpeaks-c21-all.md
-    awk -v g="≥ 99.9 / 99.9" 'NR==1 {print "| LUDB (160 records, annotated span) | II | " $(NF-4) " | " $(NF-1) " | " g " |"} NR==2 {print "| LUDB (160 records, annotated span) | 12, fused | " $(NF-4) " | " $(NF-1) " | " g " |"}' build/rpeaks-ludb.txt
-    awk -F'|' '/^\| 49 / {gsub(/ /,"",$3); gsub(/ /,"",$9); gsub(/ /,"",$10); print "| cpsc2019 (49 records, **held out**) | single | " $9 " | " $10 " (QRSacc " $3 ") | ≥ 99 / 99, QRSacc ≥ 0.93 |"}' build/rpeaks-cpsc2019.md
-    awk -F'|' '$2 ~ /^ (bw|ma|em|mix) $/ && $3 ~ /^ 6 $/ {gsub(/ /,"",$2); gsub(/ /,"",$7); gsub(/ /,"",$8); print "| noise stress, " $2 " at 6 dB (22 DS2 records x 5 min) | first channel | " $7 " | " $8 " | ≥ 98 / 97 |"}' build/rpeaks-noise.md
+    ludbrow() { awk -v n="$1" -v g="≥ 99.9 / 99.9" 'NR==1 {print "| " n " | II | " $(NF-4) " | " $(NF-1) " | " g " |"} NR==2 {print "| " n " | 12, fused | " $(NF-4) " | " $(NF-1) " | " g " |"}' "$2"; }
+    c19row() { awk -F'|' -v n="$1" '/^\| 49 / {gsub(/ /,"",$3); gsub(/ /,"",$9); gsub(/ /,"",$10); print "| " n " | single | " $9 " | " $10 " (QRSacc " $3 ") | ≥ 99 / 99, QRSacc ≥ 0.93 |"}' "$2"; }
+    noiserow() { awk -F'|' -v d="$1" '$2 ~ /^ (bw|ma|em|mix) $/ && $3 ~ /^ 6 $/ {gsub(/ /,"",$2); gsub(/ /,"",$7); gsub(/ /,"",$8); print "| " d "noise stress, " $2 " at 6 dB (22 DS2 records x 5 min, **held out**) | first channel | " $7 " | " $8 " | ≥ 98 / 97 |"}' "$2"; }
+    row "MIT-BIH (48 records; DS1 trained, DS2 held out)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-mit.md
+    row "MIT-BIH DS2 (22 records, **held out**)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-ds2.md
+    row "CPSC 2021 (23 records; even patients trained)" "lead I" "≥ 99.5 / 99.5" build/rpeaks-c21-0.md
+    row "CPSC 2021 (23 records; even patients trained)" "lead II" "≥ 99.5 / 99.5" build/rpeaks-c21-1.md
+    row "CPSC 2021 (23 records; even patients trained)" "both, fused" "≥ 99.5 / 99.5" build/rpeaks-c21-all.md
+    row "CPSC 2021 odd patients ($(echo $c21odd | wc -w) records, **held out**)" "lead I" "≥ 99.5 / 99.5" build/rpeaks-c21odd-0.md
+    row "CPSC 2021 odd patients ($(echo $c21odd | wc -w) records, **held out**)" "lead II" "≥ 99.5 / 99.5" build/rpeaks-c21odd-1.md
+    row "CPSC 2021 odd patients ($(echo $c21odd | wc -w) records, **held out**)" "both, fused" "≥ 99.5 / 99.5" build/rpeaks-c21odd-all.md
+    ludbrow "LUDB (all records, annotated span; odd trained)" build/rpeaks-ludb.txt
+    ludbrow "LUDB even records (annotated span, **held out**)" build/rpeaks-ludbeven.txt
+    c19row "cpsc2019 (49 records, **held out**)" build/rpeaks-cpsc2019.md
+    noiserow "" build/rpeaks-noise.md
+    row "classical: MIT-BIH (48 records)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-mit-classical.md
+    row "classical: MIT-BIH DS2 (22 records)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-ds2-classical.md
+    row "classical: CPSC 2021 odd patients" "both, fused" "≥ 99.5 / 99.5" build/rpeaks-c21odd-all-classical.md
+    c19row "classical: cpsc2019 (49 records, held out)" build/rpeaks-cpsc2019-classical.md
+    noiserow "classical: " build/rpeaks-noise-classical.md
     cat <<'MD'
 
-**Not reached yet** (see the rows above): the held-out cpsc2019 set (QRSacc and beat Se/+P well
-below the goals: bigeminy with very small normal beats, heavy motion artefacts and beats of 0.1–0.3 mV
-in noise still fail); electrode-motion noise at 6 dB (its QRS-sized spikes and 0.5–10 Hz bursts are
-taken for beats, +P far below 97 %); the mixed and muscle noise at 6 dB miss the +P goal narrowly;
-CPSC 2021 lead I alone (its artefact-dominated records). A learned detector (issue #13) was not
-attempted.
+**Not reached yet** (see the rows above): the held-out cpsc2019 set, QRSacc below 0.93 and beat
+Se/+P just below 99 % (the records that still fail are heavy motion artefacts and very small beats in
+noise); electrode-motion noise at 6 dB (+P below 97 %: its QRS-sized bursts and baseline steps are
+taken for beats); CPSC 2021 lead I alone (its artefact-dominated records; both leads fused meet
+the goal). The learned detector is better than the classical one on every held-out row except
+CPSC 2021's fused +P and MIT-BIH DS2's +P, where it is a few tenths lower.
 
 MD
     echo; echo "## MIT-BIH Arrhythmia Database (48 records, first channel, 150 ms window)"; echo

@@ -470,7 +470,7 @@ def write_fixtures(run: str, record: str = "01714") -> list[str]:
                         {"format": "ecg-screen-golden/1", "model": doc["name"], "command": command,
                          "outputs": f"cpsc2019/{record} lead 0 preprocessed as dsp::model_input (input.ecg), PyTorch "
                                     "float32 sigmoid probabilities (output.qrs), candidates at 100 Hz (peaks, amplitude_gate)"})
-    tiny = os.path.join(repo, "tests", "fixtures", "nn", "tiny-qrsnet.safetensors")
+    tiny = os.path.join(repo, "tests", "fixtures", "nn", "qrsnet-random.safetensors")  # not "tiny-*": those are export.py tiny_models
     torch.manual_seed(1234)
     export(QrsNet(c=4, dilations=(1, 2)).eval(), tiny, {"note": "random weights (seed 1234): a loader fixture"})
     return [path, tiny]
