@@ -39,7 +39,7 @@ ecg::dsp::QrsDetector g_detector = ecg::dsp::QrsDetector::learned;
 constexpr const char* kUsage =
     "usage: ecg-bench [--detector learned|classical] COMMAND ...  (the QRS detector; default learned)\n"
     "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
-    "       ecg-bench delineation [--lead II] [--ext ii] <record>...\n"
+    "       ecg-bench delineation [--lead II] [--ext ii] [--noise bw|ma|em|mix --snr DB] <record>...\n"
     "       ecg-bench rules --labels LIST.csv [--dataset NAME] [--dump FILE.csv]\n"
     "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--dump FILE.csv]\n"
     "       ecg-bench merge --labels LIST.csv [--model FILE]... [--folds tools/train/folds.json --fold 0]\n"
@@ -236,14 +236,22 @@ struct ErrStats {
   double sd() const { return found > 1 ? std::sqrt(std::max(0.0, (sum2 - sum * sum / static_cast<double>(found)) / static_cast<double>(found - 1))) : 0; }
 };
 
+std::vector<float> make_noise(const std::string& kind, std::size_t n, double fs, std::uint64_t seed);
+double signal_power(std::span<const float> x, const std::vector<std::int64_t>& beats, double fs);
+
 int bench_delineation(const std::vector<std::string>& args) {
-  std::string lead = "II", ext = "ii";
+  std::string lead = "II", ext = "ii", noise_kind;
+  double snr_db = 0;
   std::vector<std::string> records;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--lead" && i + 1 < args.size()) lead = args[++i];
     else if (args[i] == "--ext" && i + 1 < args.size()) ext = args[++i];
+    else if (args[i] == "--noise" && i + 1 < args.size()) noise_kind = args[++i];
+    else if (args[i] == "--snr" && i + 1 < args.size()) snr_db = std::stod(args[++i]);
     else records.push_back(args[i]);
   }
+  if (!noise_kind.empty()) std::printf("Noise: %s at %g dB on the delineated lead (as `ecg-bench noise` makes it, seed 1000003 + 101 r for record r).\n", noise_kind.c_str(), snr_db);
+  std::size_t index = 0;
   const char* names[] = {"P onset", "P offset", "QRS onset", "QRS offset", "T offset"};
   ErrStats stats[5];
   Score rp, fused;
@@ -254,10 +262,18 @@ int bench_delineation(const std::vector<std::string>& args) {
       const std::size_t li = pick_lead(record, lead);
       std::int64_t first = 0, last = 0;
       auto ref = read_ludb(strip_hea(arg) + "." + ext, first, last);
-      auto peaks = ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector);
-      std::vector<std::int64_t> in_range, ref_r;
-      for (auto p : peaks) if (p >= first && p <= last) in_range.push_back(p);
+      std::vector<std::int64_t> ref_r;
       for (auto& b : ref) ref_r.push_back(b.qrs.peak);
+      if (!noise_kind.empty()) {  // the lead with noise at the SNR against its reference QRS amplitude
+        auto x = record.lead(li);
+        const auto noise = make_noise(noise_kind, x.size(), record.fs_hz, 1000003ull + 101ull * index);
+        const float gain = float(std::sqrt(signal_power(x, ref_r, record.fs_hz) / std::pow(10.0, snr_db / 10.0)));
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] += gain * noise[i];
+      }
+      ++index;
+      auto peaks = ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector);
+      std::vector<std::int64_t> in_range;
+      for (auto p : peaks) if (p >= first && p <= last) in_range.push_back(p);
       Score s = match(ref_r, in_range, static_cast<std::int64_t>(std::lround(0.15 * record.fs_hz)));
       rp.tp += s.tp, rp.fn += s.fn, rp.fp += s.fp;
       std::vector<std::int64_t> fused_in_range;
