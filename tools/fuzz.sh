@@ -18,9 +18,14 @@ CXX="${CXX_FUZZ:-$(command -v clang++-14 || command -v clang++)}"
 out=build/fuzz
 mkdir -p "$out"
 
+# The built-in QRS detector's model file as a C array (CMake writes the same for its builds).
+mkdir -p "$out/generated"
+if [ ! -f "$out/generated/qrs_model_bytes.inc" ] || [ models/qrs-1.safetensors -nt "$out/generated/qrs_model_bytes.inc" ]; then
+  /usr/bin/python3 -c 'import sys; print(",".join("0x%02x" % b for b in open(sys.argv[1], "rb").read()) + ",")' models/qrs-1.safetensors > "$out/generated/qrs_model_bytes.inc"
+fi
 # The io layer alone: it depends on nothing but the standard library and nlohmann-json.
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -fno-omit-frame-pointer -Icore/include -Icore -DECG_SCREEN_VERSION=\"fuzz\")
+       -fno-omit-frame-pointer -Icore/include -Icore -I"$out/generated" -DECG_SCREEN_VERSION=\"fuzz\")
 if [ ! -f "$out/libecg_io.a" ] || [ -n "$(find core/io core/include -newer "$out/libecg_io.a" -name '*.[ch]*' | head -1)" ]; then
   echo "fuzz: building the io library with $CXX"
   rm -f "$out"/io_*.o

@@ -51,6 +51,14 @@ test('bad input gives an Error that names the file and what was expected', async
   await assert.rejects(readRecordFromPath(ecg, `${fixtures}wfdb/no-such-record`), /cannot open the file/);
 });
 
+test('an error while screening names the record (a rate no filter can serve, a bad patient field)', async () => {
+  const record = new EcgRecord({ record: 'strap-42', fs_hz: 2_000_000, leads: ['I'], n_samples: 100 }, new Float32Array(100));
+  assert.throws(() => ecg.screen(record), (e) => e instanceof Error && /^strap-42: FIR design: .*2000000 Hz/.test(e.message));
+  assert.throws(() => ecg.screenCsv(record), (e) => /^strap-42: FIR design/.test(e.message));
+  const sampleRecord = await readRecordFromPath(ecg, sample);
+  assert.throws(() => ecg.screen(sampleRecord, { age: -5 }), (e) => /^00003_hr: patient age: expected a number of years between 0 and 150, found -5$/.test(e.message));
+});
+
 test('wasm and native give the same findings for the sample', { skip: !existsSync('build/native/ecg-screen') && 'native build missing' }, async () => {
   const native = JSON.parse(execFileSync('build/native/ecg-screen', ['screen', sample], { encoding: 'utf8' }));
   const wasm = ecg.screen(await readRecordFromPath(ecg, sample));

@@ -128,6 +128,18 @@ export async function loadEcgScreen(options = {}) {
 
 // The shipped models as web/gen/models.json lists them (written by tools/gen-sw-manifest.mjs at build
 // time): [{file, leads}], the model with the most leads first.
+// An error while screening a record names the record first ("strap-42: FIR design: …"), as the
+// readers' errors name their file, so that one bad record in an archive can be found.
+function named(record, run) {
+  try {
+    return run();
+  } catch (error) {
+    const name = record?.info?.record;
+    if (name && error instanceof Error && !error.message.startsWith(`${name}: `)) error.message = `${name}: ${error.message}`;
+    throw error;
+  }
+}
+
 async function shippedModels() {
   return JSON.parse(new TextDecoder().decode(await readPackageFile(new URL('../gen/models.json', import.meta.url))));
 }
@@ -279,7 +291,7 @@ export class EcgScreen {
    *   findings.inconclusive;     // true when the signal cannot support a result
    */
   screen(record, patient = {}) {
-    return JSON.parse(this.screener.screen(...this.#screenArgs(record, patient)));
+    return JSON.parse(named(record, () => this.screener.screen(...this.#screenArgs(record, patient))));
   }
 
   /**
@@ -304,7 +316,7 @@ export class EcgScreen {
    * @returns {string}
    */
   screenCsv(record, patient = {}) {
-    return this.screener.screenCsv(...this.#screenArgs(record, patient));
+    return named(record, () => this.screener.screenCsv(...this.#screenArgs(record, patient)));
   }
 
   /**
@@ -316,7 +328,7 @@ export class EcgScreen {
    */
   evalCase(record, options = {}) {
     requireRecord(record, 'evalCase');
-    return JSON.parse(this.screener.evalCase(JSON.stringify(record.info), record.samples, String(options.leadSet ?? '')));
+    return JSON.parse(named(record, () => this.screener.evalCase(JSON.stringify(record.info), record.samples, String(options.leadSet ?? ''))));
   }
 
   /**
