@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include <zlib.h>
+#include <sys/resource.h>
 
 namespace fs = std::filesystem;
 
@@ -71,7 +72,9 @@ constexpr const char* kUsage =
     "               scored as the challenge's score.py (75 ms, refs in 0.5-9.5 s, 1 / 0.7 / 0.3 / 0 points).\n"
     "  noise        Se and +P with synthetic baseline-wander (bw), muscle (ma), electrode-motion (em) and\n"
     "               mixed noise added at SNR 24..-6 dB (EC57/nst SNR from the QRS peak-to-peak amplitude).\n"
-    "  speed        milliseconds per fused detect_rpeaks(Record) call.\n";
+    "  speed        milliseconds per fused detect_rpeaks(Record) call.\n"
+    "  stages [--repeats 20] [--tile N] <record>...: per-stage ms of screen() (median), read included,\n"
+    "               with the shipped models; peak RSS. --tile repeats the samples N times (24-h records).\n";
 
 struct Reference {
   std::vector<std::int64_t> beats;
@@ -1121,6 +1124,62 @@ int bench_speed(const std::vector<std::string>& args) {
   return 0;
 }
 
+// Per-stage time of screen() (Findings::timings) and of reading the record from its bytes, the
+// median over --repeats runs after one warm-up, with the shipped models; and the process's peak RSS.
+// --tile N repeats the record's samples N times first (e.g. MIT-BIH 100, 30 min, x 48 = 24 h).
+int bench_stages(const std::vector<std::string>& args) {
+  int repeats = 20, tile = 1;
+  std::vector<std::string> records;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--repeats" && i + 1 < args.size()) repeats = std::max(1, std::stoi(args[++i]));
+    else if (args[i] == "--tile" && i + 1 < args.size()) tile = std::max(1, std::stoi(args[++i]));
+    else records.push_back(args[i]);
+  }
+  ecg::screen::Screener screener;
+  for (const auto& m : ecg::cli::default_model_files()) screener.add_model(ecg::cli::load_file(m).bytes);
+  const char* order[] = {"read", "quality", "rpeaks", "delineation", "rules", "measurements", "preprocess", "model"};
+  std::printf("| record | leads x samples | fs (Hz) |");
+  for (const char* o : order) std::printf(" %s ms |", o);
+  std::printf(" screen() ms | all but model ms |\n|---|---|---|");
+  for (std::size_t k = 0; k < std::size(order) + 2; ++k) std::printf("---|");
+  std::printf("\n");
+  auto median = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v.empty() ? 0.0 : v[v.size() / 2]; };
+  for (const auto& arg : records) {
+    std::map<std::string, std::vector<double>> ms;
+    ecg::Record record;
+    for (int run = 0; run <= repeats; ++run) {
+      const auto t0 = std::chrono::steady_clock::now();
+      record = ecg::cli::read_record_at(arg);
+      const double read_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (tile > 1) {
+        ecg::Record long_record = record;
+        long_record.samples_mv.clear();
+        for (std::size_t l = 0; l < record.n_leads(); ++l)
+          for (int t = 0; t < tile; ++t) long_record.samples_mv.insert(long_record.samples_mv.end(), record.lead(l).begin(), record.lead(l).end());
+        long_record.n_samples = record.n_samples * static_cast<std::size_t>(tile);
+        record = std::move(long_record);
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      const ecg::screen::Findings f = screener.screen(record, {});
+      const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+      if (run == 0 && repeats > 1) continue;  // warm-up
+      ms["read"].push_back(read_ms);
+      for (const auto& t : f.timings) ms[t.stage].push_back(t.ms);
+      ms["screen"].push_back(total);
+      double model = 0;
+      for (const auto& t : f.timings) if (t.stage == "model") model += t.ms;
+      ms["but_model"].push_back(total - model);
+    }
+    std::printf("| %s | %zu x %zu | %g |", record.name.c_str(), record.n_leads(), record.n_samples, record.fs_hz);
+    for (const char* o : order) std::printf(" %.2f |", median(ms[o]));
+    std::printf(" %.2f | %.2f |\n", median(ms["screen"]), median(ms["but_model"]));
+  }
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("\nPeak RSS of this process: %.1f MiB (%d runs per record after one warm-up).\n", usage.ru_maxrss / 1024.0, repeats);
+  return 0;
+}
+
 }  // namespace
 
 int bench_quality(const std::vector<std::string>& args);  // tools/bench/quality_bench.cpp
@@ -1146,6 +1205,7 @@ int main(int argc, char** argv) {
   if (command == "cpsc2019") return bench_cpsc2019(args);
   if (command == "noise") return bench_noise(args);
   if (command == "speed") return bench_speed(args);
+  if (command == "stages") return bench_stages(args);
   if (command == "quality") return bench_quality(args);
   if (command == "af") return bench_af(args);
   if (command == "merge") return bench_merge(args);
