@@ -270,20 +270,7 @@ namespace {
 
 // Rewrites a fixture's header with `edit` applied to its JSON, keeping the tensor bytes.
 std::vector<std::uint8_t> edited(const std::string& name, const std::function<void(nlohmann::json& header, nlohmann::json& doc)>& edit) {
-  auto bytes = ecg::test::read_fixture("nn/" + name + ".safetensors");
-  std::uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  auto doc = nlohmann::json::parse(header["__metadata__"]["ecg_screen"].get<std::string>());
-  edit(header, doc);
-  header["__metadata__"]["ecg_screen"] = doc.dump();
-  std::string h = header.dump();
-  std::vector<std::uint8_t> out(8 + h.size());
-  const std::uint64_t hn = h.size();
-  std::memcpy(out.data(), &hn, 8);
-  std::memcpy(out.data() + 8, h.data(), h.size());
-  out.insert(out.end(), bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), bytes.end());
-  return out;
+  return ecg::test::edited_model("nn/" + name + ".safetensors", edit);
 }
 
 std::string load_error(const std::vector<std::uint8_t>& bytes) {

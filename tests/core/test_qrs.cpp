@@ -33,22 +33,9 @@ double max_abs_diff(std::span<const float> a, const std::vector<float>& b) {
   return err;
 }
 
-// The tiny fixture with its document edited (tensor bytes kept; the tensor hash covers tensors only).
+// The random-weight qrs fixture with its document edited (tensor bytes kept; the hash covers tensors only).
 std::vector<std::uint8_t> edited_tiny(const std::function<void(nlohmann::json&)>& edit) {
-  auto bytes = ecg::test::read_fixture("nn/qrsnet-random.safetensors");
-  std::uint64_t n = 0;
-  std::memcpy(&n, bytes.data(), 8);
-  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  auto doc = nlohmann::json::parse(header["__metadata__"]["ecg_screen"].get<std::string>());
-  edit(doc);
-  header["__metadata__"]["ecg_screen"] = doc.dump();
-  const std::string h = header.dump();
-  std::vector<std::uint8_t> out(8 + h.size());
-  const std::uint64_t hn = h.size();
-  std::memcpy(out.data(), &hn, 8);
-  std::memcpy(out.data() + 8, h.data(), h.size());
-  out.insert(out.end(), bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), bytes.end());
-  return out;
+  return ecg::test::edited_model("nn/qrsnet-random.safetensors", [&](nlohmann::json&, nlohmann::json& doc) { edit(doc); });
 }
 
 std::string load_error(const std::vector<std::uint8_t>& bytes) {

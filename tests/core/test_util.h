@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <iterator>
@@ -23,6 +24,25 @@ inline std::vector<std::uint8_t> read_fixture(const std::string& relative) {
   std::ifstream in(fixture_path(relative), std::ios::binary);
   if (!in) throw ecg::Error("test fixture not found: " + fixture_path(relative));
   return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// A model fixture (tests/fixtures/RELATIVE) with its safetensors header and ecg_screen document
+// edited by `edit`; the tensor bytes are kept.
+inline std::vector<std::uint8_t> edited_model(const std::string& relative, const std::function<void(nlohmann::json& header, nlohmann::json& doc)>& edit) {
+  auto bytes = read_fixture(relative);
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  auto header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+  auto doc = nlohmann::json::parse(header["__metadata__"]["ecg_screen"].get<std::string>());
+  edit(header, doc);
+  header["__metadata__"]["ecg_screen"] = doc.dump();
+  const std::string h = header.dump();
+  std::vector<std::uint8_t> out(8 + h.size());
+  const std::uint64_t hn = h.size();
+  std::memcpy(out.data(), &hn, 8);
+  std::memcpy(out.data() + 8, h.data(), h.size());
+  out.insert(out.end(), bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), bytes.end());
+  return out;
 }
 
 // Owns the bytes of several fixture files and hands them out as NamedBuffers.
