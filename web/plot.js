@@ -88,9 +88,13 @@ export function drawTraces(canvas, info, samples, rpeaks = [], view = {}) {
     ctx.font = `${Math.round(3.5 * pxPerMm)}px system-ui, sans-serif`;
     ctx.fillText(lead, left + pxPerMm, (row * ROW_MM + 5) * pxPerMm);
   };
-  const markBeats = (row) => {
+  // The class letter sits above the row, right of its mark; where the row's lead name is (a beat in
+  // the first few millimetres) it goes below the name instead, so neither hides the other.
+  const markBeats = (row, lead) => {
     const classes = new Map((view.beats ?? []).map((b) => [b.sample, b.class]));
     const y = row * ROW_MM * pxPerMm;
+    ctx.font = `${Math.round(3.5 * pxPerMm)}px system-ui, sans-serif`;
+    const nameEnd = (CAL_MM + 1.5) * pxPerMm + ctx.measureText(lead).width;
     ctx.font = `bold ${Math.round(3 * pxPerMm)}px system-ui, sans-serif`;
     for (const peak of rpeaks) {
       const xMm = (peak / info.fs_hz - startS) * mmPerS;
@@ -98,7 +102,8 @@ export function drawTraces(canvas, info, samples, rpeaks = [], view = {}) {
       const cls = classes.get(peak);
       ctx.fillStyle = BEAT_COLORS[cls] ?? BEAT_COLORS.N;
       ctx.fillRect((CAL_MM + xMm) * pxPerMm - 1, y, 2, 1.5 * pxPerMm);
-      if (cls) ctx.fillText(cls, (CAL_MM + xMm + 0.6) * pxPerMm, y + 4 * pxPerMm);
+      const x = (CAL_MM + xMm + 0.6) * pxPerMm;
+      if (cls) ctx.fillText(cls, x, y + (x < nameEnd ? 9 : 4) * pxPerMm);
     }
   };
   if (twelveLead) {
@@ -107,10 +112,10 @@ export function drawTraces(canvas, info, samples, rpeaks = [], view = {}) {
       trace(lead, row, startS + column * columnS, startS + (column + 1) * columnS, column * columnS * mmPerS);
     }));
     trace('II', 3, startS, startS + seconds, 0);
-    markBeats(3);
+    markBeats(3, 'II');
   } else {
     info.leads.forEach((lead, row) => trace(lead, row, startS, startS + seconds, 0));
-    markBeats(0);
+    markBeats(0, info.leads[0]);
   }
   for (let row = 0; row < rows; row++) calibrationPulse(ctx, (row + 0.55) * ROW_MM * pxPerMm, pxPerMm, mmPerMv, mmPerS);
   return { layout: twelveLead ? '3x4+II' : 'rows', startS, seconds, shaded };
