@@ -23,7 +23,7 @@ specified so `core/dsp` can reproduce it to float tolerance; compute in float64,
    y[t] = Σ_n h[n]·x_ext[t + M − n] for t in [0, n) (i.e. 'same' convolution, delay M removed).
 3. Normalise (`"normalize"`): "zscore_per_lead": per lead (x − mean)/(std + epsilon) with the
    population std (ddof 0) over the whole record; "zscore_all_leads": one mean/std over all leads;
-   "none": unchanged.
+   "block_range_per_lead": per lead x / (median 1-s peak-to-peak range + epsilon); "none": unchanged.
 4. Windows (`input_len`, `window_stride`): a record shorter than input_len is one window zero-padded
    on the right; otherwise windows start at 0, stride, 2·stride, … while they fit, plus one window
    ending at the last sample if the tail is not covered. The runtime averages ("mean") or maxes
@@ -112,7 +112,24 @@ def bandpass(x: np.ndarray, fs: float, lo: float, hi: float, taps: int | None = 
     return out.astype(np.float32)
 
 
-def normalize(x: np.ndarray, mode: str, eps: float) -> np.ndarray:
+def block_range_scale(x: np.ndarray, fs: float) -> float:
+    """Median peak-to-peak range of the floor(fs)-sample blocks of one lead (upper median: element
+    n//2 of the sorted ranges; the whole lead's range when shorter than a block). C++:
+    dsp::block_range_scale."""
+    x = np.asarray(x)
+    block = max(1, int(np.floor(fs)))
+    n = x.size // block
+    if n == 0:
+        return float(x.max() - x.min()) if x.size else 0.0
+    b = x[: n * block].reshape(n, block)
+    return float(np.sort(b.max(1) - b.min(1))[n // 2])
+
+
+def normalize(x: np.ndarray, mode: str, eps: float, fs: float | None = None) -> np.ndarray:
+    """fs: needed by "block_range_per_lead" (each lead / (block_range_scale + eps))."""
+    if mode == "block_range_per_lead":
+        x = np.atleast_2d(np.asarray(x, dtype=np.float32))
+        return np.stack([row / (block_range_scale(row, fs) + eps) for row in x]).astype(np.float32)
     x = np.asarray(x, dtype=np.float64)
     if mode == "none":
         return x.astype(np.float32)
@@ -132,7 +149,7 @@ def preprocess(x: np.ndarray, fs_in: float, fs_out: float, cfg: dict | None = No
     if cfg.get("bandpass_hz"):
         lo, hi = cfg["bandpass_hz"]
         y = bandpass(y, fs_out, lo, hi, cfg.get("fir_taps"))
-    return normalize(y, cfg["normalize"], cfg["epsilon"])
+    return normalize(y, cfg["normalize"], cfg["epsilon"], fs_out)
 
 
 def window_starts(n: int, input_len: int, stride: int) -> list[int]:

@@ -173,17 +173,11 @@ def _target(r: np.ndarray, n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------- augmentation
 
 def block_range_scale(x: np.ndarray, fs: int = FS) -> float:
-    """Median peak-to-peak range of the 1-s blocks (upper median; the whole lead when shorter than 1 s)."""
-    n = x.size // fs
-    if n == 0:
-        return float(x.max() - x.min()) if x.size else 0.0
-    b = x[: n * fs].reshape(n, fs)
-    r = np.sort(b.max(1) - b.min(1))
-    return float(r[n // 2])
+    return P.block_range_scale(x, fs)
 
 
 def normalize(x: np.ndarray, eps: float = PREPROCESS["epsilon"]) -> np.ndarray:
-    return (x / (block_range_scale(x) + eps)).astype(np.float32)
+    return P.normalize(x, "block_range_per_lead", eps, FS)[0]
 
 
 def _lowpass_noise(rng, n, hi_hz, lo_hz=0.0):
@@ -445,8 +439,7 @@ def load_checkpoint(path: str) -> QrsNet:
 
 def model_input(lead_mv: np.ndarray, fs: float) -> np.ndarray:
     """One lead as the C++ core feeds the model (dsp::model_input): resample, band-pass, scale."""
-    x = P.resample(lead_mv, fs, FS) if fs != FS else np.asarray(lead_mv, np.float32)
-    return normalize(P.bandpass(x[None], FS, *BAND, TAPS)[0])
+    return P.preprocess(np.asarray(lead_mv)[None], fs, FS, PREPROCESS)[0]
 
 
 def probabilities(model: QrsNet, x: np.ndarray) -> np.ndarray:
