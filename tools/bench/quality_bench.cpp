@@ -2,10 +2,10 @@
 //   quality cinc2017 --reference DIR/REFERENCE.csv [--half dev|test|all] [--features OUT.csv]
 //       share of records flagged per CinC 2017 class (N, A, O, ~). The split is by record name:
 //       dev = records whose FNV-1a hash of the name is even (thresholds were tuned there), test = odd.
-//   quality noisy-copies --out DIR [--seed S] <record>...
+//   quality noisy-copies --out DIR [--seed S] [--only wander|mains|white|none] <record>...
 //       writes each record's clean copy (<name>.hea/.dat) and a noisy copy (<name>_noisy) to DIR:
 //       baseline wander 0.3 Hz 0.5 mV (random phase per lead) + mains 50 Hz 0.1 mV + white Gaussian
-//       noise sd 0.05 mV (tools/bench/quality.sh screens both and counts decisions that change).
+//       noise sd 0.05 mV (tools/bench/quality.sh screens both and counts decisions that change). --only adds that one part alone (none: a control copy).
 //   quality flat-noise [--seed S] [--sd MV] <record>...
 //       sets the first lead to zero plus white noise of sd MV (default 0.05) and prints whether the
 //       gate still calls it unusable.
@@ -117,7 +117,13 @@ int cinc2017(const std::vector<std::string>& args) {
   return 0;
 }
 
-void add_noise(ecg::Record& r, std::mt19937& rng) {
+// Which parts of the noise recipe are added (--only keeps one: the same random draws either way, so
+// the parts of a full copy and of a one-part copy are the same signals).
+struct NoiseParts {
+  double wander = 1, mains = 1, white = 1;
+};
+
+void add_noise(ecg::Record& r, std::mt19937& rng, const NoiseParts& parts) {
   std::uniform_real_distribution<double> phase(0.0, 2.0 * std::numbers::pi);
   std::normal_distribution<double> white(0.0, 0.05);
   for (std::size_t k = 0; k < r.n_leads(); ++k) {
@@ -125,7 +131,9 @@ void add_noise(ecg::Record& r, std::mt19937& rng) {
     auto x = r.lead(k);
     for (std::size_t i = 0; i < x.size(); ++i) {
       const double t = static_cast<double>(i) / r.fs_hz;
-      x[i] += static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * 0.3 * t + p1) + 0.1 * std::sin(2 * std::numbers::pi * 50.0 * t + p2) + white(rng));
+      const double w = white(rng);
+      x[i] += static_cast<float>(parts.wander * 0.5 * std::sin(2 * std::numbers::pi * 0.3 * t + p1) +
+                                 parts.mains * 0.1 * std::sin(2 * std::numbers::pi * 50.0 * t + p2) + parts.white * w);
     }
   }
 }
@@ -140,14 +148,22 @@ void write_files(const std::vector<ecg::io::WrittenFile>& files, const fs::path&
 int noisy_copies(const std::vector<std::string>& args) {
   std::string out;
   unsigned seed = 1;
+  NoiseParts parts;
   std::vector<std::string> records;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--out" && i + 1 < args.size()) out = args[++i];
     else if (args[i] == "--seed" && i + 1 < args.size()) seed = static_cast<unsigned>(std::stoul(args[++i]));
-    else records.push_back(args[i]);
+    else if (args[i] == "--only" && i + 1 < args.size()) {
+      const std::string part = args[++i];
+      if (part != "wander" && part != "mains" && part != "white" && part != "none") {
+        std::fprintf(stderr, "ecg-bench quality noisy-copies: --only expects wander, mains, white or none, found '%s'\n", part.c_str());
+        return 2;
+      }
+      parts = {part == "wander" ? 1.0 : 0.0, part == "mains" ? 1.0 : 0.0, part == "white" ? 1.0 : 0.0};
+    } else records.push_back(args[i]);
   }
   if (out.empty() || records.empty()) {
-    std::fprintf(stderr, "usage: ecg-bench quality noisy-copies --out DIR [--seed S] <record>...\n");
+    std::fprintf(stderr, "usage: ecg-bench quality noisy-copies --out DIR [--seed S] [--only wander|mains|white|none] <record>...\n");
     return 2;
   }
   fs::create_directories(out);
@@ -155,7 +171,7 @@ int noisy_copies(const std::vector<std::string>& args) {
   for (const std::string& arg : records) {
     ecg::Record r = ecg::cli::read_record_at(arg);
     write_files(ecg::io::write_wfdb(r, r.name), out);
-    add_noise(r, rng);
+    add_noise(r, rng, parts);
     write_files(ecg::io::write_wfdb(r, r.name + "_noisy"), out);
     std::printf("%s\n", r.name.c_str());
   }

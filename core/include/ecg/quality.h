@@ -28,8 +28,7 @@ struct QualityThresholds {
   double min_similarity = 0.93;          // median over beats of the best correlation with a neighbour beat (4 either side, +-20 ms) below: beats unlike each other
   double max_hf_ratio = 1.0;            // power 40-150 Hz (mains removed) / power 5-25 Hz above: muscle noise
   double max_artefact_ratio = 2.0;      // largest 5-25 Hz excursion / median beat height above: motion artefact
-  double mains_note_ratio = 0.1;        // power at 50 or 60 Hz / power 5-25 Hz above: mains noted (not unusable)
-  double mains_max_ratio = 4.0;         // ... above: mains so strong the lead is unusable
+  double mains_note_ratio = 0.1;        // power at 50 or 60 Hz / power 5-25 Hz above: mains noted (never unusable: the filters remove it)
   double wander_note_ratio = 0.8;       // power below 0.7 Hz / power below 40 Hz above: wander noted (not unusable)
   double max_rise_s = 0.05;             // range / steepest slope of the QRS windows above: implausible sampling rate
   double min_usable_share = 0.66;       // a lead with a smaller share of usable windows is unusable
