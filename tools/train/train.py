@@ -21,6 +21,7 @@ import time
 import numpy as np
 import torch
 
+from . import augment as A
 from . import data as D
 from . import export as E
 from . import labels as lab
@@ -75,9 +76,12 @@ def preprocessed(items: list[D.Item], cfg: dict) -> dict[str, np.ndarray]:
 
 
 class Arrays:
-    def __init__(self, items, sigs, lead_idx):
+    def __init__(self, items, sigs, lead_idx, sigs_mv=None):
         self.items = items
         self.x = [sigs[it.key.replace("/", "|")][lead_idx] for it in items]
+        # --augment: the band-passed records in mV and their per-lead mean and sd (the runtime's z-score)
+        self.mv = [sigs_mv[it.key.replace("/", "|")][lead_idx] for it in items] if sigs_mv is not None else None
+        self.mu_sd = [(m.astype(np.float64).mean(-1), m.astype(np.float64).std(-1)) for m in self.mv] if self.mv is not None else None
         self.y = np.stack([it.target for it in items]).astype(np.float32)
         self.demo = np.stack([D.demographics(it.age, it.sex) for it in items])
 
@@ -95,6 +99,20 @@ def random_clip(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.zeros((x.shape[0], n), dtype=np.float32)
     out[:, left:left + t] = x
     return out
+
+
+def augmented_crop(arr: Arrays, i: int, args, fir: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random crop of record i as the runtime's model input would be with noise added to the record
+    (probability args.augment) and with leads lost to the quality gate (probability args.lead_dropout);
+    tools/train/augment.py says what noise."""
+    mv, valid, _ = A.crop(arr.mv[i], args.input_len, rng)
+    noise = None
+    if rng.random() < args.augment:
+        raw = A.noise_mv(rng, mv.shape[0], args.input_len + len(fir) - 1, FS)
+        noise = A.band_passed(raw, fir)
+    mu, sd = arr.mu_sd[i]
+    z = A.noisy_zscore(mv, valid, mu, sd, noise, P.DEFAULT_PREPROCESS["epsilon"])
+    return A.drop_leads(z, rng) if rng.random() < args.lead_dropout else z
 
 
 # ---------------------------------------------------------------------------------------- model
@@ -159,6 +177,10 @@ def parse_args(argv=None):
     ap.add_argument("--milestones", default="0.5,0.75",
                     help="fractions of --epochs where the learning rate drops 10x; LRH-Net's 20,40,70 of 90 epochs "
                          "is 0.222,0.444,0.778, which in an 8-epoch run leaves only 2 epochs at the full rate")
+    ap.add_argument("--augment", type=float, default=0.0, metavar="P",
+                    help="probability that a training crop gets noise (tools/train/augment.py); 0 = none")
+    ap.add_argument("--lead-dropout", type=float, default=0.0, metavar="P",
+                    help="probability that a training crop loses 1-4 leads (zeroed, as the quality gate does)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--data", choices=["pool", "fixtures"], default="pool")
@@ -178,11 +200,18 @@ def train(args) -> dict:
     leads = D.LEAD_SETS["12" if args.model == "leadwise" else args.leads]
     lead_idx = [D.LEADS_12.index(l) for l in leads]
     items, folds = load_pool(args.data)
-    sigs = preprocessed(items, {**P.DEFAULT_PREPROCESS, "fir_taps": 2 * FS + 1})
+    pre_cfg = {**P.DEFAULT_PREPROCESS, "fir_taps": 2 * FS + 1}
+    sigs = preprocessed(items, pre_cfg)
+    augmenting = args.augment > 0 or args.lead_dropout > 0
+    if augmenting and args.kd != "none":
+        raise ValueError("--augment / --lead-dropout are not implemented with --kd (the teachers would need the same noisy crops)")
+    sigs_mv = preprocessed(items, {**pre_cfg, "normalize": "none"}) if augmenting else None
+    fir = P.bandpass_filter(FS, *pre_cfg["bandpass_hz"], pre_cfg["fir_taps"]) if augmenting else None
     val_fold = (args.fold + 1) % D.N_FOLDS
     split = {s: [it for it in items if folds[it.key] in f] for s, f in
              (("train", {k for k in range(D.N_FOLDS) if k not in (args.fold, val_fold)}), ("val", {val_fold}), ("test", {args.fold}))}
-    tr, va, te = (Arrays(split[s], sigs, lead_idx) for s in ("train", "val", "test"))
+    tr = Arrays(split["train"], sigs, lead_idx, sigs_mv)
+    va, te = (Arrays(split[s], sigs, lead_idx) for s in ("val", "test"))
     model = make_model(args, len(leads))
     teachers = []
     if args.kd != "none":
@@ -214,7 +243,10 @@ def train(args) -> dict:
                 break
             idx = order[s:s + args.batch]
             src = full if teachers else tr
-            crops = np.stack([random_clip(src.x[i], args.input_len, rng) for i in idx])
+            if augmenting:
+                crops = np.stack([augmented_crop(tr, i, args, fir, rng) for i in idx])
+            else:
+                crops = np.stack([random_clip(src.x[i], args.input_len, rng) for i in idx])
             xs = torch.from_numpy(crops[:, lead_idx] if teachers else crops)
             ds, ys = torch.from_numpy(tr.demo[idx]), torch.from_numpy(tr.y[idx])
             out = model(xs, ds)
