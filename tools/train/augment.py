@@ -55,8 +55,8 @@ def noise_mv(rng: np.random.Generator, n_leads: int, m: int, fs: float) -> np.nd
 
 
 def crop(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
-    """A random n-sample crop of (leads, t) x, zero-padded (random left/right split) when shorter, as
-    train.random_clip; also its mask of real samples and where the real samples start."""
+    """A random n-sample crop of (leads, t) x, zero-padded (random left/right split) when shorter (the
+    crop of train.random_clip, same random draws); also its mask of real samples and where they start."""
     t = x.shape[-1]
     if t >= n:
         s = int(rng.integers(0, t - n + 1))

@@ -91,14 +91,7 @@ class Arrays:
 
 def random_clip(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """LRH-Net RandomClip: random crop if longer, zero pad with a random left/right split if shorter."""
-    t = x.shape[-1]
-    if t >= n:
-        s = rng.integers(0, t - n + 1)
-        return x[:, s:s + n]
-    left = rng.integers(0, n - t + 1)
-    out = np.zeros((x.shape[0], n), dtype=np.float32)
-    out[:, left:left + t] = x
-    return out
+    return A.crop(x, n, rng)[0]
 
 
 def augmented_crop(arr: Arrays, i: int, args, fir: np.ndarray, rng: np.random.Generator) -> np.ndarray:
