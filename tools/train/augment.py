@@ -54,19 +54,19 @@ def noise_mv(rng: np.random.Generator, n_leads: int, m: int, fs: float) -> np.nd
     return out
 
 
-def crop(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+def crop(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """A random n-sample crop of (leads, t) x, zero-padded (random left/right split) when shorter (the
-    crop of train.random_clip, same random draws); also its mask of real samples and where they start."""
+    crop of train.random_clip, same random draws), and its mask of real samples."""
     t = x.shape[-1]
     if t >= n:
         s = int(rng.integers(0, t - n + 1))
-        return x[:, s:s + n], np.ones(n, bool), 0
+        return x[:, s:s + n], np.ones(n, bool)
     left = int(rng.integers(0, n - t + 1))
     out = np.zeros((x.shape[0], n), dtype=x.dtype)
     out[:, left:left + t] = x
     valid = np.zeros(n, bool)
     valid[left:left + t] = True
-    return out, valid, left
+    return out, valid
 
 
 def band_passed(noise: np.ndarray, h: np.ndarray) -> np.ndarray:

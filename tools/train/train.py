@@ -98,7 +98,7 @@ def augmented_crop(arr: Arrays, i: int, args, fir: np.ndarray, rng: np.random.Ge
     """A random crop of record i as the runtime's model input would be with noise added to the record
     (probability args.augment) and with leads lost to the quality gate (probability args.lead_dropout);
     tools/train/augment.py says what noise."""
-    mv, valid, _ = A.crop(arr.mv[i], args.input_len, rng)
+    mv, valid = A.crop(arr.mv[i], args.input_len, rng)
     noise = None
     if rng.random() < args.augment:
         raw = A.noise_mv(rng, mv.shape[0], args.input_len + len(fir) - 1, FS)

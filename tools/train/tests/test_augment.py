@@ -13,7 +13,7 @@ FX = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixture
 def record_mv():
     """The fixture A0002 (12 leads) band-passed at 257 Hz in mV, as train.py caches it for --augment."""
     h, sig = D.read_wfdb_signal(os.path.join(FX, "cinc", "A0002.hea"))
-    x = D.to_canonical(sig, h.leads if hasattr(h, "leads") else h.sig_names)
+    x = D.to_canonical(sig, h.leads)
     cfg = {**P.DEFAULT_PREPROCESS, "fir_taps": 2 * train.FS + 1}
     return x, h.fs, cfg, P.preprocess(x, h.fs, train.FS, {**cfg, "normalize": "none"})
 
@@ -51,7 +51,7 @@ class TestAugment(unittest.TestCase):
     def test_padding_stays_zero_and_dropout_keeps_a_lead(self):
         rng = np.random.default_rng(3)
         x = np.ones((12, 100), np.float32)
-        crop, valid, left = A.crop(x, 160, rng)
+        crop, valid = A.crop(x, 160, rng)
         self.assertEqual(valid.sum(), 100)
         self.assertTrue((crop[:, ~valid] == 0).all())
         noise = rng.normal(0, 1, (12, 160)).astype(np.float32)
