@@ -32,6 +32,15 @@ def main(clean_path, noisy_path):
             records_unflagged += bool(d)
     print(f"records: {len(clean)}; clean copies inconclusive: {clean_flagged}; noisy copies inconclusive (flagged): {flagged}")
     print(f"class decisions that change: {flips} in {records} records; on copies not flagged: {flips_unflagged} in {records_unflagged} records")
+    # How far the probabilities move, and how many clean ones sit near their threshold (a decision
+    # there flips with any small change).
+    moves = [abs(a["probability"] - b["probability"]) for c, n in zip(clean, noisy) for a, b in zip(c["classes"], n["classes"])
+             if a.get("probability") is not None and b.get("probability") is not None]
+    near = sum(1 for c in clean for a in c["classes"]
+               if a.get("probability") is not None and a.get("threshold") and abs(a["probability"] - a["threshold"]) < 0.05)
+    if moves:
+        print(f"class probability change: mean {sum(moves) / len(moves):.3f}, largest {max(moves):.2f}; "
+              f"clean probabilities within 0.05 of their threshold: {near}")
 
 
 if __name__ == "__main__":
