@@ -98,8 +98,12 @@ async function screenBatch(records, skipped) {
   $('batch-cancel').disabled = false;
   for (const id of ['batch-csv', 'batch-json', 'print-all']) $(id).disabled = true;
   const started = performance.now();
-  let done = 0, failures = 0;
-  const progress = () => {
+  let done = 0, failures = 0, lastProgress = -Infinity;
+  // The progress line changes at most every 250 ms (and always for the last record): every change
+  // costs the page a frame.
+  const progress = (final = false) => {
+    if (!final && done < records.length && performance.now() - lastProgress < 250) return;
+    lastProgress = performance.now();
     $('batch-progress').value = done;
     $('batch-progress-text').textContent = progressText(done, records.length, performance.now() - started);
   };
@@ -123,6 +127,8 @@ async function screenBatch(records, skipped) {
   }));
   if (batchAbort !== abort) return;  // a newer batch replaced this one
   batchAbort = null;
+  progress(true);
+  table.flush();  // the rows of the last results, drawn before the status says the batch is done
   $('batch-cancel').disabled = true;
   for (const id of ['batch-csv', 'batch-json', 'print-all']) $(id).disabled = false;
   table.update();

@@ -16,22 +16,39 @@ export const COLUMNS = [
     sort: (e) => (!e.result ? 2 : e.result.findings.inconclusive ? 1 : 0) },
 ];
 
-const ROWS_PER_TASK = 40;
+const ROWS_PER_FRAME = 20;
+const FLUSH_MS = 250;
 
-// Runs fn in a task of its own, soon: a timer while the page is visible (as before), a MessageChannel
-// message while it is hidden, where chained timers are throttled and messages are not. The channel is
-// made on first use, so importing this module (Node tests) opens no port.
+// Runs fn once, before the next frame is drawn while the page is visible, so that each frame lays out
+// at most one chunk of rows (timers would add every chunk before the first frame, and that frame then
+// lays out and paints the whole table in one long task). A hidden page draws no frames, and throttles
+// chained timers (one a second, or a minute): there fn is a MessageChannel message, and a page hidden
+// while a frame is awaited runs it that way too. The channel is made on first use, so importing this
+// module (Node tests) opens no port.
 let channel = null;
 const queued = [];
-function nextTask(fn) {
-  const hidden = typeof document === 'object' && document.visibilityState === 'hidden';
-  if (!hidden || typeof MessageChannel !== 'function') return void setTimeout(fn, 0);
+function post(fn) {
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => queued.shift()?.();
   }
   queued.push(fn);
   channel.port2.postMessage(0);
+}
+function nextFrame(fn) {
+  const hidden = () => typeof document === 'object' && document.visibilityState === 'hidden';
+  if (typeof requestAnimationFrame !== 'function' || typeof MessageChannel !== 'function') return void setTimeout(fn, 0);
+  if (hidden()) return post(fn);
+  let ran = false;
+  const once = () => {
+    if (ran) return;
+    ran = true;
+    document.removeEventListener('visibilitychange', onHide);
+    fn();
+  };
+  const onHide = () => { if (hidden()) post(once); };
+  document.addEventListener('visibilitychange', onHide);
+  requestAnimationFrame(once);
 }
 
 /** An entry is shown under "abnormal only" when its record is abnormal or could not be read. */
@@ -122,6 +139,8 @@ export class BatchTable {
     this.descending = false;
     this.current = null;
     this.pending = false;
+    this.dirty = new Set();
+    this.whole = false;
     const row = document.createElement('tr');
     row.setAttribute('role', 'row');
     for (const column of COLUMNS) {
@@ -155,25 +174,35 @@ export class BatchTable {
   }
 
   /**
-   * An entry changed (or, without one, the whole list did): with no sort and no filter its row is
-   * replaced where it stands, else one full render is scheduled, at most every 400 ms, so that a table
-   * of hundreds of rows is not laid out again for every result.
+   * An entry changed (or, without one, the whole list did). Changes are drawn together, at most every
+   * FLUSH_MS and before a frame: each frame of a busy page costs about the same however many rows it
+   * changes, so a result every 50 ms must not mean a frame every 50 ms. With no sort and no filter a
+   * changed row is replaced where it stands; otherwise, or for the whole list, the table is drawn again.
    */
   update(entry) {
-    const plain = !this.sortKey && !this.parts.filter.value.trim() && !this.parts.abnormalOnly.checked;
-    if (entry && plain && entry.rowCache?.tr.isConnected && !this.pending) {
-      const old = entry.rowCache.tr;
-      old.replaceWith(this.styled(entry));
-      this.count();
-      return;
-    }
+    if (entry) this.dirty.add(entry);
+    else this.whole = true;
     if (this.pending) return;
     this.pending = true;
-    const wait = Math.max(0, (this.lastRender ?? -Infinity) + 400 - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      this.pending = false;
-      this.render();
-    }), entry ? wait : 0);
+    const wait = entry ? Math.max(0, (this.lastFlush ?? -Infinity) + FLUSH_MS - performance.now()) : 0;
+    setTimeout(() => nextFrame(() => this.flush()), wait);
+  }
+
+  /** Draws the changes waiting for the next flush now (a table drawn again still goes in chunks). */
+  flush() {
+    this.pending = false;
+    this.lastFlush = performance.now();
+    const plain = !this.sortKey && !this.parts.filter.value.trim() && !this.parts.abnormalOnly.checked;
+    const changed = [...this.dirty];
+    this.dirty.clear();
+    // A row that an unfinished render has yet to add is drawn from the entry as it then stands.
+    const inPlace = (e) => e.rowCache?.tr.isConnected || this.unrendered?.has(e);
+    if (this.whole || !plain || !changed.every(inPlace)) {
+      this.whole = false;
+      return this.render();
+    }
+    for (const e of changed) if (e.rowCache?.tr.isConnected) e.rowCache.tr.replaceWith(this.styled(e));
+    this.count();
   }
 
   visible() {
@@ -216,23 +245,23 @@ export class BatchTable {
     this.parts.count.textContent = `Showing ${this.parts.table.tBodies[0].rows.length} of ${this.entries.length} records (${screened} screened).`;
   }
 
-  // Rows go into the page ROWS_PER_TASK at a time, one task each, so that laying out a long table never keeps
-  // the page busy for long; a newer render stops an unfinished one. In a hidden page the next chunk is
-  // a message task, not a timer: browsers throttle chained timers there (one a second, or a minute),
-  // which may be what left a cancelled batch's table half drawn for 30 s on CI.
+  // Rows go into the page ROWS_PER_FRAME at a time, one frame each (see nextFrame), so that laying out
+  // a long table never keeps the page busy for long; a newer render stops an unfinished one.
   render() {
-    this.lastRender = performance.now();
     const rows = this.visible();
     const token = (this.renderToken = {});
     const body = this.parts.table.tBodies[0];
-    body.replaceChildren(...rows.slice(0, ROWS_PER_TASK).map((e) => this.styled(e)));
+    this.unrendered = new Set(rows.slice(ROWS_PER_FRAME));
+    body.replaceChildren(...rows.slice(0, ROWS_PER_FRAME).map((e) => this.styled(e)));
     this.count();
     const more = (from) => {
       if (this.renderToken !== token || from >= rows.length) return;
-      body.append(...rows.slice(from, from + ROWS_PER_TASK).map((e) => this.styled(e)));
+      const chunk = rows.slice(from, from + ROWS_PER_FRAME);
+      for (const e of chunk) this.unrendered.delete(e);
+      body.append(...chunk.map((e) => this.styled(e)));
       this.count();
-      nextTask(() => more(from + ROWS_PER_TASK));
+      nextFrame(() => more(from + ROWS_PER_FRAME));
     };
-    nextTask(() => more(ROWS_PER_TASK));
+    nextFrame(() => more(ROWS_PER_FRAME));
   }
 }

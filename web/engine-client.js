@@ -185,5 +185,11 @@ export function releaseSharedEngine() {
 
 /** Reads browser File objects into {name, bytes}. */
 export async function readFiles(fileList) {
-  return Promise.all([...fileList].map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+  // 32 files at a time: starting hundreds of reads at once keeps the page busy for a long task.
+  const files = [...fileList];
+  const read = [];
+  for (let k = 0; k < files.length; k += 32) {
+    read.push(...await Promise.all(files.slice(k, k + 32).map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }))));
+  }
+  return read;
 }

