@@ -31,10 +31,17 @@ class StageClock {
 // Throws ecg::Error naming the record, lead, sample index and time of the first NaN/Inf sample.
 void require_finite(const Record& record);
 
+// Records sampled above this rate are analysed on a copy decimated by analysis_decimation(fs):
+// floor(fs / 1000), at most 1000, so the analysis rate lies in [1000, 2000) Hz up to 2 MHz. 1 (no
+// decimation) up to kAnalysisMaxHz.
+constexpr double kAnalysisMaxHz = 2000.0;
+std::int64_t analysis_decimation(double fs_hz);
+
 // Record facts, patient, quality index, R-peaks, heart rate, delineation, rules into `f`. Unusable
 // leads (f.signal_quality) are zeroed before R-peaks, delineation and rules; when `masked` is given
 // it receives that copy (for the model input), or stays empty when every lead is usable. Throws on
-// non-finite samples (require_finite).
+// non-finite samples (require_finite). Above kAnalysisMaxHz all of it runs on a decimated copy (then
+// `masked` is at that rate too) and the sample indices in `f` are mapped back to the record's rate.
 void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked = nullptr);
 
 // How a class that has a rule is decided when both the rule and the model speak.

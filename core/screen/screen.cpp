@@ -232,18 +232,54 @@ void judge_signal(Findings& f, const Record& record, std::span<const std::string
   }
 }
 
-void screen_rules(const Record& record, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked_out) {
-  if (record.n_leads() == 0 || record.n_samples == 0) {
-    throw Error("record '" + record.name + "': expected at least one lead with samples, found none");
+std::int64_t analysis_decimation(double fs_hz) {
+  // At most 1000: the resampler's ratios have terms up to 1000 (above 2 MHz the analysis rate rises).
+  return fs_hz > kAnalysisMaxHz ? std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(fs_hz / 1000.0)), 1000) : 1;
+}
+
+namespace {
+// Sample indices found on the decimated copy, back at the record's own rate: output sample m of a
+// whole-factor polyphase decimation is input sample m * k (zero-phase filter).
+void to_record_rate(Findings& f, std::int64_t k, std::size_t n_samples) {
+  for (std::int64_t& p : f.rpeaks) p *= k;
+  for (beats::ClassifiedBeat& b : f.beats) b.sample *= k;
+  const auto uk = static_cast<std::size_t>(k);
+  for (dsp::LeadQualityReport& l : f.signal_quality.leads) {
+    for (dsp::WindowQuality& w : l.windows) {
+      w.start = std::min(w.start * uk, n_samples);
+      w.length = std::min(w.length * uk, n_samples - w.start);
+    }
   }
-  require_finite(record);
+}
+}  // namespace
+
+void screen_rules(const Record& input, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked_out) {
+  if (input.n_leads() == 0 || input.n_samples == 0) {
+    throw Error("record '" + input.name + "': expected at least one lead with samples, found none");
+  }
+  require_finite(input);
+  // Above kAnalysisMaxHz, quality, R-peaks, delineation, rules, beats and median beats run on a copy
+  // decimated by a whole factor (20 kHz: 1 kHz); every sample index in the findings is mapped back.
+  const std::int64_t k = analysis_decimation(input.fs_hz);
+  std::optional<Record> decimated;
+  if (k > 1) {
+    decimated = dsp::resample(input, input.fs_hz / static_cast<double>(k));
+    clock.lap("decimate");
+  }
+  const Record& record = decimated ? *decimated : input;
   f.record = record.name;
-  f.fs_hz = record.fs_hz;
-  f.duration_s = record.duration_s();
+  f.fs_hz = input.fs_hz;
+  f.duration_s = input.duration_s();
   f.leads = record.leads;
   f.age_years = patient.age_years ? patient.age_years : record.age_years;
   f.sex = patient.sex != Sex::unknown ? patient.sex : record.sex;
   f.warnings = record.warnings;
+  if (decimated) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "sampled at %g Hz: analysed at %g Hz (decimated by %lld, anti-aliased at %g Hz); the model reads its own rate",
+                  input.fs_hz, record.fs_hz, static_cast<long long>(k), record.fs_hz / 2.0);
+    f.warnings.push_back(buf);
+  }
   f.signal_quality = dsp::assess_quality(record);
   for (const std::string& w : f.signal_quality.warnings) f.warnings.push_back(w);
   clock.lap("quality");
@@ -280,6 +316,7 @@ void screen_rules(const Record& record, const Patient& patient, StageClock& cloc
   f.median_beats = measure::median_beats(signal, beats);
   fill_measurements(f);
   clock.lap("measurements");
+  if (decimated) to_record_rate(f, k, input.n_samples);
   if (masked_out) *masked_out = std::move(masked);
 }
 

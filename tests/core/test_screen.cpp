@@ -1,11 +1,15 @@
 // Screening pipeline: Findings for the real sample, JSON shape, patient overrides and bad input.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/screen.h"
+#include "screen/pipeline.h"
 #include "test_util.h"
 
 using Catch::Matchers::Contains;
@@ -49,4 +53,58 @@ TEST_CASE("record metadata round-trips through JSON with its samples", "[screen]
   CHECK(back.samples_mv == record.samples_mv);
   std::vector<float> short_samples(10);
   CHECK_THROWS_WITH(ecg::record_from_info_json(ecg::record_info_json(record), short_samples), Contains("expected 60000 values"));
+}
+
+TEST_CASE("screen: above 2 kHz the analysis runs decimated and indices come back at the record's rate", "[screen][rate]") {
+  // Boundary table of the decimation factor: none up to 2000 Hz, then floor(fs / 1000).
+  CHECK(ecg::screen::analysis_decimation(500.0) == 1);
+  CHECK(ecg::screen::analysis_decimation(2000.0) == 1);
+  CHECK(ecg::screen::analysis_decimation(2000.5) == 2);
+  CHECK(ecg::screen::analysis_decimation(2999.0) == 2);
+  CHECK(ecg::screen::analysis_decimation(3000.0) == 3);
+  CHECK(ecg::screen::analysis_decimation(20000.0) == 20);
+  CHECK(ecg::screen::analysis_decimation(1000999.0) == 1000);
+  CHECK(ecg::screen::analysis_decimation(2000000.0) == 1000);  // the resampler's largest whole factor
+
+  // The real sample interpolated linearly from 500 Hz to 20 kHz screens like the original.
+  const ecg::Record base = sample_record();
+  constexpr std::size_t up = 40;
+  ecg::Record hi = base;
+  hi.fs_hz = base.fs_hz * up;
+  hi.n_samples = (base.n_samples - 1) * up + 1;
+  hi.samples_mv.assign(hi.n_leads() * hi.n_samples, 0.0f);
+  for (std::size_t l = 0; l < base.n_leads(); ++l) {
+    auto in = base.lead(l);
+    auto out = hi.lead(l);
+    for (std::size_t t = 0; t < hi.n_samples; ++t) {
+      const std::size_t a = t / up, b = std::min(a + 1, base.n_samples - 1);
+      const float w = static_cast<float>(t % up) / up;
+      out[t] = (1.0f - w) * in[a] + w * in[b];
+    }
+  }
+  const auto lo = ecg::screen::screen(base, {});
+  const auto f = ecg::screen::screen(hi, {});
+  CHECK(f.fs_hz == 20000.0);
+  CHECK(f.duration_s == hi.duration_s());
+  CHECK(f.heart_rate_bpm.value() == Approx(lo.heart_rate_bpm.value()).margin(0.5));
+  REQUIRE(f.rpeaks.size() == lo.rpeaks.size());
+  for (std::size_t i = 0; i < f.rpeaks.size(); ++i) {
+    // One 500 Hz sample is 40 samples at 20 kHz; the 1 kHz analysis copy is exact to 20.
+    CHECK(std::abs(f.rpeaks[i] - lo.rpeaks[i] * static_cast<std::int64_t>(up)) <= 60);
+  }
+  for (const auto& b : f.beats) CHECK(b.sample < static_cast<std::int64_t>(hi.n_samples));
+  for (const auto& lead : f.signal_quality.leads) {
+    REQUIRE_FALSE(lead.windows.empty());
+    CHECK(lead.windows.back().start + lead.windows.back().length <= hi.n_samples);
+    CHECK(lead.windows.back().start + lead.windows.back().length > hi.n_samples - 2 * hi.fs_hz);
+  }
+  bool warned = false;
+  for (const auto& w : f.warnings) warned = warned || w.find("decimated by 20") != std::string::npos;
+  CHECK(warned);
+  auto positives = [](const ecg::screen::Findings& x) {
+    std::vector<std::string> p;
+    for (const auto& c : x.classes) if (c.decision) p.push_back(c.abbr);
+    return p;
+  };
+  CHECK(positives(f) == positives(lo));
 }

@@ -52,8 +52,9 @@ test('bad input gives an Error that names the file and what was expected', async
 });
 
 test('an error while screening names the record (a rate no filter can serve, a bad patient field)', async () => {
-  const record = new EcgRecord({ record: 'strap-42', fs_hz: 2_000_000, leads: ['I'], n_samples: 100 }, new Float32Array(100));
-  assert.throws(() => ecg.screen(record), (e) => e instanceof Error && /^strap-42: FIR design: .*2000000 Hz/.test(e.message));
+  // 5 Hz: the quality gate's 5-25 Hz band-pass cannot be designed below its Nyquist rate of 2.5 Hz.
+  const record = new EcgRecord({ record: 'strap-42', fs_hz: 5, leads: ['I'], n_samples: 100 }, new Float32Array(100));
+  assert.throws(() => ecg.screen(record), (e) => e instanceof Error && /^strap-42: FIR design: .*fs\/2 = 2\.5 Hz/.test(e.message));
   assert.throws(() => ecg.screenCsv(record), (e) => /^strap-42: FIR design/.test(e.message));
   const sampleRecord = await readRecordFromPath(ecg, sample);
   assert.throws(() => ecg.screen(sampleRecord, { age: -5 }), (e) => /^00003_hr: patient age: expected a number of years between 0 and 150, found -5$/.test(e.message));
