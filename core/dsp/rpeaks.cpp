@@ -40,6 +40,8 @@ std::vector<double> qrs_band_taps(double fs_hz) {
   spec.low_transition_hz = 4.0;
   spec.hi_hz = std::min(25.0, 0.5 * fs_hz - 10.0);
   spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
+  // Below about 34 Hz no low-pass edge fits above 5 Hz: the rate itself limits the band (high-pass only).
+  if (spec.hi_hz < spec.lo_hz + 2.0) spec.hi_hz = 0.0;
   spec.attenuation_db = 40.0;
   spec.ripple_db = 0.5;
   return design_fir(spec, fs_hz);

@@ -10,8 +10,10 @@
 
 #include "ecg/dsp.h"
 #include "ecg/error.h"
+#include "ecg/io.h"
 #include "ecg/quality.h"
 #include "ecg/screen.h"
+#include "io/text.h"
 #include "screen/pipeline.h"
 
 namespace ecg::screen {
@@ -256,6 +258,10 @@ void to_record_rate(Findings& f, std::int64_t k, std::size_t n_samples) {
 void screen_rules(const Record& input, const Patient& patient, StageClock& clock, Findings& f, std::optional<Record>* masked_out) {
   if (input.n_leads() == 0 || input.n_samples == 0) {
     throw Error("record '" + input.name + "': expected at least one lead with samples, found none");
+  }
+  if (!(input.fs_hz > io::kMinFsHz)) {  // the readers' rule, for records built by hand (JS EcgRecord, bindings)
+    throw Error("record '" + input.name + "': expected a sampling rate above 10 Hz (an ECG needs at least 50 Hz to show its waves), found " +
+                io::text::format_number(input.fs_hz) + " Hz");
   }
   require_finite(input);
   // Above kAnalysisMaxHz, quality, R-peaks, delineation, rules, beats and median beats run on a copy

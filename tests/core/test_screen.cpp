@@ -9,6 +9,7 @@
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/screen.h"
+#include "io/text.h"
 #include "screen/pipeline.h"
 #include "test_util.h"
 
@@ -53,6 +54,30 @@ TEST_CASE("record metadata round-trips through JSON with its samples", "[screen]
   CHECK(back.samples_mv == record.samples_mv);
   std::vector<float> short_samples(10);
   CHECK_THROWS_WITH(ecg::record_from_info_json(ecg::record_info_json(record), short_samples), Contains("expected 60000 values"));
+}
+
+TEST_CASE("screen: low rates screen down to the readers' 10 Hz floor, and at or below it are refused in words", "[screen][rate]") {
+  // Every 2nd..50th sample of the real 500 Hz sample: 250 Hz down to 10 Hz. Each filter narrows or drops
+  // its band edges with the rate (the R-peak band's low-pass edge does not fit above 5 Hz below ~34 Hz).
+  const ecg::Record base = sample_record();
+  for (const std::size_t k : {2u, 10u, 14u, 15u, 16u, 20u, 25u, 45u, 50u}) {
+    ecg::Record low = base;
+    low.fs_hz = base.fs_hz / static_cast<double>(k);
+    low.n_samples = base.n_samples / k;
+    low.samples_mv.assign(low.n_leads() * low.n_samples, 0.0f);
+    for (std::size_t l = 0; l < base.n_leads(); ++l) {
+      for (std::size_t t = 0; t < low.n_samples; ++t) low.lead(l)[t] = base.lead(l)[t * k];
+    }
+    CAPTURE(low.fs_hz);
+    if (low.fs_hz > ecg::io::kMinFsHz) {
+      const auto f = ecg::screen::screen(low, {});
+      CHECK(f.fs_hz == low.fs_hz);
+      for (const auto r : f.rpeaks) CHECK((r >= 0 && r < static_cast<std::int64_t>(low.n_samples)));
+    } else {
+      CHECK_THROWS_WITH(ecg::screen::screen(low, {}), "record '" + base.name + "': expected a sampling rate above 10 Hz (an ECG needs at least 50 Hz "
+                                                      "to show its waves), found " + ecg::io::text::format_number(low.fs_hz) + " Hz");
+    }
+  }
 }
 
 TEST_CASE("screen: above 2 kHz the analysis runs decimated and indices come back at the record's rate", "[screen][rate]") {

@@ -135,7 +135,8 @@ function named(record, run) {
     return run();
   } catch (error) {
     const name = record?.info?.record;
-    if (name && error instanceof Error && !error.message.startsWith(`${name}: `)) error.message = `${name}: ${error.message}`;
+    const namesIt = error instanceof Error && (error.message.startsWith(`${name}: `) || error.message.startsWith(`record '${name}'`));
+    if (name && error instanceof Error && !namesIt) error.message = `${name}: ${error.message}`;
     throw error;
   }
 }
