@@ -22,6 +22,18 @@ struct Prepared {
   std::vector<float> slope;  // |dy/dt| smoothed over ~10 ms
 };
 
+constexpr std::size_t kSinusHalfWindow = 50;  // RR intervals either side for the sinus cycle
+constexpr double kSinusPercentile = 0.95;
+
+// q-quantile of v (0 <= q <= 1, v not empty), interpolating linearly between order statistics. Reorders v.
+double percentile(std::vector<double>& v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
 Prepared prepare(std::span<const float> x, double fs_hz) {
   Prepared p;
   std::vector<float> base = dsp::remove_baseline(x, fs_hz);
@@ -207,7 +219,9 @@ std::array<double, kBase> features(const BeatEvidence& e) {
           std::min(e.rr_irregularity, 1.0),
           e.rr_pre_ms / 1000.0,
           e.rr_post_ms / 1000.0,
-          e.rr_pre_ms / std::max(1.0, e.average_rr_ms)};
+          e.rr_pre_ms / std::max(1.0, e.average_rr_ms),
+          e.rr_pre_ms / std::max(1.0, e.sinus_rr_ms),
+          e.rr_post_ms / std::max(1.0, e.sinus_rr_ms)};
 }
 
 void decide(ClassifiedBeat& b) {
@@ -285,6 +299,14 @@ std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, doubl
       around.assign(rr.begin() + static_cast<std::ptrdiff_t>(llo), rr.begin() + static_cast<std::ptrdiff_t>(lhi));
       std::nth_element(around.begin(), around.begin() + static_cast<std::ptrdiff_t>(around.size() / 2), around.end());
       e.average_rr_ms = around[around.size() / 2];
+    }
+    // Sinus cycle: the 95th percentile of the 100 RR intervals around the beat (linear interpolation
+    // between order statistics, as numpy's percentile). Against the local median, frequent ectopic
+    // beats set the reference cycle themselves; the slower cycles are the sinus ones.
+    {
+      const std::size_t slo = i >= kSinusHalfWindow ? i - kSinusHalfWindow : 0, shi = std::min(rr.size(), i + kSinusHalfWindow);
+      around.assign(rr.begin() + static_cast<std::ptrdiff_t>(slo), rr.begin() + static_cast<std::ptrdiff_t>(shi));
+      e.sinus_rr_ms = percentile(around, kSinusPercentile);
     }
     // Irregularity: median |successive RR difference| over the same intervals / local RR. Isolated
     // ectopics leave it low; atrial fibrillation makes it high (its early beats are not S).

@@ -26,7 +26,7 @@ CLASSES = ["N", "S", "V", "F"]
 # Same order and formulas as features() in core/dsp/beats.cpp.
 FEATURES = ["rr_pre_ratio", "rr_post_ratio", "rr_pre_over_post", "rr_pre_over_prev", "qrs_corr", "log_width_ratio", "log_amp_ratio",
             "residual", "pre_corr", "p_wave", "prematurity_x_corr", "local_rr_s", "rr_irregularity",
-            "rr_pre_s", "rr_post_s", "rr_pre_over_average"]
+            "rr_pre_s", "rr_post_s", "rr_pre_over_average", "rr_pre_over_sinus", "rr_post_over_sinus"]
 L2 = 1e-2
 FOLDS = 6
 
@@ -40,7 +40,9 @@ def features(row: dict) -> list[float]:
             min(float(row["residual"]), 3.0), float(row["pre_corr"]), float(row["p_wave"]),
             max(0.0, 1.0 - pre) * corr, float(row["local_rr_ms"]) / 1000.0,
             min(float(row["rr_irregularity"]), 1.0), float(row["rr_pre_ms"]) / 1000.0, float(row["rr_post_ms"]) / 1000.0,
-            float(row["rr_pre_ms"]) / max(1.0, float(row["average_rr_ms"]))]
+            float(row["rr_pre_ms"]) / max(1.0, float(row["average_rr_ms"])),
+            float(row["rr_pre_ms"]) / max(1.0, float(row["sinus_rr_ms"])),
+            float(row["rr_post_ms"]) / max(1.0, float(row["sinus_rr_ms"]))]
 
 
 def load(path: str):

@@ -33,6 +33,8 @@ struct BeatEvidence {
   double local_rr_ms = 0.0;
   double rr_pre_ms = 0.0, rr_post_ms = 0.0;  // the RR intervals themselves (local RR at the ends)
   double average_rr_ms = 0.0;   // median of the 300 RR intervals around the beat (about 5 min)
+  double sinus_rr_ms = 0.0;     // 95th percentile of the 100 RR intervals around the beat (the slower, sinus cycle when
+                                // ectopic beats are frequent: runs of atrial beats faster than a sinus bradycardia)
   double rr_irregularity = 0.0; // median |successive RR difference| / local RR over those intervals
   double qrs_corr = 1.0;        // best Pearson correlation with the dominant QRS (r-100..+120 ms, lag +-20 ms)
   double width_ratio = 1.0;     // QRS width / dominant QRS width (width: |slope| above 15 % of its peak)
