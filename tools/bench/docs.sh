@@ -402,6 +402,9 @@ intervals, 90th of the 300; linear instead of quadratic; class weights (n_N/n_c)
 **What fails.** S beats are mostly missed on DS2: record 232 holds 1,382 of its 1,837 S beats, and
 there the atrial premature beats outnumber the sinus beats, so against the record's own RR and
 dominant beat they look normal; S +P is lowered by normal beats in irregular rhythms called S. The
+sinus-cycle features did not change 232 (1.3 % before, 1.4 % after): DS1 holds no record where S beats
+outnumber N ones, so the fit has no such beats to learn from; they raised S +P (21.3 → 27.7 %), V
+(88.9 / 85.5 → 90.4 / 89.4 %) and CPSC 2021 S (17.1 / 9.5 → 29.3 / 17.9 %). The
 goals (V ≥ 95 % / 95 %, S ≥ 80 % / 70 %) are **not met**; V is above de Chazal's anchor, S below it.
 MD
     echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh beats\`, i.e."; echo
