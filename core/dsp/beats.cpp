@@ -224,8 +224,15 @@ std::array<double, kBase> features(const BeatEvidence& e) {
           e.rr_post_ms / std::max(1.0, e.sinus_rr_ms)};
 }
 
-void decide(ClassifiedBeat& b) {
-  const auto x = features(b.evidence);
+}  // namespace
+
+bool resembles_dominant(const BeatEvidence& e) {
+  return e.qrs_corr >= kLikeDominantCorr && e.width_ratio <= kLikeDominantMaxWidth && e.amp_ratio >= kLikeDominantAmpLo &&
+         e.amp_ratio <= kLikeDominantAmpHi;
+}
+
+BeatClass classify_evidence(BeatEvidence& e) {
+  const auto x = features(e);
   std::array<double, kFeatures> phi{};
   std::array<double, kBase> zs{};
   for (std::size_t k = 0; k < kBase; ++k) zs[k] = std::clamp((x[k] - kFeatureMean[k]) / kFeatureSd[k], -8.0, 8.0);
@@ -243,10 +250,15 @@ void decide(ClassifiedBeat& b) {
   double sum = 0;
   for (double& v : z) v = std::exp(v - top), sum += v;
   for (double& v : z) v /= sum;
-  b.evidence.p_S = z[1], b.evidence.p_V = z[2], b.evidence.p_F = z[3];
+  e.p_S = z[1], e.p_V = z[2], e.p_F = z[3];
+  if (resembles_dominant(e)) z[2] = -1.0;  // never V (the probabilities stay as evidence)
   const std::size_t best = static_cast<std::size_t>(std::max_element(z.begin(), z.end()) - z.begin());
-  b.cls = best == 0 ? BeatClass::N : best == 1 ? BeatClass::S : best == 2 ? BeatClass::V : BeatClass::F;
+  return best == 0 ? BeatClass::N : best == 1 ? BeatClass::S : best == 2 ? BeatClass::V : BeatClass::F;
 }
+
+namespace {
+
+void decide(ClassifiedBeat& b) { b.cls = classify_evidence(b.evidence); }
 
 }  // namespace
 

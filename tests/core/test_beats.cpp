@@ -226,3 +226,50 @@ TEST_CASE("beats: a flat lead gives Q beats and not-assessable PAC/PVC rules", "
   CHECK(rule(rules, "PVC").decision == Decision::not_assessable);
   CHECK(to_string(BeatClass::V) == std::string("V"));
 }
+
+TEST_CASE("beats: a beat shaped like the dominant beat is never called V (table at the guard's edges, seeded sweep)", "[beats]") {
+  using ecg::beats::BeatEvidence;
+  auto ev = [](double corr, double width, double amp) {
+    BeatEvidence e;
+    e.qrs_corr = corr, e.width_ratio = width, e.amp_ratio = amp;
+    return e;
+  };
+  struct Row { double corr, width, amp; bool like; };
+  const Row rows[] = {
+      {0.90, 1.00, 1.00, true},  {0.8999, 1.00, 1.00, false}, {0.99, 1.15, 1.00, true}, {0.99, 1.1501, 1.00, false},
+      {0.99, 1.00, 0.75, true},  {0.99, 1.00, 0.7499, false}, {0.99, 1.00, 1.33, true}, {0.99, 1.00, 1.3301, false},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.corr, r.width, r.amp);
+    CHECK(ecg::beats::resembles_dominant(ev(r.corr, r.width, r.amp)) == r.like);
+  }
+  // Random premature beats (the classifier's V region when the shape differs): alike ones are never V;
+  // the same beats with a wide, unlike QRS are V for a good share, so the guard is what decides.
+  const unsigned seed = 20261204;
+  CAPTURE(seed);
+  std::uint64_t state = seed;
+  auto uniform = [&](double lo, double hi) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  int v_unlike = 0;
+  for (int i = 0; i < 2000; ++i) {
+    BeatEvidence e;
+    e.local_rr_ms = uniform(400, 1200);
+    e.rr_pre_ratio = uniform(0.4, 1.0), e.rr_post_ratio = uniform(1.0, 1.8);
+    e.rr_pre_over_prev = e.rr_pre_ratio;
+    e.rr_pre_ms = e.rr_pre_ratio * e.local_rr_ms, e.rr_post_ms = e.rr_post_ratio * e.local_rr_ms;
+    e.average_rr_ms = e.local_rr_ms, e.sinus_rr_ms = e.local_rr_ms * uniform(1.0, 1.2);
+    e.rr_irregularity = uniform(0.0, 0.2);
+    e.pre_corr = uniform(-0.5, 1.0), e.p_wave = uniform(0, 1) < 0.5;
+    BeatEvidence alike = e;
+    alike.qrs_corr = uniform(0.9, 1.0), alike.width_ratio = uniform(0.7, 1.15), alike.amp_ratio = uniform(0.75, 1.33);
+    alike.residual = uniform(0.0, 0.4);
+    CHECK(ecg::beats::classify_evidence(alike) != BeatClass::V);
+    BeatEvidence unlike = e;
+    unlike.qrs_corr = uniform(-0.2, 0.6), unlike.width_ratio = uniform(1.5, 2.5), unlike.amp_ratio = uniform(1.4, 3.0);
+    unlike.residual = uniform(0.8, 2.0);
+    v_unlike += ecg::beats::classify_evidence(unlike) == BeatClass::V;
+  }
+  CHECK(v_unlike > 500);
+}

@@ -360,6 +360,13 @@ On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baselin
   out-of-fold DS1 numbers) is C++ constants written by that script; no DS2 beat was used to fit or
   choose anything. Beats whose QRS window leaves the record, and every beat of a flat or clipped
   lead, are Q.
+- **Convention guard**: a beat whose QRS matches the dominant beat in shape (correlation ≥ 0.9),
+  width (≤ 1.15 ×) and amplitude (0.75–1.33 ×) is never called V (a ventricular beat has an
+  abnormal QRS); the more probable of N, S and F is taken instead (`beats::resembles_dominant`,
+  tested at its edges in tests/core/test_beats.cpp). On DS1 the fitted boundary calls no such beat V
+  (177 of DS1's 3,776 V beats are that alike and none of them is called V), so DS1 is unchanged; it
+  was added after looking at dev 12-lead records (PTB-XL 00176_hr: two premature narrow beats with
+  P waves, correlation 0.93, called V at p 0.54), where the quadratic boundary is out of its range.
 
 **Scoring** (EC57-style, on *detected* beats): `dsp::detect_rpeaks` on the lead; each reference beat
 takes the nearest unused detection within 150 ms; unmatched reference beats count as missed (they

@@ -58,6 +58,19 @@ struct ClassifiedBeat {
 std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
                                            std::span<const dsp::Beat> beats);
 
+// A beat whose QRS matches the dominant beat in shape (correlation >= kLikeDominantCorr), width
+// (<= kLikeDominantMaxWidth x) and amplitude (kLikeDominantAmpLo..Hi x) is never called V: a
+// ventricular beat has an abnormal QRS (AAMI EC57), so the classifier's V gives way to the more
+// probable of N, S and F. The learned boundary has no V beat in that corner on MIT-BIH DS1, but out of
+// its range (10-s 500 Hz records) it called premature narrow beats with P waves V.
+inline constexpr double kLikeDominantCorr = 0.9;
+inline constexpr double kLikeDominantMaxWidth = 1.15;
+inline constexpr double kLikeDominantAmpLo = 0.75, kLikeDominantAmpHi = 1.33;
+bool resembles_dominant(const BeatEvidence& e);
+
+// The classifier alone on given evidence: sets e.p_S, e.p_V, e.p_F and returns N, S, V or F.
+BeatClass classify_evidence(BeatEvidence& e);
+
 // Multi-lead record: shape and width on one lead — II when usable, else the first usable lead — and
 // the P wave from `beats` (the multi-lead delineation of the same R-peaks). No usable lead: all Q.
 std::vector<ClassifiedBeat> classify_beats(const Record& record, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats);
