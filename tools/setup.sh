@@ -42,6 +42,8 @@ declare -A PACKAGES=(
   [python3-torch]=/usr/lib/python3/dist-packages/torch/__init__.py
   [python3-scipy]=/usr/lib/python3/dist-packages/scipy/__init__.py
   [python3-numpy]=/usr/lib/python3/dist-packages/numpy/__init__.py
+  [parallel]=/usr/bin/parallel   # GNU parallel: sharded batches across cores and hosts (docs/scale-out.md)
+  [time]=/usr/bin/time           # GNU time: peak memory in tools/bench/shard-throughput.sh
 )
 missing=()
 for pkg in "${!PACKAGES[@]}"; do

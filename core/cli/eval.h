@@ -16,11 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/files.h"
 #include "ecg/error.h"
 #include "ecg/evaluate.h"
+#include "ecg/shard.h"
 
 namespace ecg::cli {
 
@@ -53,6 +52,8 @@ inline std::vector<std::string> labelled_record_files(const std::vector<std::str
 struct EvalOptions {
   std::string lead_set;                        // "" = every lead
   std::vector<std::vector<std::uint8_t>> models;
+  std::vector<screen::Screener::ModelId> model_ids;  // of `models`, for the shard's result
+  std::optional<screen::Shard> shard;          // only the records of this shard (ecg/shard.h)
   nn::Backend backend = nn::Backend::simd;
   unsigned threads = 0;                        // 0 = every core
   bool progress = true;
@@ -66,10 +67,18 @@ struct EvalOptions {
 inline int run_eval(const std::vector<std::string>& roots, const EvalOptions& options) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
-  const std::vector<std::string> files = labelled_record_files(roots);
-  if (files.empty()) throw Error("no WFDB records (*.hea) found under the given folder(s)");
-  const unsigned threads = std::max(1u, std::min<unsigned>(options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()),
-                                                           static_cast<unsigned>(files.size())));
+  const std::vector<std::string> listed = labelled_record_files(roots);
+  if (listed.empty()) throw Error("no WFDB records (*.hea) found under the given folder(s)");
+  std::vector<std::string> files;   // the records of this shard (all without --shard)
+  std::vector<std::size_t> listing;  // each one's index in `listed`
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    if (options.shard && !screen::in_shard(listed[i], *options.shard)) continue;
+    files.push_back(listed[i]);
+    listing.push_back(i);
+  }
+  // No thread for a shard without records (its result is still printed, for merge).
+  const unsigned threads = std::min<unsigned>(options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()),
+                                              static_cast<unsigned>(files.size()));
   // Shared with the worker threads, which may outlive this function when one is abandoned.
   struct Slot {
     std::atomic<bool> abandoned{false};
@@ -162,21 +171,14 @@ inline int run_eval(const std::vector<std::string>& roots, const EvalOptions& op
   auto& cases = shared->cases;
   auto& errors = shared->errors;
 
-  screen::Evaluation evaluation;  // cases added in path order: the result does not depend on threads
-  nlohmann::json errs = nlohmann::json::array();
+  // Cases added in path order: the result does not depend on threads, and merged shards give it too.
+  screen::EvalReport report({options.lead_set, options.model_ids, options.shard, listed.size()});
   for (std::size_t i = 0; i < files.size(); ++i) {
-    if (cases[i]) evaluation.add(*cases[i]);
-    else errs.push_back({{"file", files[i]}, {"error", errors[i]}});
+    if (cases[i]) report.add(listing[i], files[i], *cases[i]);
+    else report.add_error(listing[i], files[i], errors[i]);
   }
-  nlohmann::json out = nlohmann::json::parse(evaluation.to_json());
-  out["lead_set"] = options.lead_set.empty() ? nlohmann::json(nullptr) : nlohmann::json(options.lead_set);
-  out["n_files"] = files.size();
-  out["errors"] = errs;
-  out["threads"] = threads;
-  out["elapsed_s"] = elapsed;
-  out["records_per_s"] = files.size() / std::max(elapsed, 1e-9);
-  std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  const int status = errs.empty() ? 0 : 1;
+  std::printf("%s\n", report.to_json(threads, elapsed).c_str());
+  const int status = report.n_errors() == 0 ? 0 : 1;
   if (abandoned_any) {
     std::fflush(stdout);
     std::fflush(stderr);

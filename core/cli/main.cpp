@@ -19,6 +19,7 @@
 #include "ecg/record.h"
 #include "ecg/rules.h"
 #include "ecg/screen.h"
+#include "ecg/shard.h"
 
 namespace {
 
@@ -27,17 +28,19 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  info <record>...          print a JSON summary of each record (one JSON object per line)\n"
-    "  screen [--model FILE]... [--no-model] [--csv] [--age YEARS] [--sex female|male] <record>...\n"
+    "  screen [--model FILE]... [--no-model] [--csv] [--age YEARS] [--sex female|male] [--shard K/N] <record>...\n"
     "                            screen each record (model + rules) and print its findings as JSON, one\n"
     "                            object per line, or as CSV; models: every models/*.safetensors (or the\n"
     "                            folder in $ECG_SCREEN_MODELS) unless --model or --no-model is given\n"
-    "  eval [--leads 12|6|4|3|2] [--model FILE]... [--no-model] [--threads N] [--record-timeout-s S] [--quiet] <folder>...\n"
+    "  eval [--leads 12|6|4|3|2] [--model FILE]... [--no-model] [--threads N] [--record-timeout-s S] [--shard K/N] [--quiet] <folder>...\n"
     "                            screen every labelled WFDB record (*.hea with #Dx codes) under the folders,\n"
     "                            restricted to the lead set, on N threads (default: every core), and print\n"
     "                            one JSON object: n_records, challenge_metric, macro_f1, per-class counts\n"
     "                            (tp, fp, fn, tn, f1, sensitivity, specificity), skipped records, errors and\n"
     "                            records_per_s; progress goes to stderr unless --quiet; a record that takes\n"
     "                            longer than S seconds (default 300) is skipped and listed in errors\n"
+    "  merge <file>...           merge the JSON results of 'eval --shard K/N' for K = 1..N into the result\n"
+    "                            of one unsharded eval (docs/scale-out.md)\n"
     "  dump <record>...          print each record's stored integers as JSON, one object per line:\n"
     "                            {record, format, fs_hz, n_samples, leads, labels, units, gain, baseline,\n"
     "                            digital: [[lead 0 samples], ...]} (WFDB and EDF; used by tools/check_readers.py)\n"
@@ -55,6 +58,10 @@ constexpr const char* kUsage =
     "                            every clinical rule's decision, criterion and evidence as JSON\n"
     "  --version                 print the version\n"
     "\n"
+    "--shard K/N (screen, eval): only the records of shard K of N (1 <= K <= N), chosen by record name\n"
+    "                            (FNV-1a 64 of the file name without folder and extension, modulo N, plus 1),\n"
+    "                            the same on every host whatever the order of the files\n"
+    "\n"
     "options (info, screen, dump, rpeaks, delineate, rules):\n"
     "  --fs HZ                   sampling rate of a CSV file without a time column\n"
     "  --units mV|uV             units of a CSV file whose header does not state them\n"
@@ -65,7 +72,8 @@ constexpr const char* kUsage =
     "Only regular files are read (no directories, devices or FIFOs); a header's signal files must be plain\n"
     "names in its folder, and no file is read beyond the size its header declares.\n"
     "Exit status: 0 success, 1 a record, folder or model file could not be read or screened (named on\n"
-    "stderr; the other records' output is kept), 2 bad usage (unknown command or option, bad option value).\n";
+    "stderr; the other records' output is kept), or eval results could not be merged (the file is named),\n"
+    "2 bad usage (unknown command or option, bad option value).\n";
 
 using ecg::cli::LoadedFile;
 using ecg::cli::load_file;
@@ -115,6 +123,35 @@ std::vector<std::uint8_t> load_model(ecg::screen::Screener& screener, const std:
   return std::move(f.bytes);
 }
 
+// `merge <file>...`: the results of `eval --shard K/N` (K = 1..N) as one unsharded eval result.
+int run_merge(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) == 0) {
+      std::fprintf(stderr, "ecg-screen: unknown or incomplete option '%s'\n%s", args[i].c_str(), kUsage);
+      return 2;
+    }
+    paths.push_back(args[i]);
+  }
+  if (paths.empty()) {
+    std::fprintf(stderr, "ecg-screen: 'merge' needs at least one file\n%s", kUsage);
+    return 2;
+  }
+  try {
+    std::vector<LoadedFile> files;
+    for (const std::string& path : paths) files.push_back(load_file(path, ecg::io::kMaxRecordFileBytes, "the limit for an eval result"));
+    std::vector<ecg::io::NamedBuffer> buffers;
+    for (const LoadedFile& f : files) buffers.push_back({f.name, f.bytes});
+    std::printf("%s\n", ecg::screen::merge_eval_results(buffers).c_str());
+    return 0;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "ecg-screen: merge: not enough memory to read the results\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ecg-screen: merge: %s\n", e.what());
+  }
+  return 1;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -130,11 +167,12 @@ int run(int argc, char** argv) {
   const std::string command = args[0];
   const bool known = command == "info" || command == "screen" || command == "dump" || command == "annotations" ||
                      command == "rpeaks" || command == "delineate" || command == "rules" || command == "eval" ||
-                     command == "quality";
+                     command == "quality" || command == "merge";
   if (!known) {
     std::fprintf(stderr, "ecg-screen: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
   }
+  if (command == "merge") return run_merge(args);
   ecg::io::ReadOptions options;
   std::vector<std::string> records;
   std::string lead, sex, age, backend = "simd";
@@ -142,9 +180,19 @@ int run(int argc, char** argv) {
   std::string lead_set, threads, timeout;
   bool has_age = false;
   bool no_model = false, csv = false, quiet = false, windows = false;
+  std::optional<ecg::screen::Shard> shard;
   const bool screens = command == "screen" || command == "eval";
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (screens && a == "--shard" && i + 1 < args.size()) {
+      try {
+        shard = ecg::screen::parse_shard(args[++i]);
+      } catch (const ecg::Error& e) {
+        std::fprintf(stderr, "ecg-screen: %s%s\n", command == "eval" ? "eval: " : "", e.what());
+        return 2;
+      }
+      continue;
+    }
     if (screens && (a == "--model" || a == "--backend") && i + 1 < args.size()) {
       (a == "--model" ? model_paths.emplace_back() : backend) = args[++i];
       continue;
@@ -207,6 +255,7 @@ int run(int argc, char** argv) {
   }
   if (command == "eval") {
     ecg::cli::EvalOptions eval;
+    eval.shard = shard;
     try {
       if (!lead_set.empty() && !ecg::lead_set_leads(lead_set)) throw ecg::Error("--leads: got '" + lead_set + "', expected 12, 6, 4, 3 or 2");
       eval.lead_set = lead_set;
@@ -233,6 +282,7 @@ int run(int argc, char** argv) {
       if (!no_model && model_paths.empty()) model_paths = ecg::cli::default_model_files();
       ecg::screen::Screener check(eval.backend);  // validate every model once, naming the bad file
       for (const std::string& path : model_paths) eval.models.push_back(load_model(check, path));
+      eval.model_ids = check.model_ids();
       eval.progress = !quiet;
       return ecg::cli::run_eval(records, eval);
     } catch (const std::exception& e) {
@@ -269,6 +319,7 @@ int run(int argc, char** argv) {
   }
   int status = 0;
   for (const std::string& arg : records) {
+    if (shard && !ecg::screen::in_shard(arg, *shard)) continue;  // another shard's record: not ours to print
     try {
       if (command == "annotations") {
         LoadedFile f = load_file(arg);

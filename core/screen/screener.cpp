@@ -9,6 +9,7 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/screen.h"
+#include "ecg/shard.h"
 #include "screen/pipeline.h"
 
 namespace ecg::screen {
@@ -75,6 +76,7 @@ Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) {
 struct Screener::Loaded {
   std::shared_ptr<const nn::Model> model;
   nn::Session session;
+  std::uint64_t file_fnv1a64 = 0;
 };
 
 Screener::Screener(nn::Backend backend) : backend_(backend) {}
@@ -96,7 +98,8 @@ void Screener::add_model(std::span<const std::uint8_t> model_file) {
     throw Error("model " + model->info.name + ": preprocess.aggregate: got \"" + model->info.preprocess.aggregate +
                 "\", expected \"mean\" (screening averages the windows' probabilities)");
   }
-  models_.push_back(std::make_unique<Loaded>(Loaded{model, nn::Session(model, backend_)}));
+  models_.push_back(std::make_unique<Loaded>(Loaded{model, nn::Session(model, backend_),
+                                                   fnv1a64({reinterpret_cast<const char*>(model_file.data()), model_file.size()})}));
 }
 
 std::optional<std::string> Screener::why_no_model(const Record& record) const {
@@ -127,6 +130,12 @@ std::optional<std::string> Screener::why_no_model(const Record& record) const {
   for (const auto& l : record.leads) have += (have.empty() ? "" : ", ") + l;
   return "no model given can screen this record: it has " + std::to_string(record.n_leads()) + " lead" + (record.n_leads() == 1 ? "" : "s") +
          " (" + have + "), and " + needs;
+}
+
+std::vector<Screener::ModelId> Screener::model_ids() const {
+  std::vector<ModelId> ids;
+  for (const auto& m : models_) ids.push_back({m->model->info.name, m->file_fnv1a64});
+  return ids;
 }
 
 std::vector<std::string> Screener::model_names() const {

@@ -3,6 +3,7 @@
 #include <emscripten/val.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "ecg/record.h"
 #include "ecg/rules.h"
 #include "ecg/screen.h"
+#include "ecg/shard.h"
 
 using emscripten::val;
 
@@ -191,6 +193,7 @@ class ScreenerHandle {
   std::string eval_case(const std::string& info_json, const val& samples, const std::string& lead_set) {
     return guarded([&] { return ecg::screen::to_json(ecg::screen::eval_case(screener_, to_record(info_json, samples), lead_set)); });
   }
+  const ecg::screen::Screener& screener() const { return screener_; }
 
  private:
   ecg::screen::Findings run(const std::string& info_json, const val& samples, const std::string& patient_json) {
@@ -210,6 +213,40 @@ class EvaluationHandle {
  private:
   ecg::screen::Evaluation evaluation_;
 };
+
+// EvalReport(screener, leadSet, shardK, shardN, recordsInFolder): the JSON `eval` prints (ecg/evaluate.h);
+// shardK = shardN = 0 without a shard. add(index, file, caseJson) / addError(index, file, error) in
+// folder-listing order, then toJson(threads, elapsedS).
+class EvalReportHandle {
+ public:
+  EvalReportHandle(const ScreenerHandle& screener, const std::string& lead_set, std::size_t shard_k, std::size_t shard_n, std::size_t records_in_folder)
+      : report_(guarded([&] {
+          std::optional<ecg::screen::Shard> shard;
+          if (shard_n > 0) shard = ecg::screen::Shard{shard_k, shard_n};
+          return ecg::screen::EvalReport({lead_set, screener.screener().model_ids(), shard, records_in_folder});
+        })) {}
+  void add(std::size_t index, const std::string& file, const std::string& case_json) {
+    guarded([&] { report_.add(index, file, ecg::screen::eval_case_from_json(case_json)); });
+  }
+  void add_error(std::size_t index, const std::string& file, const std::string& error) {
+    guarded([&] { report_.add_error(index, file, error); });
+  }
+  std::size_t n_errors() const { return report_.n_errors(); }
+  std::string to_json(std::size_t threads, double elapsed_s) const { return guarded([&] { return report_.to_json(threads, elapsed_s); }); }
+
+ private:
+  ecg::screen::EvalReport report_;
+};
+
+// mergeEvalResults(fileSet) -> the unsharded eval JSON from the results of `eval --shard K/N`
+std::string merge_eval_results(const FileSet& files) {
+  return guarded([&] { return ecg::screen::merge_eval_results(files.buffers()); });
+}
+
+// inShard(path, k, n) -> whether the record at `path` is in shard k of n (ecg/shard.h)
+bool in_shard(const std::string& path, std::size_t k, std::size_t n) {
+  return guarded([&] { return ecg::screen::in_shard(path, ecg::screen::Shard{k, n}); });
+}
 
 // An nn model with one inference session. Inputs and outputs are exchanged through views into wasm
 // memory (inputView(i).set(...), run(), outputView(i).slice()); views die when memory grows, so the
@@ -390,6 +427,14 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .constructor<>()
       .function("addCase", &EvaluationHandle::add_case)
       .function("toJson", &EvaluationHandle::to_json);
+  emscripten::class_<EvalReportHandle>("EvalReport")
+      .constructor<const ScreenerHandle&, const std::string&, std::size_t, std::size_t, std::size_t>()
+      .function("add", &EvalReportHandle::add)
+      .function("addError", &EvalReportHandle::add_error)
+      .function("nErrors", &EvalReportHandle::n_errors)
+      .function("toJson", &EvalReportHandle::to_json);
+  emscripten::function("mergeEvalResults", &merge_eval_results);
+  emscripten::function("inShard", &in_shard);
   emscripten::function("csvHeader", &ecg::screen::csv_header);
   emscripten::function("detectRpeaks", &detect_rpeaks);
   emscripten::function("delineate", &delineate);

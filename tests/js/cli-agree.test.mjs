@@ -73,6 +73,16 @@ const TABLE = [
   [['eval', '--leads', '5', empty], 2, /eval: --leads: got '5', expected 12, 6, 4, 3 or 2/],
   [['eval', '--threads', '0', empty], 2, /eval: --threads: got '0', expected a whole number from 1 to 256/],
   [['eval', '--record-timeout-s', 'abc', empty], 2, /eval: --record-timeout-s: got 'abc', expected seconds/],
+  // --shard K/N (screen, eval): whole numbers, 1 <= K <= N; merge takes files only
+  ...['0/3', '4/3', 'a/b', '3', '1/0', '', '-1/3', '1.5/3', '2/1000001'].flatMap((bad) => {
+    const expected = `--shard: got '${bad}', expected K/N with whole numbers 1 <= K <= N <= 1000000 \\(shard K of N, counted from 1\\)`;
+    return [[['eval', '--shard', bad, empty], 2, new RegExp(`^ecg-screen: eval: ${expected.replaceAll('/', '\\/')}$`)],
+            [['screen', '--shard', bad, good], 2, new RegExp(`^ecg-screen: ${expected.replaceAll('/', '\\/')}$`)]];
+  }),
+  [['eval', empty, '--shard'], 2, /unknown or incomplete option '--shard'/],
+  [['info', '--shard', '1/3', good], 2, /unknown or incomplete option '--shard'/],
+  [['merge'], 2, /'merge' needs at least one file/],
+  [['merge', '--quiet', good], 2, /unknown or incomplete option '--quiet'/],
   // a folder, model or record that cannot be read or screened: 1
   [['eval', empty], 1, /eval: no WFDB records \(\*\.hea\) found under the given folder/],
   [['eval', missing], 1, /eval: .*missing: expected a folder or a WFDB header, found nothing there/],
@@ -90,6 +100,8 @@ const TABLE = [
   [['info', join(slow, 'r.hea')], 1, /expected a sampling rate above 10 Hz .* found 5 Hz/],
   [['info', '--fs', '5', join(noTime, 'v.csv')], 1, /options: expected a sampling rate above 10 and at most 20000 Hz/],
   [['info', good, missing], 1, /missing: cannot open the file \(No such file or directory\)/],
+  [['merge', good], 1, /^ecg-screen: merge: .*r\.hea: expected the JSON output of 'ecg-screen eval --shard K\/N', found text that is not JSON$/],
+  [['merge', missing], 1, /^ecg-screen: merge: .*missing: cannot open the file \(No such file or directory\)$/],
   // fine: 0
   [['info', join(crOnly, 'cr.csv')], 0, /^$/],
 ];

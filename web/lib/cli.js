@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 import { loadEcgScreen } from './ecg-screen.js';
-import { MAX_MODEL_BYTES, readFileBounded, readRecordFromPath } from './node.js';
+import { MAX_MODEL_BYTES, MAX_RECORD_FILE_BYTES, readFileBounded, readRecordFromPath } from './node.js';
 
 const USAGE = `usage: ecg-screen <command> [options] <record|folder>...
 
@@ -21,6 +21,8 @@ commands:
                        print one JSON object: n_records, challenge_metric (CinC 2021), macro_f1,
                        per-class counts (tp, fp, fn, tn, f1, sensitivity, specificity), skipped
                        records, errors and records_per_s
+  merge <file>...      merge the JSON results of 'eval --shard K/N' for K = 1..N into the result of
+                       one unsharded eval (docs/scale-out.md)
   --version            print the version
 
 A <record> is a WFDB header (path/to/00003_hr.hea) or its path without extension (the signal files
@@ -43,11 +45,15 @@ options:
   --progress     report progress on stderr (default for 'eval', and when stderr is a terminal and
                  there are many records)
   --quiet        no progress report
+  --shard K/N    'screen', 'eval': only the records of shard K of N (1 <= K <= N), chosen by record
+                 name (FNV-1a 64 of the file name without folder and extension, modulo N, plus 1),
+                 the same on every host whatever the order of the files
 
 Only regular files are read (no directories, devices or FIFOs); a header's signal files must be plain
 names in its folder, and no file is read beyond the size its header declares.
 Exit status: 0 success, 1 a record, folder or model file could not be read or screened (named on
-stderr; the other records' output is kept), 2 bad usage (unknown command or option, bad option value).
+stderr; the other records' output is kept), or eval results could not be merged (the file is named),
+2 bad usage (unknown command or option, bad option value).
 `;
 
 /** One record's work: returns the line to print or throws an Error naming the record. */
@@ -83,7 +89,9 @@ async function expand(paths, extensions, evaluating) {
       records.push(path);
     }
   }
-  return records;
+  // eval lists like the native tool (core/cli/eval.h): every path once, sorted, so the index of a
+  // record in the listing (what merge orders shards by) is the same in both tools.
+  return evaluating ? [...new Set(records)].sort() : records;
 }
 
 // The same validation and messages as the native tool (core/cli/main.cpp): a value must follow its
@@ -95,12 +103,13 @@ function parseArgs(argv) {
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i];
     const hasValue = i + 1 < argv.length;
-    const known = (arg === '--model' && screens) || (arg === '--age' && command === 'screen') ||
+    const known = (['--model', '--shard'].includes(arg) && screens) || (arg === '--age' && command === 'screen') ||
       (['--leads', '--threads', '--record-timeout-s'].includes(arg) && command === 'eval') ||
       ['--jobs', '--fs', '--units', '--sex', '--lead'].includes(arg);
     if (known && hasValue) {
       const value = argv[++i];
       if (arg === '--model') options.models.push(value);
+      else if (arg === '--shard') options.shard = parseShard(value, command);
       else if (arg === '--age') {
         const years = value.trim() === '' ? NaN : Number(value);
         if (!(years >= 0 && years <= 150)) throw new UsageError(`--age: expected an age in years from 0 to 150, found '${value}'`);
@@ -141,6 +150,41 @@ function parseArgs(argv) {
 
 class UsageError extends Error {}
 
+// --shard K/N: the native tool's rule and message (core/screen/shard.cpp parse_shard).
+const MAX_SHARDS = 1000000;
+function parseShard(value, command) {
+  const m = /^([0-9]{1,7})\/([0-9]{1,7})$/.exec(value);
+  const k = m ? Number(m[1]) : NaN, n = m ? Number(m[2]) : NaN;
+  if (!(k >= 1 && k <= n && n <= MAX_SHARDS)) {
+    throw new UsageError(`${command === 'eval' ? 'eval: ' : ''}--shard: got '${value}', expected K/N with whole numbers 1 <= K <= N <= ${MAX_SHARDS} (shard K of N, counted from 1)`);
+  }
+  return { k, n };
+}
+
+// 'merge <file>...': the results of 'eval --shard K/N' (K = 1..N) as one unsharded eval result,
+// merged by the core (ecg::screen::merge_eval_results).
+async function merge(argv) {
+  const paths = argv.slice(1);
+  try {
+    const option = paths.find((a) => a.startsWith('--'));
+    if (option) throw new UsageError(`unknown or incomplete option '${option}'`);
+    if (paths.length === 0) throw new UsageError("'merge' needs at least one file");
+  } catch (error) {
+    process.stderr.write(`ecg-screen: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const files = [];
+    for (const path of paths) files.push({ name: path, bytes: await readFileBounded(path, MAX_RECORD_FILE_BYTES, 'the limit for an eval result') });
+    const ecg = await loadEcgScreen({ models: [] });
+    process.stdout.write(`${JSON.stringify(ecg.mergeEvalResults(files))}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`ecg-screen: merge: ${error.message}\n`);
+    return 1;
+  }
+}
+
 async function main(argv) {
   if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help') {
     (argv.length ? process.stdout : process.stderr).write(USAGE);
@@ -150,6 +194,7 @@ async function main(argv) {
     console.log(`ecg-screen ${(await loadEcgScreen({ models: [] })).version}`);
     return 0;
   }
+  if (argv[0] === 'merge') return merge(argv);
   let options;
   try {
     if (!['info', 'screen', 'eval', 'quality'].includes(argv[0])) throw new UsageError(`unknown command '${argv[0]}'`);
@@ -180,9 +225,18 @@ async function main(argv) {
     process.stderr.write(`ecg-screen: ${evaluating ? 'eval: ' : ''}${error.message}\n`);
     return 1;
   }
+  // --shard: this shard's records, each with its index in the whole listing (what merge orders by).
+  const listed = records;
+  const listing = [];
+  records = [];
+  listed.forEach((path, index) => {
+    if (options.shard && !ecg.inShard(path, options.shard)) return;
+    records.push(path);
+    listing.push(index);
+  });
   if (options.command === 'screen' && options.csv) process.stdout.write(`${ecg.csvHeader}\n`);
   const started = performance.now();
-  const evaluation = evaluating ? ecg.evaluation() : null;
+  const evaluation = evaluating ? ecg.evalReport({ leadSet: options.leadSet ?? '', shard: options.shard ?? null, recordsInFolder: listed.length }) : null;
   const errors = [];
   const showProgress = options.progress ?? (evaluating || (process.stderr.isTTY && records.length >= 20));
   const progress = evaluating ? progressLines(records.length, started) : (done) => process.stderr.write(`\r${options.command}: ${done}/${records.length} records`);
@@ -194,9 +248,13 @@ async function main(argv) {
     done++;
     while (next < records.length && results[next] !== undefined) {
       const r = results[next];
-      if (r.ok && evaluation) evaluation.add(JSON.parse(r.line));
+      if (r.ok && evaluation) evaluation.add(listing[next], records[next], JSON.parse(r.line));
       else if (r.ok) process.stdout.write(`${r.line}\n`);
-      else { errors.push({ file: records[next], error: r.error }); process.stderr.write(`ecg-screen: ${records[next]}: ${r.error}\n`); }
+      else {
+        errors.push({ file: records[next], error: r.error });
+        evaluation?.addError(listing[next], records[next], r.error);
+        process.stderr.write(`ecg-screen: ${records[next]}: ${r.error}\n`);
+      }
       results[next++] = null;
     }
     if (showProgress) progress(done);
@@ -210,14 +268,13 @@ async function main(argv) {
         report(i, { ok: false, error: error.message });
       }
     }
-  } else {
+  } else if (records.length > 0) {  // a shard may have no records: its (empty) eval result still prints
     await runOnWorkers(jobs, records, options, report);
   }
   if (showProgress && !evaluating) process.stderr.write('\n');
   if (evaluation) {
     const elapsed = (performance.now() - started) / 1000;
-    const result = { ...evaluation.result(), lead_set: options.leadSet ?? null, n_files: records.length, errors,
-                     threads: jobs, elapsed_s: elapsed, records_per_s: records.length / elapsed };
+    const result = evaluation.result({ threads: jobs, elapsedS: elapsed });
     evaluation.delete();
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }

@@ -565,6 +565,12 @@ export class EcgScreen {
   evalCase(record: EcgRecord, options?: { leadSet?: '12' | '6' | '4' | '3' | '2' }): EvalCase;
   /** A new accumulator scoring cases with the CinC 2021 challenge metric (call delete() when done). */
   evaluation(): Evaluation;
+  /** The result `ecg-screen eval` prints, from records added in folder-listing order (call delete() when done). */
+  evalReport(options: { leadSet?: string; shard?: Shard | null; recordsInFolder: number }): EvalReport;
+  /** Whether the record at `path` is in shard k of n, by its record name (FNV-1a 64 modulo n, plus 1). */
+  inShard(path: string, shard: Shard): boolean;
+  /** Merges the results of `eval --shard K/N` (K = 1..N) into the unsharded result; throws naming the bad file. */
+  mergeEvalResults(files: NamedBytes[]): EvalResult;
   /** UUIDs and PMD command bytes for Web Bluetooth code. */
   readonly bleProtocol: BleProtocol;
   /** Parses a PMD control-point answer; throws on bytes that are not one. */
@@ -625,6 +631,36 @@ export interface EvaluationResult {
 export class Evaluation {
   add(evalCase: EvalCase): void;
   result(): EvaluationResult;
+  delete(): void;
+}
+
+/** Shard k of n, counted from 1 (1 <= k <= n). */
+export interface Shard {
+  k: number;
+  n: number;
+}
+
+/** What `ecg-screen eval` prints (EvalReport.result, EcgScreen.mergeEvalResults). */
+export interface EvalResult extends EvaluationResult {
+  /** null: every lead of each record. */
+  lead_set: string | null;
+  n_files: number;
+  /** Records that could not be read or screened (with a shard also their index in the folder listing). */
+  errors: { file: string; error: string; index?: number }[];
+  threads: number;
+  elapsed_s: number;
+  records_per_s: number;
+  /** With a shard only: which, how many records, and the models loaded. */
+  shard?: Shard & { records_in_shard: number; records_in_folder: number; models: { name: string; fnv1a64: string }[] };
+  /** With a shard only: every record of the shard (what merge replays). */
+  cases?: (EvalCase & { index: number; file: string })[];
+}
+
+export class EvalReport {
+  add(index: number, file: string, evalCase: EvalCase): void;
+  addError(index: number, file: string, error: string): void;
+  readonly nErrors: number;
+  result(options: { threads: number; elapsedS: number }): EvalResult;
   delete(): void;
 }
 

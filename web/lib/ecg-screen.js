@@ -345,6 +345,52 @@ export class EcgScreen {
     return new Evaluation(new this.module.Evaluation());
   }
 
+  /**
+   * The result `ecg-screen eval` prints, built from the records of a folder listing in listing
+   * order (the same JSON natively and in Node). With a shard, the result also carries what
+   * mergeEvalResults needs: "shard" {k, n, records_in_shard, records_in_folder, models} and "cases".
+   * @param {{ leadSet?: string, shard?: { k: number, n: number } | null, recordsInFolder: number }} options
+   * @returns {EvalReport}
+   * @example
+   *   const report = ecg.evalReport({ leadSet: '2', shard: { k: 1, n: 3 }, recordsInFolder: paths.length });
+   *   paths.forEach((path, index) => { if (ecg.inShard(path, { k: 1, n: 3 })) report.add(index, path, ecg.evalCase(records[index])); });
+   *   const result = report.result({ threads: 1, elapsedS: 2.5 });
+   *   report.delete();
+   */
+  evalReport({ leadSet = '', shard = null, recordsInFolder } = {}) {
+    return new EvalReport(new this.module.EvalReport(this.screener, String(leadSet ?? ''), shard?.k ?? 0, shard?.n ?? 0, recordsInFolder));
+  }
+
+  /**
+   * Whether the record at `path` is in shard k of n (1 <= k <= n): chosen by its record name (the
+   * file name without folder and extension), FNV-1a 64 modulo n, plus 1; the same natively, on
+   * every host, whatever the order of the files.
+   * @param {string} path
+   * @param {{ k: number, n: number }} shard
+   * @returns {boolean}
+   */
+  inShard(path, { k, n }) {
+    return this.module.inShard(String(path), k, n);
+  }
+
+  /**
+   * Merges the results of `eval --shard K/N` for K = 1..N (the JSON files, any order) into exactly
+   * the result of one unsharded eval over the folder.
+   * @param {NamedBytes[]} files
+   * @returns {EvaluationResult}
+   * @throws {Error} naming the file and what was expected and found (another N, lead set or model
+   *   set, a missing or repeated shard, a record in two shards, a file that is not such a result)
+   */
+  mergeEvalResults(files) {
+    const set = new this.module.FileSet();
+    try {
+      for (const file of files) set.add(String(file.name), toBytes(file.bytes, file.name));
+      return JSON.parse(this.module.mergeEvalResults(set));
+    } finally {
+      set.delete();
+    }
+  }
+
   #screenArgs(record, patient) {
     if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
     return [JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})];
@@ -591,6 +637,22 @@ export class Evaluation {
   add(evalCase) { this.handle.addCase(JSON.stringify(evalCase)); }
   /** @returns {EvaluationResult} */
   result() { return JSON.parse(this.handle.toJson()); }
+  delete() { this.handle.delete(); }
+}
+
+/**
+ * The result of an eval run (EcgScreen.evalReport): records added in folder-listing order.
+ * Owns wasm memory: call delete() when done.
+ */
+export class EvalReport {
+  constructor(handle) { this.handle = handle; }
+  /** The record at `index` of the folder listing, read from `file`, scored or skipped. */
+  add(index, file, evalCase) { this.handle.add(index, String(file), JSON.stringify(evalCase)); }
+  /** The record at `index` of the folder listing could not be read or screened. */
+  addError(index, file, error) { this.handle.addError(index, String(file), String(error)); }
+  get nErrors() { return this.handle.nErrors(); }
+  /** @returns {EvaluationResult} */
+  result({ threads, elapsedS }) { return JSON.parse(this.handle.toJson(threads, elapsedS)); }
   delete() { this.handle.delete(); }
 }
 

@@ -135,6 +135,14 @@ class Screener {
   // Adds a model file (bytes of a models/*.safetensors); throws ecg::Error when it is invalid.
   void add_model(std::span<const std::uint8_t> model_file);
   std::vector<std::string> model_names() const;
+  // Each model added, in order: its name and the FNV-1a 64 of its file's bytes (two files with the
+  // same name but other weights differ here; `eval --shard` results record it, merge compares it).
+  struct ModelId {
+    std::string name;
+    std::uint64_t fnv1a64 = 0;
+    bool operator==(const ModelId&) const = default;
+  };
+  std::vector<ModelId> model_ids() const;
   // Why no model added can screen `record` (its leads fit no screening model, and a rhythm model
   // needs a one-lead record), naming each model's needs; nullopt when one can, or none was added.
   std::optional<std::string> why_no_model(const Record& record) const;
