@@ -15,20 +15,25 @@ struct Prepared {
   std::vector<float> dy;     // dy/dt (mV/s), signed
 };
 
-Prepared prepare(std::span<const float> x, double fs_hz) {
+// The 40 Hz low-pass (above 95 Hz; none below), designed once per delineation of a lead or record.
+std::vector<double> lowpass_taps(double fs_hz) {
+  if (!(fs_hz > 95.0)) return {};
+  FirSpec spec;
+  spec.lo_hz = 0.0;
+  spec.hi_hz = std::min(40.0, 0.5 * fs_hz - 5.0);
+  spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
+  spec.attenuation_db = 40.0;
+  spec.ripple_db = 0.2;
+  return design_fir(spec, fs_hz);
+}
+
+// `base`: remove_baseline(x) when the caller has it.
+Prepared prepare(std::span<const float> x, double fs_hz, std::span<const double> taps, const std::vector<float>* base) {
   Prepared p;
-  std::vector<float> base = remove_baseline(x, fs_hz);
-  if (fs_hz > 95.0) {
-    FirSpec spec;
-    spec.lo_hz = 0.0;
-    spec.hi_hz = std::min(40.0, 0.5 * fs_hz - 5.0);
-    spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
-    spec.attenuation_db = 40.0;
-    spec.ripple_db = 0.2;
-    p.y = bandpass(base, fs_hz, spec);
-  } else {
-    p.y = std::move(base);
-  }
+  std::vector<float> own;
+  if (!base) own = remove_baseline(x, fs_hz);
+  const std::vector<float>& baseline_free = base ? *base : own;
+  p.y = taps.empty() ? baseline_free : fir_zero_phase(baseline_free, taps);
   const std::size_t n = p.y.size();
   p.dy.assign(n, 0.0f);
   for (std::size_t i = 1; i + 1 < n; ++i) p.dy[i] = 0.5f * (p.y[i + 1] - p.y[i - 1]) * static_cast<float>(fs_hz);
@@ -63,11 +68,12 @@ std::int64_t walk(const std::vector<float>& slope, std::int64_t from, int dir, f
   return last;
 }
 
-std::vector<Beat> delineate_chunk(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
+std::vector<Beat> delineate_chunk(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks, std::span<const double> taps,
+                                  const std::vector<float>* base) {
   std::vector<Beat> beats;
   const auto n = static_cast<std::int64_t>(x.size());
   if (n < 3 || !(fs_hz > 0)) return beats;
-  const Prepared p = prepare(x, fs_hz);
+  const Prepared p = prepare(x, fs_hz, taps, base);
   // Median RR for the beats at the edges.
   std::vector<std::int64_t> rr;
   for (std::size_t i = 1; i < rpeaks.size(); ++i) rr.push_back(rpeaks[i] - rpeaks[i - 1]);
@@ -150,9 +156,9 @@ std::vector<Beat> delineate_chunk(std::span<const float> x, double fs_hz, std::s
   return beats;
 }
 
-}  // namespace
-
-std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
+// base: remove_baseline(x), used where one chunk holds the whole lead.
+std::vector<Beat> delineate_lead(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks, std::span<const double> taps,
+                                 const std::vector<float>* base) {
   // 60 s chunks with 3 s margins each side, so memory is bounded by the chunk for hours-long leads.
   std::vector<Beat> out;
   if (!(fs_hz > 0) || x.empty()) return out;
@@ -171,7 +177,9 @@ std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<co
     while (from > 0 && rpeaks[from - 1] >= lo) --from;
     while (to < rpeaks.size() && rpeaks[to] < hi) ++to;
     for (std::size_t i = from; i < to; ++i) local.push_back(rpeaks[i] - lo);
-    auto beats = delineate_chunk(x.subspan(static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo)), fs_hz, local);
+    const bool whole = lo == 0 && hi == n;
+    auto beats = delineate_chunk(x.subspan(static_cast<std::size_t>(lo), static_cast<std::size_t>(hi - lo)), fs_hz, local, taps,
+                                 whole && base && base->size() == x.size() ? base : nullptr);
     auto shift = [&](std::optional<std::int64_t>& v) { if (v) *v += lo; };
     for (auto& b : beats) {
       b.r += lo;
@@ -184,11 +192,22 @@ std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<co
   return out;
 }
 
-std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks) {
+}  // namespace
+
+std::vector<Beat> delineate(std::span<const float> x, double fs_hz, std::span<const std::int64_t> rpeaks) {
+  if (!(fs_hz > 0) || x.size() < 3) return delineate_lead(x, fs_hz, rpeaks, {}, nullptr);  // no chunk is delineated
+  return delineate_lead(x, fs_hz, rpeaks, lowpass_taps(fs_hz), nullptr);
+}
+
+std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks, const BaselineFree* baseline_free,
+                            const std::vector<LeadQuality>* leads_quality) {
   std::vector<std::vector<Beat>> per_lead;
+  const std::vector<double> taps = record.fs_hz > 0 && record.n_samples >= 3 ? lowpass_taps(record.fs_hz) : std::vector<double>{};
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
-    if (!lead_quality(record.lead(lead)).usable()) continue;
-    per_lead.push_back(delineate(record.lead(lead), record.fs_hz, rpeaks));
+    const bool given = leads_quality && leads_quality->size() == record.n_leads();
+    if (!(given ? (*leads_quality)[lead] : lead_quality(record.lead(lead))).usable()) continue;
+    const std::vector<float>* base = baseline_free && lead < baseline_free->leads.size() ? &baseline_free->leads[lead] : nullptr;
+    per_lead.push_back(delineate_lead(record.lead(lead), record.fs_hz, rpeaks, taps, base));
   }
   std::vector<Beat> out;
   for (std::size_t k = 0; k < rpeaks.size(); ++k) {

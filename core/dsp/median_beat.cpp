@@ -18,7 +18,7 @@ T median_of(std::vector<T>& v) {
 
 }  // namespace
 
-MedianBeats median_beats(const Record& record, std::span<const dsp::Beat> beats) {
+MedianBeats median_beats(const Record& record, std::span<const dsp::Beat> beats, const dsp::BaselineFree* baseline_free) {
   MedianBeats out;
   out.fs_hz = record.fs_hz;
   out.leads = record.leads;
@@ -36,7 +36,10 @@ MedianBeats median_beats(const Record& record, std::span<const dsp::Beat> beats)
   const std::size_t width = static_cast<std::size_t>(out.pre + 1 + post);
   std::vector<float> column(used.size());
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
-    const std::vector<float> y = dsp::remove_baseline(record.lead(lead).subspan(0, static_cast<std::size_t>(span)), record.fs_hz);
+    const bool shared = baseline_free && lead < baseline_free->leads.size() && span == n && baseline_free->leads[lead].size() == record.n_samples;
+    std::vector<float> own;
+    if (!shared) own = dsp::remove_baseline(record.lead(lead).subspan(0, static_cast<std::size_t>(span)), record.fs_hz);
+    const std::vector<float>& y = shared ? baseline_free->leads[lead] : own;
     std::vector<float>& m = out.mv[lead];
     m.resize(width);
     for (std::size_t k = 0; k < width; ++k) {

@@ -55,21 +55,29 @@ void block_range_normalize(std::span<float> x, double fs_hz, double epsilon) {
   for (float& v : x) v = static_cast<float>(static_cast<double>(v) * scale);
 }
 
-std::vector<float> model_input(std::span<const float> lead, double fs_hz, const nn::ModelInfo& info) {
+ModelInput::ModelInput(double fs_hz, const nn::ModelInfo& info) : info_(&info), fs_hz_(fs_hz) {
   const nn::Preprocess& pre = info.preprocess;
   if (pre.resample != "polyphase") throw Error("model " + info.name + ": preprocess.resample: got \"" + pre.resample + "\", expected \"polyphase\"");
-  std::vector<float> x = std::abs(fs_hz - info.fs_hz) > 1e-9 ? resample(lead, fs_hz, info.fs_hz, ResampleQuality::scipy)
-                                                            : std::vector<float>(lead.begin(), lead.end());
+  if (std::abs(fs_hz - info.fs_hz) > 1e-9) resampler_.emplace(fs_hz, info.fs_hz, ResampleQuality::scipy);
   if (pre.bandpass_hz) {
     const int taps = static_cast<int>(pre.fir_taps.value_or(2 * static_cast<std::int64_t>(std::floor(info.fs_hz)) + 1));
-    x = fir_zero_phase(x, design_bandpass_hamming(pre.bandpass_hz->first, pre.bandpass_hz->second, taps, info.fs_hz));
+    bandpass_ = design_bandpass_hamming(pre.bandpass_hz->first, pre.bandpass_hz->second, taps, info.fs_hz);
   }
+}
+
+std::vector<float> ModelInput::operator()(std::span<const float> lead) const {
+  const nn::ModelInfo& info = *info_;
+  const nn::Preprocess& pre = info.preprocess;
+  std::vector<float> x = resampler_ ? (*resampler_)(lead) : std::vector<float>(lead.begin(), lead.end());
+  if (pre.bandpass_hz) x = fir_zero_phase(x, bandpass_);
   if (pre.normalize == "zscore_per_lead") zscore(x, pre.epsilon);
   else if (pre.normalize == "block_range_per_lead") block_range_normalize(x, info.fs_hz, pre.epsilon);
   else if (pre.normalize != "none" && pre.normalize != "zscore_all_leads")
     throw Error("model " + info.name + ": preprocess.normalize: got \"" + pre.normalize + "\", expected zscore_per_lead, zscore_all_leads, block_range_per_lead or none");
   return x;
 }
+
+std::vector<float> model_input(std::span<const float> lead, double fs_hz, const nn::ModelInfo& info) { return ModelInput(fs_hz, info)(lead); }
 
 void zscore_per_lead(Record& record, double epsilon) {
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) zscore(record.lead(lead), epsilon);

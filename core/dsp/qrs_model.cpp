@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 #include "ecg/dsp.h"
 #include "ecg/error.h"
@@ -21,6 +22,7 @@ const std::uint8_t kBuiltinQrs[] = {
 struct LearnedQrs::Impl {
   std::shared_ptr<const nn::Model> model;
   nn::Session session;
+  std::optional<ModelInput> input;  // the preprocessing's filters for the last lead's rate
 };
 
 LearnedQrs::LearnedQrs(std::span<const std::uint8_t> model_file) {
@@ -34,7 +36,7 @@ LearnedQrs::LearnedQrs(std::span<const std::uint8_t> model_file) {
   if (out.rank != 2 || out.c != 1 || out.l != info.input_len)
     throw Error("model " + info.name + ": graph output: got " + nn::to_string(out) + ", expected [1, " + std::to_string(info.input_len) + "] (one probability per input sample)");
   nn::Session session(model, nn::Backend::simd);  // the same kernels natively and in WebAssembly
-  impl_ = std::make_unique<Impl>(Impl{std::move(model), std::move(session)});
+  impl_ = std::make_unique<Impl>(Impl{std::move(model), std::move(session), std::nullopt});
 }
 
 LearnedQrs::~LearnedQrs() = default;
@@ -48,7 +50,8 @@ std::vector<float> LearnedQrs::probability(std::span<const float> lead_mv, doubl
   const nn::ModelInfo& info = impl_->model->info;
   std::vector<float> local;
   std::vector<float>& x = input ? *input : local;
-  x = model_input(lead_mv, fs_hz, info);
+  if (!impl_->input || impl_->input->fs_hz() != fs_hz) impl_->input.emplace(fs_hz, info);  // designed once per rate
+  x = (*impl_->input)(lead_mv);
   if (x.empty()) return {};
   // A flat lead: its scale (median 1-s range) is below the normalisation's epsilon, so the scaled
   // lead's own median range stays below 0.5; no QRS (the network would see only rounding noise).

@@ -4,6 +4,7 @@
 // above 40 Hz), motion artefact (an excursion far larger than the beats), mains and baseline wander
 // (noted; the model's band-pass removes them). Thresholds: ecg/quality.h, docs/quality.md.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -11,9 +12,11 @@
 #include <map>
 #include <numbers>
 #include <numeric>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "dsp/kernels.h"
 #include "ecg/dsp.h"
 #include "ecg/quality.h"
 
@@ -27,6 +30,25 @@ float quantile(std::vector<float> values, double q) {
   return values[at];
 }
 
+// quantile(values, q) for each of qs (ascending), from one copy: each order statistic is found in the
+// part above the previous one (nth_element leaves every larger value there), so the values are
+// those of separate quantile() calls. The values must not be NaN (their order would be undefined).
+template <std::size_t N>
+std::array<float, N> quantiles(std::vector<float> values, const std::array<double, N>& qs) {
+  std::array<float, N> out{};
+  if (values.empty()) return out;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto at = static_cast<std::size_t>(qs[i] * static_cast<double>(values.size() - 1));
+    if (at >= from) {
+      std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(from), values.begin() + static_cast<std::ptrdiff_t>(at), values.end());
+      from = at;
+    }
+    out[i] = values[at];
+  }
+  return out;
+}
+
 std::size_t samples_of(double seconds, double fs_hz) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(seconds * fs_hz)));
 }
@@ -37,29 +59,57 @@ std::string fmt(const char* format, double a, double b = 0.0, double c = 0.0) {
   return buf;
 }
 
-// In-place iterative radix-2 FFT (size a power of two).
-void fft(std::vector<std::complex<double>>& a) {
-  const std::size_t n = a.size();
-  for (std::size_t i = 1, j = 0; i < n; ++i) {
-    std::size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(a[i], a[j]);
-  }
-  for (std::size_t len = 2; len <= n; len <<= 1) {
-    const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
-    const std::complex<double> wlen(std::cos(angle), std::sin(angle));
-    for (std::size_t i = 0; i < n; i += len) {
-      std::complex<double> w(1.0, 0.0);
+// The windows' spectra: an in-place iterative radix-2 FFT (size a power of two) over separate real
+// and imaginary parts, with its twiddle factors and the Hann window computed once per size (and
+// not once per segment). Each twiddle factor comes from the recurrence w *= exp(-2 pi i / len) from
+// w = 1 and every product is (ar br - ai bi, ar bi + ai br), as in the std::complex FFT it replaced
+// (ref::fft): the same values, without std::complex's NaN checks (the samples are finite).
+class Fft {
+ public:
+  explicit Fft(std::size_t n) : n_(n), hann_(n) {
+    for (std::size_t i = 0; i < n; ++i) hann_[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n));
+    for (std::size_t len = 2; len <= n; len <<= 1) {
+      const double angle = -2.0 * std::numbers::pi / static_cast<double>(len);
+      const double lr = std::cos(angle), li = std::sin(angle);
+      double wr = 1.0, wi = 0.0;
       for (std::size_t k = 0; k < len / 2; ++k) {
-        const std::complex<double> u = a[i + k], v = a[i + k + len / 2] * w;
-        a[i + k] = u + v;
-        a[i + k + len / 2] = u - v;
-        w *= wlen;
+        wr_.push_back(wr), wi_.push_back(wi);
+        const double r = wr * lr - wi * li, i = wr * li + wi * lr;
+        wr = r, wi = i;
       }
     }
   }
-}
+  std::size_t size() const { return n_; }
+  const std::vector<double>& hann() const { return hann_; }
+  void operator()(std::vector<double>& re, std::vector<double>& im) const {
+    const std::size_t n = n_;
+    for (std::size_t i = 1, j = 0; i < n; ++i) {
+      std::size_t bit = n >> 1;
+      for (; j & bit; bit >>= 1) j ^= bit;
+      j ^= bit;
+      if (i < j) std::swap(re[i], re[j]), std::swap(im[i], im[j]);
+    }
+    std::size_t table = 0;  // this len's twiddle factors start here
+    for (std::size_t len = 2; len <= n; len <<= 1) {
+      const std::size_t h = len / 2;
+      const double* wr = &wr_[table];
+      const double* wi = &wi_[table];
+      for (std::size_t i = 0; i < n; i += len) {
+        for (std::size_t k = 0; k < h; ++k) {
+          const double ur = re[i + k], ui = im[i + k], xr = re[i + k + h], xi = im[i + k + h];
+          const double vr = xr * wr[k] - xi * wi[k], vi = xr * wi[k] + xi * wr[k];
+          re[i + k] = ur + vr, im[i + k] = ui + vi;
+          re[i + k + h] = ur - vr, im[i + k + h] = ui - vi;
+        }
+      }
+      table += h;
+    }
+  }
+
+ private:
+  std::size_t n_;
+  std::vector<double> hann_, wr_, wi_;
+};
 
 // Welch power spectrum (Hann, 50 % overlap, segments of about 2 s): power per bin, bin width fs/nfft.
 struct Spectrum {
@@ -75,24 +125,30 @@ struct Spectrum {
   }
 };
 
-Spectrum welch(std::span<const float> x, double fs_hz) {
+// The FFT size for a window of `samples`: the largest power of two within about 2 s.
+std::size_t welch_size(std::size_t samples, double fs_hz) {
   std::size_t nfft = 1;
-  const std::size_t want = std::min<std::size_t>(x.size(), samples_of(2.0, fs_hz));
+  const std::size_t want = std::min<std::size_t>(samples, samples_of(2.0, fs_hz));
   while (nfft * 2 <= std::max<std::size_t>(want, 2)) nfft *= 2;
+  return nfft;
+}
+
+// fft: an Fft of welch_size(x.size(), fs_hz).
+Spectrum welch(std::span<const float> x, double fs_hz, const Fft& fft) {
+  const std::size_t nfft = fft.size();
   Spectrum s;
   s.bin_hz = fs_hz / static_cast<double>(nfft);
   s.power.assign(nfft / 2 + 1, 0.0);
   double mean = 0.0;
   for (float v : x) mean += v;
   mean /= static_cast<double>(std::max<std::size_t>(1, x.size()));
-  std::vector<double> hann(nfft);
-  for (std::size_t i = 0; i < nfft; ++i) hann[i] = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(nfft));
-  std::vector<std::complex<double>> a(nfft);
+  const std::vector<double>& hann = fft.hann();
+  std::vector<double> re(nfft), im(nfft);
   std::size_t segments = 0;
   for (std::size_t start = 0; start + nfft <= x.size(); start += nfft / 2) {
-    for (std::size_t i = 0; i < nfft; ++i) a[i] = (x[start + i] - mean) * hann[i];
-    fft(a);
-    for (std::size_t k = 0; k <= nfft / 2; ++k) s.power[k] += std::norm(a[k]);
+    for (std::size_t i = 0; i < nfft; ++i) re[i] = (x[start + i] - mean) * hann[i], im[i] = 0.0;
+    fft(re, im);
+    for (std::size_t k = 0; k <= nfft / 2; ++k) s.power[k] += std::norm(std::complex<double>(re[k], im[k]));
     ++segments;
   }
   if (segments > 0) for (double& p : s.power) p /= static_cast<double>(segments);
@@ -114,8 +170,9 @@ double kurtosis(std::span<const float> x) {
   return m2 > 0 ? m4 / (m2 * m2) : 0.0;
 }
 
-// The 5-25 Hz QRS band (zero phase), narrowed for low rates.
-std::vector<float> qrs_band(std::span<const float> x, double fs_hz) {
+// The 5-25 Hz QRS band's spec (zero phase), narrowed for low rates; none where the band does not fit
+// (the lead is used as it is).
+std::optional<FirSpec> qrs_band_spec_of_gate(double fs_hz, std::size_t n) {
   FirSpec spec;
   spec.lo_hz = 5.0;
   spec.low_transition_hz = 4.0;
@@ -123,9 +180,28 @@ std::vector<float> qrs_band(std::span<const float> x, double fs_hz) {
   spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz) - 1.0);
   spec.attenuation_db = 40.0;
   spec.ripple_db = 0.5;
-  if (!(spec.hi_hz > spec.lo_hz + 2.0) || spec.high_transition_hz <= 0.5 || x.size() < 8) return std::vector<float>(x.begin(), x.end());
-  return bandpass(x, fs_hz, spec);
+  if (!(spec.hi_hz > spec.lo_hz + 2.0) || spec.high_transition_hz <= 0.5 || n < 8) return std::nullopt;
+  return spec;
 }
+
+std::vector<float> qrs_band(std::span<const float> x, double fs_hz) {
+  const std::optional<FirSpec> spec = qrs_band_spec_of_gate(fs_hz, x.size());
+  if (!spec) return std::vector<float>(x.begin(), x.end());
+  return bandpass(x, fs_hz, *spec);
+}
+
+bool same_spec(const FirSpec& a, const FirSpec& b) {
+  return a.lo_hz == b.lo_hz && a.hi_hz == b.hi_hz && a.low_transition_hz == b.low_transition_hz && a.high_transition_hz == b.high_transition_hz &&
+         a.attenuation_db == b.attenuation_db && a.ripple_db == b.ripple_db;
+}
+
+// What assess_quality reuses of a lead's assessment: its QRS band when it is the R-peak detector's
+// band too, and its classical detections.
+struct LeadWork {
+  std::vector<float> band;
+  bool detector_band = false;
+  std::vector<std::int64_t> pt;
+};
 
 std::vector<std::int64_t> simple_peaks(const std::vector<float>& band, double fs_hz) {
   // Amplitude threshold on |band|: 35 % of a robust per-2-s maximum (98th percentile of |band| in a
@@ -169,6 +245,88 @@ std::vector<float> finite_copy(std::span<const float> x, std::size_t& non_finite
 
 }  // namespace
 
+namespace fast {
+
+std::vector<double> welch_power(std::span<const float> x, double fs_hz) { return welch(x, fs_hz, Fft(welch_size(x.size(), fs_hz))).power; }
+
+std::vector<double> beat_similarity(std::span<const float> band, std::span<const std::int64_t> pt, std::int64_t half, std::int64_t max_lag,
+                                    int steps) {
+  const auto n = static_cast<std::int64_t>(band.size());
+  std::vector<double> corr(pt.size(), 0.0);
+  const std::int64_t reach = half + max_lag + 1;
+  const auto fits = [&](std::int64_t p) { return p - reach >= 0 && p + reach < n; };
+  const double m = static_cast<double>(2 * half + 1);
+  const auto len = static_cast<std::size_t>(2 * half + 1);      // samples per correlation
+  const auto lags = static_cast<std::size_t>(2 * max_lag + 1);  // shifts -max_lag .. max_lag
+  const std::size_t reach_len = len + lags - 1;                 // a neighbour's samples over all shifts
+  const auto n_steps = static_cast<std::size_t>(steps);
+  // A neighbour's interpolated samples v (per fractional step) and, per shift, the sums of v and v^2.
+  // Whole shifts run -max_lag .. max_lag - 1 for every step and +max_lag for step 0 (fraction 0).
+  struct Neighbour {
+    std::size_t beat = ~std::size_t{0};
+    std::vector<double> v, sy, syy;
+  };
+  constexpr std::size_t kNeighbours = 4, kRing = 2 * kNeighbours + 1;
+  std::vector<Neighbour> ring(kRing);
+  auto neighbour = [&](std::size_t k) -> const Neighbour& {
+    Neighbour& w = ring[k % kRing];
+    if (w.beat == k) return w;
+    w.beat = k;
+    w.v.resize(n_steps * reach_len);
+    w.sy.assign(n_steps * lags, 0.0);
+    w.syy.assign(n_steps * lags, 0.0);
+    const std::int64_t first = pt[k] - max_lag - half;
+    for (std::size_t st = 0; st < n_steps; ++st) {
+      const double frac = static_cast<double>(st) / steps;
+      double* v = &w.v[st * reach_len];
+      for (std::size_t i = 0; i < reach_len; ++i) {
+        const auto at = static_cast<std::size_t>(first + static_cast<std::int64_t>(i));
+        v[i] = (1.0 - frac) * band[at] + frac * band[at + 1];
+      }
+      for (std::size_t j = 0; j < (st == 0 ? lags : lags - 1); ++j) {
+        double sy = 0, syy = 0;
+        for (std::size_t d = 0; d < len; ++d) sy += v[j + d], syy += v[j + d] * v[j + d];
+        w.sy[st * lags + j] = sy, w.syy[st * lags + j] = syy;
+      }
+    }
+    return w;
+  };
+  std::vector<double> u(len), sxy(lags);
+  for (std::size_t b = 0; b < pt.size(); ++b) {
+    if (!fits(pt[b])) continue;
+    double sx = 0, sxx = 0;
+    for (std::size_t d = 0; d < len; ++d) {
+      u[d] = band[static_cast<std::size_t>(pt[b] - half + static_cast<std::int64_t>(d))];
+      sx += u[d], sxx += u[d] * u[d];
+    }
+    const double vx = sxx - sx * sx / m;
+    double best = 0.0;
+    for (std::size_t k = b >= kNeighbours ? b - kNeighbours : 0; k <= std::min(pt.size() - 1, b + kNeighbours); ++k) {
+      if (k == b || !fits(pt[k])) continue;
+      const Neighbour& w = neighbour(k);
+      for (std::size_t st = 0; st < n_steps; ++st) {
+        const std::size_t shifts = st == 0 ? lags : lags - 1;
+        const double* v = &w.v[st * reach_len];
+        std::fill(sxy.begin(), sxy.begin() + static_cast<std::ptrdiff_t>(shifts), 0.0);
+        for (std::size_t d = 0; d < len; ++d) {
+          const double ud = u[d];
+          const double* row = v + d;
+          for (std::size_t j = 0; j < shifts; ++j) sxy[j] += ud * row[j];
+        }
+        for (std::size_t j = 0; j < shifts; ++j) {
+          const double sy = w.sy[st * lags + j], syy = w.syy[st * lags + j];
+          const double cov = sxy[j] - sx * sy / m, vy = syy - sy * sy / m;
+          best = std::max(best, vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0);
+        }
+      }
+    }
+    corr[b] = best;
+  }
+  return corr;
+}
+
+}  // namespace fast
+
 LeadQuality lead_quality(std::span<const float> x) {
   LeadQuality q;
   if (x.empty()) {
@@ -179,7 +337,8 @@ LeadQuality lead_quality(std::span<const float> x) {
   const std::size_t step = std::max<std::size_t>(1, x.size() / 200000);
   std::vector<float> v;
   for (std::size_t i = 0; i < x.size(); i += step) v.push_back(x[i]);
-  const float p01 = quantile(v, 0.01), p99 = quantile(v, 0.99);
+  const bool has_nan = std::any_of(v.begin(), v.end(), [](float s) { return std::isnan(s); });
+  const auto [p01, p99] = has_nan ? std::array<float, 2>{quantile(v, 0.01), quantile(v, 0.99)} : quantiles<2>(v, {0.01, 0.99});
   q.flat = !(p99 - p01 >= 0.02f) || !std::isfinite(p99 - p01);
   const auto [mn, mx] = std::minmax_element(v.begin(), v.end());
   if (*mx > *mn) {
@@ -188,6 +347,13 @@ LeadQuality lead_quality(std::span<const float> x) {
     q.saturated = static_cast<double>(at_rail) >= 0.02 * static_cast<double>(v.size());
   }
   return q;
+}
+
+std::vector<LeadQuality> lead_quality(const Record& record) {
+  std::vector<LeadQuality> out;
+  out.reserve(record.n_leads());
+  for (std::size_t k = 0; k < record.n_leads(); ++k) out.push_back(lead_quality(record.lead(k)));
+  return out;
 }
 
 std::vector<std::int64_t> detect_rpeaks_simple(std::span<const float> x, double fs_hz) {
@@ -208,7 +374,9 @@ double beat_agreement(std::span<const std::int64_t> a, std::span<const std::int6
   return 2.0 * static_cast<double>(matched) / static_cast<double>(a.size() + b.size());
 }
 
-LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t) {
+namespace {
+
+LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t, LeadWork& work) {
   LeadQualityReport r;
   r.lead = name;
   const std::size_t n = raw.size();
@@ -222,10 +390,16 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   }
   std::size_t bad_total = 0;
   const std::vector<float> x = finite_copy(raw, bad_total);
-  const std::vector<float> band = qrs_band(x, fs_hz);
+  work.band = qrs_band(x, fs_hz);
+  const std::vector<float>& band = work.band;
+  // Where the gate's band is the detector's own (the same spec: 500 Hz, 360 Hz, ...), the detector
+  // does not filter the lead again.
+  const std::optional<FirSpec> spec = qrs_band_spec_of_gate(fs_hz, x.size());
+  work.detector_band = spec && same_spec(*spec, qrs_band_spec(fs_hz));
   // The gate's agreement check compares the classical detector with simple peaks: its thresholds
   // were tuned on those detections (docs/quality.md), and they are independent of the learned one.
-  const std::vector<std::int64_t> pt = detect_rpeaks(x, fs_hz, QrsDetector::classical);
+  work.pt = detect_rpeaks(x, fs_hz, QrsDetector::classical, work.detector_band ? std::span<const float>(band) : std::span<const float>());
+  const std::vector<std::int64_t>& pt = work.pt;
   const std::vector<std::int64_t> simple = simple_peaks(band, fs_hz);
   const auto tolerance = static_cast<std::int64_t>(samples_of(0.15, fs_hz));
   const bool has_hf = 0.5 * fs_hz >= 60.0;
@@ -237,43 +411,15 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   // while detections in noise resemble nothing. (Against one median beat, ectopy read as noise.)
   const auto half = static_cast<std::int64_t>(samples_of(0.10, fs_hz));
   const auto max_lag = static_cast<std::int64_t>(samples_of(0.02, fs_hz));
-  std::vector<double> corr(pt.size(), 0.0);
-  {
-    const std::int64_t reach = half + max_lag + 1;
-    // Correlation of the QRS at sample a with the one at b shifted by frac of a sample (0 <= frac < 1,
-    // linear interpolation): at low rates (100 Hz) whole-sample shifts are too coarse to align beats.
-    auto correlation = [&](std::int64_t a, std::int64_t b, double frac) {
-      double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-      const double m = static_cast<double>(2 * half + 1);
-      for (std::int64_t d = -half; d <= half; ++d) {
-        const auto k = static_cast<std::size_t>(b + d);
-        const double u = band[static_cast<std::size_t>(a + d)], v = (1.0 - frac) * band[k] + frac * band[k + 1];
-        sx += u, sy += v, sxx += u * u, syy += v * v, sxy += u * v;
-      }
-      const double cov = sxy - sx * sy / m, vx = sxx - sx * sx / m, vy = syy - sy * sy / m;
-      return vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0;
-    };
-    const int steps = std::max(1, static_cast<int>(std::lround(400.0 / fs_hz)));  // shifts of about 2.5 ms or finer
-    const auto fits = [&](std::int64_t p) { return p - reach >= 0 && p + reach < static_cast<std::int64_t>(n); };
-    constexpr std::size_t kNeighbours = 4;
-    for (std::size_t b = 0; b < pt.size(); ++b) {
-      if (!fits(pt[b])) continue;
-      double best = 0.0;
-      for (std::size_t k = b >= kNeighbours ? b - kNeighbours : 0; k <= std::min(pt.size() - 1, b + kNeighbours); ++k) {
-        if (k == b || !fits(pt[k])) continue;
-        for (std::int64_t lag = -max_lag; lag < max_lag; ++lag)
-          for (int st = 0; st < steps; ++st) best = std::max(best, correlation(pt[b], pt[k] + lag, static_cast<double>(st) / steps));
-        best = std::max(best, correlation(pt[b], pt[k] + max_lag, 0.0));
-      }
-      corr[b] = best;
-    }
-  }
+  const int steps = std::max(1, static_cast<int>(std::lround(400.0 / fs_hz)));  // shifts of about 2.5 ms or finer
+  const std::vector<double> corr = fast::beat_similarity(band, pt, half, max_lag, steps);
 
   const std::size_t wlen = std::max<std::size_t>(samples_of(t.window_s, fs_hz), 8);
   std::vector<std::size_t> starts;
   for (std::size_t s = 0; s < n; s += wlen) starts.push_back(s);
   if (starts.size() > 1 && n - starts.back() < wlen / 2) starts.pop_back();  // a short tail joins the last window
   std::size_t usable_samples = 0;
+  std::optional<Fft> fft;  // the windows' FFT (a lead's windows share one size)
   std::map<std::string, std::pair<std::size_t, std::string>> reason_count;  // by kind: windows, first wording
   std::vector<std::string> reason_order;                                      // kinds in the order first seen
   for (std::size_t k = 0; k < starts.size(); ++k) {
@@ -289,11 +435,11 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
       w.reasons.push_back(std::move(text));
     };
     if (bad > 0) fail("non-finite", std::to_string(bad) + " samples are not numbers (NaN or infinite)");
-    std::vector<float> sorted(xw.begin(), xw.end());
-    std::sort(sorted.begin(), sorted.end());
-    auto pct = [&](double q) { return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))]; };
-    const double median = pct(0.5);
-    w.range_mv = static_cast<double>(pct(0.995)) - pct(0.005);
+    // The window's order statistics (x is finite): its minimum, 0.5th percentile, median, 99.5th and
+    // maximum, each the value a full sort would hold at that place.
+    const auto [lowest, p005, p50, p995, highest] = quantiles<5>(std::vector<float>(xw.begin(), xw.end()), {0.0, 0.005, 0.5, 0.995, 1.0});
+    const double median = p50;
+    w.range_mv = static_cast<double>(p995) - p005;
     double max_dev = 0.0;
     for (float v : xw) max_dev = std::max(max_dev, std::fabs(static_cast<double>(v) - median));
     // Longest run of one repeated value (a pinned or disconnected input).
@@ -307,10 +453,10 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
     // the baseline (>= 30 % of the span from the median): a recorder's limit cuts the QRS peaks off,
     // while a coarsely quantised signal (PTB-XL: 5 uV steps) also repeats its baseline minimum.
     std::size_t at_rail = 0;
-    if (sorted.back() > sorted.front()) {
-      const double span = static_cast<double>(sorted.back()) - sorted.front();
-      const bool low_far = median - sorted.front() >= 0.3 * span, high_far = sorted.back() - median >= 0.3 * span;
-      for (float v : xw) at_rail += (low_far && v == sorted.front()) || (high_far && v == sorted.back());
+    if (highest > lowest) {
+      const double span = static_cast<double>(highest) - lowest;
+      const bool low_far = median - lowest >= 0.3 * span, high_far = highest - median >= 0.3 * span;
+      for (float v : xw) at_rail += (low_far && v == lowest) || (high_far && v == highest);
     }
     const double rail_share = static_cast<double>(at_rail) / static_cast<double>(xw.size());
     if (flat) fail("flat", fmt("flat: %.3f mV peak to peak (an ECG lead moves at least %.2f mV): electrode off or lead not connected", w.range_mv, t.flat_mv));
@@ -343,7 +489,9 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
     for (float v : bw) biggest = std::max(biggest, std::fabs(v));
     const float beat_height = quantile(heights, 0.5);
     w.artefact_ratio = beat_height > 0 ? biggest / beat_height : 0.0;
-    const Spectrum s = welch(xw, fs_hz);
+    const std::size_t nfft = welch_size(xw.size(), fs_hz);
+    if (!fft || fft->size() != nfft) fft.emplace(nfft);
+    const Spectrum s = welch(xw, fs_hz, *fft);
     const double qrs = s.band(5.0, 25.0);
     // A mains line spreads over the Hann window's main lobe (+-2 bins) and its first side lobes: +-3
     // bins (at least +-1 Hz) hold it. With +-1 Hz only, about a tenth of a 0.1 mV hum counted as
@@ -408,9 +556,24 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   return r;
 }
 
-RecordQuality assess_quality(const Record& record, const QualityThresholds& t) {
+}  // namespace
+
+LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t) {
+  LeadWork work;
+  return assess_lead(raw, fs_hz, name, t, work);
+}
+
+RecordQuality assess_quality(const Record& record, const QualityThresholds& t, std::vector<std::vector<float>>* qrs_bands) {
   RecordQuality q;
-  for (std::size_t k = 0; k < record.n_leads(); ++k) q.leads.push_back(assess_lead(record.lead(k), record.fs_hz, record.leads[k], t));
+  std::vector<std::vector<std::int64_t>> classical(record.n_leads());  // each lead's classical detections
+  if (qrs_bands) qrs_bands->assign(record.n_leads(), {});
+  for (std::size_t k = 0; k < record.n_leads(); ++k) {
+    LeadWork work;
+    q.leads.push_back(assess_lead(record.lead(k), record.fs_hz, record.leads[k], t, work));
+    classical[k] = std::move(work.pt);
+    // Only leads one detector chunk holds: the detector would filter a longer lead chunk by chunk.
+    if (qrs_bands && work.detector_band && static_cast<double>(record.n_samples) <= kRpeakChunkS * record.fs_hz) (*qrs_bands)[k] = std::move(work.band);
+  }
   if (q.leads.empty()) {
     q.usable_share = 0.0;
     return q;
@@ -434,7 +597,8 @@ RecordQuality assess_quality(const Record& record, const QualityThresholds& t) {
     const std::size_t step = std::max<std::size_t>(1, x.size() / 200000);
     for (std::size_t i = 0; i < x.size(); i += step) if (std::isfinite(x[i])) v.push_back(x[i]);
     if (v.empty()) continue;
-    const double median = quantile(v, 0.5), range = static_cast<double>(quantile(v, 0.99)) - quantile(v, 0.01);
+    const auto [p01, p50, p99] = quantiles<3>(std::move(v), {0.01, 0.5, 0.99});  // finite values only
+    const double median = p50, range = static_cast<double>(p99) - p01;
     double dev = 0.0;
     for (float s : x) if (std::isfinite(s)) dev = std::max(dev, std::fabs(static_cast<double>(s) - median));
     if (dev > worst) worst = dev, worst_lead = record.leads[k];
@@ -480,7 +644,8 @@ RecordQuality assess_quality(const Record& record, const QualityThresholds& t) {
   if (check && q.leads[*check].usable) {
     auto x = record.lead(*check);
     std::vector<float> clean(x.begin(), x.end());
-    const std::vector<std::int64_t> peaks = detect_rpeaks(clean, record.fs_hz, QrsDetector::classical);
+    // The lead's classical detections from its assessment (a usable lead is finite: the same samples).
+    const std::vector<std::int64_t>& peaks = classical[*check];
     const std::vector<float> base = remove_baseline(clean, record.fs_hz);
     const auto reach = static_cast<std::int64_t>(samples_of(0.06, record.fs_hz));
     std::size_t down = 0;

@@ -3,10 +3,12 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
+#include <optional>
 #include <string>
 
 #include "ecg/dsp.h"
 #include "ecg/error.h"
+#include "dsp/reference.h"
 
 namespace ecg::dsp {
 namespace {
@@ -81,16 +83,82 @@ Ratio resample_ratio(double fs_in_hz, double fs_out_hz) {
   return {best.up / g, best.down / g};
 }
 
-std::vector<float> resample(std::span<const float> x, double fs_in_hz, double fs_out_hz, ResampleQuality quality) {
-  const Ratio r = resample_ratio(fs_in_hz, fs_out_hz);
-  if (r.up == r.down) return {x.begin(), x.end()};
+Resampler::Resampler(double fs_in_hz, double fs_out_hz, ResampleQuality quality) : ratio_(resample_ratio(fs_in_hz, fs_out_hz)) {
+  const Ratio r = ratio_;
+  if (r.up == r.down) return;
   if (r.up > 1000 || r.down > 1000) {
     // Integer rates with a large reduced ratio (e.g. 999 -> 1000): the polyphase filter would be huge.
     throw Error("resample: ratio " + std::to_string(r.up) + "/" + std::to_string(r.down) + " for " +
                 std::to_string(fs_in_hz) + " -> " + std::to_string(fs_out_hz) + " Hz is too fine (up and down must be <= 1000)");
   }
+  const std::vector<double> h = prototype(r.up, r.down, quality, half_);
+  taps_ = static_cast<std::int64_t>(h.size());
+  // Phase p's taps h[p], h[p + up], ... side by side: each output reads one phase front to back.
+  phases_.reserve(h.size());
+  for (std::int64_t p = 0; p < r.up; ++p)
+    for (std::int64_t tap = p; tap < taps_; tap += r.up) phases_.push_back(h[static_cast<std::size_t>(tap)]);
+}
+
+std::vector<float> Resampler::operator()(std::span<const float> x) const {
+  const Ratio r = ratio_;
+  if (r.up == r.down) return {x.begin(), x.end()};
+  const auto n_in = static_cast<std::int64_t>(x.size());
+  const std::int64_t n_out = (n_in * r.up + r.down - 1) / r.down;
+  std::vector<float> y(static_cast<std::size_t>(n_out));
+  // Phase p holds ceil((taps - p) / up) taps and starts after the phases before it.
+  const std::int64_t per = taps_ / r.up, longer = taps_ % r.up;  // phases < longer hold per + 1
+  struct Output {
+    std::int64_t k, j, count;  // x[k], x[k - 1], ... against the phase's taps j, j + 1, ... < count
+    const double* h;
+  };
+  auto output = [&](std::int64_t m) {
+    const std::int64_t pos = half_ + m * r.down;  // position in the zero-stuffed, filtered domain
+    const std::int64_t k = std::min(pos / r.up, n_in - 1);
+    const std::int64_t tap = pos - k * r.up, p = tap % r.up;
+    return Output{k, tap / r.up, per + (p < longer ? 1 : 0), phases_.data() + p * per + std::min(p, longer)};
+  };
+  // Taps tap, tap + up, ... of the prototype against x[k], x[k - 1], ...: the order of the sum of
+  // the plain loop over the prototype, each output on its own.
+  auto one = [&](Output o) {
+    double acc = 0.0;
+    for (; o.k >= 0 && o.j < o.count; --o.k, ++o.j) acc += x[static_cast<std::size_t>(o.k)] * o.h[o.j];
+    return static_cast<float>(acc);
+  };
+  // Four outputs at a time where none runs off the start of x: four independent sums side by side
+  // (each still adds its own terms in its own order), not one sum's chain of additions at a time.
+  constexpr std::int64_t kLanes = 4;
+  std::int64_t m = 0;
+  for (; m + kLanes <= n_out; m += kLanes) {
+    Output o[kLanes];
+    bool inside = true;
+    for (std::int64_t l = 0; l < kLanes; ++l) o[l] = output(m + l), inside = inside && o[l].k - (o[l].count - o[l].j) + 1 >= 0;
+    if (!inside) {
+      for (std::int64_t l = 0; l < kLanes; ++l) y[static_cast<std::size_t>(m + l)] = one(o[l]);
+      continue;
+    }
+    std::int64_t common = o[0].count - o[0].j;
+    for (std::int64_t l = 1; l < kLanes; ++l) common = std::min(common, o[l].count - o[l].j);
+    double acc[kLanes] = {0.0, 0.0, 0.0, 0.0};
+    for (std::int64_t i = 0; i < common; ++i)
+      for (std::int64_t l = 0; l < kLanes; ++l) acc[l] += x[static_cast<std::size_t>(o[l].k - i)] * o[l].h[o[l].j + i];
+    for (std::int64_t l = 0; l < kLanes; ++l) {
+      for (std::int64_t i = common; o[l].j + i < o[l].count; ++i) acc[l] += x[static_cast<std::size_t>(o[l].k - i)] * o[l].h[o[l].j + i];
+      y[static_cast<std::size_t>(m + l)] = static_cast<float>(acc[l]);
+    }
+  }
+  for (; m < n_out; ++m) y[static_cast<std::size_t>(m)] = one(output(m));
+  return y;
+}
+
+std::vector<float> resample(std::span<const float> x, double fs_in_hz, double fs_out_hz, ResampleQuality quality) {
+  return Resampler(fs_in_hz, fs_out_hz, quality)(x);
+}
+
+std::vector<float> ref::resample(std::span<const float> x, double fs_in_hz, double fs_out_hz, bool scipy_quality) {
+  const Ratio r = resample_ratio(fs_in_hz, fs_out_hz);
+  if (r.up == r.down) return {x.begin(), x.end()};
   std::int64_t half = 0;
-  const std::vector<double> h = prototype(r.up, r.down, quality, half);
+  const std::vector<double> h = prototype(r.up, r.down, scipy_quality ? ResampleQuality::scipy : ResampleQuality::high, half);
   const auto n_in = static_cast<std::int64_t>(x.size());
   const std::int64_t n_out = (n_in * r.up + r.down - 1) / r.down;
   const auto n_h = static_cast<std::int64_t>(h.size());
@@ -109,8 +177,10 @@ Record resample(const Record& record, double fs_out_hz, ResampleQuality quality)
   const Ratio r = resample_ratio(record.fs_hz, fs_out_hz);
   Record out = record;
   out.samples_mv.clear();
+  std::optional<Resampler> resampler;  // designed once for all leads (not at all for a record without leads)
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
-    std::vector<float> y = resample(record.lead(lead), record.fs_hz, fs_out_hz, quality);
+    if (!resampler) resampler.emplace(record.fs_hz, fs_out_hz, quality);
+    std::vector<float> y = (*resampler)(record.lead(lead));
     out.n_samples = y.size();
     out.samples_mv.insert(out.samples_mv.end(), y.begin(), y.end());
   }

@@ -33,8 +33,10 @@ struct Features {
   std::vector<float> mwi;       // squared slope integrated over 120 ms (centred: no delay)
 };
 
+}  // namespace
+
 // QRS band 5-25 Hz (zero-phase FIR), designed once per call of detect_rpeaks.
-std::vector<double> qrs_band_taps(double fs_hz) {
+FirSpec qrs_band_spec(double fs_hz) {
   FirSpec spec;
   spec.lo_hz = 5.0;
   spec.low_transition_hz = 4.0;
@@ -44,12 +46,17 @@ std::vector<double> qrs_band_taps(double fs_hz) {
   if (spec.hi_hz < spec.lo_hz + 2.0) spec.hi_hz = 0.0;
   spec.attenuation_db = 40.0;
   spec.ripple_db = 0.5;
-  return design_fir(spec, fs_hz);
+  return spec;
 }
 
-Features features(std::span<const float> x, double fs_hz, std::span<const double> taps) {
+namespace {
+
+std::vector<double> qrs_band_taps(double fs_hz) { return design_fir(qrs_band_spec(fs_hz), fs_hz); }
+
+// band: x's QRS band when the caller has it (else filtered here).
+Features features(std::span<const float> x, double fs_hz, std::span<const double> taps, std::span<const float> band) {
   Features f;
-  f.filtered = fir_zero_phase(x, taps);
+  f.filtered = band.empty() ? fir_zero_phase(x, taps) : std::vector<float>(band.begin(), band.end());
   const std::size_t n = x.size();
   f.slope.assign(n, 0.0f);
   for (std::size_t i = 1; i + 1 < n; ++i) f.slope[i] = std::fabs(0.5f * (f.filtered[i + 1] - f.filtered[i - 1]) * static_cast<float>(fs_hz));
@@ -289,8 +296,10 @@ void drop_rhythm_neutral_artefacts(std::vector<std::int64_t>& peaks, std::span<c
 // Isolated impulses (one or two samples far off both neighbours, as ADC glitches to the rail
 // produce) are replaced by the line between their neighbours. "Far" is 4 times the lead's robust
 // range (1st..99th percentile): a QRS at any sampling rate >= 100 Hz is wider and not that tall.
-std::vector<float> despike(std::span<const float> x) {
+// changed: whether any sample was replaced.
+std::vector<float> despike(std::span<const float> x, bool& changed) {
   std::vector<float> y(x.begin(), x.end());
+  changed = false;
   const std::size_t n = y.size();
   if (n < 5) return y;
   const std::size_t step = std::max<std::size_t>(1, n / 1000);
@@ -305,16 +314,21 @@ std::vector<float> despike(std::span<const float> x) {
       for (std::size_t k = 0; k < w && spike; ++k) spike = std::fabs(y[i + k] - 0.5f * (a + b)) > limit;
       if (!spike) continue;
       for (std::size_t k = 0; k < w; ++k) y[i + k] = a + (b - a) * static_cast<float>(k + 1) / static_cast<float>(w + 1);
+      changed = true;
       break;
     }
   }
   return y;
 }
 
-std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz, std::span<const double> taps, QrsDetector detector) {
+// raw_band: the QRS band of `raw` when the caller has it; used where despiking changed nothing.
+std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz, std::span<const double> taps, QrsDetector detector,
+                                       std::span<const float> raw_band) {
   if (raw.size() < 3) return {};
-  const std::vector<float> clean = despike(raw);
+  bool despiked = false;
+  const std::vector<float> clean = despike(raw, despiked);
   std::span<const float> x(clean);
+  const std::span<const float> band = despiked || raw_band.size() != raw.size() ? std::span<const float>() : raw_band;
   std::vector<std::int64_t> peaks;
   if (detector == QrsDetector::learned) {
     // The network sees the despiked lead (a glitch to the rail, scaled by the lead's robust range,
@@ -322,9 +336,10 @@ std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz,
     // to the R wave of the QRS band within ±50 ms.
     for (double c : builtin_qrs().candidates(x, fs_hz))
       peaks.push_back(std::clamp<std::int64_t>(std::llround(c), 0, static_cast<std::int64_t>(raw.size()) - 1));
-    refine_to_r(peaks, fir_zero_phase(x, taps), fs_hz, 0.05);
+    if (band.empty()) refine_to_r(peaks, fir_zero_phase(x, taps), fs_hz, 0.05);
+    else refine_to_r(peaks, band, fs_hz, 0.05);
   } else {
-    Features f = features(x, fs_hz, taps);
+    Features f = features(x, fs_hz, taps, band);
     peaks = decide(f, fs_hz);
     drop_rhythm_neutral_artefacts(peaks, f.filtered, f.mwi, fs_hz);
     refine_to_r(peaks, f.filtered, fs_hz);
@@ -343,16 +358,19 @@ std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz,
 
 namespace {
 
-std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps, QrsDetector detector) {
+// band: x's QRS band when the caller has it, for the chunk that holds the whole lead.
+std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps, QrsDetector detector,
+                                      std::span<const float> band) {
   // Chunks of 60 s with 8 s of lead-in (the detector learns its levels there) and 2 s of lead-out;
   // only peaks inside a chunk's own 60 s are kept, so memory is bounded by the chunk, not the lead.
-  const std::size_t core = samples_of(60.0, fs_hz), before = samples_of(8.0, fs_hz), after = samples_of(2.0, fs_hz);
+  const std::size_t core = samples_of(kRpeakChunkS, fs_hz), before = samples_of(8.0, fs_hz), after = samples_of(2.0, fs_hz);
   std::vector<std::int64_t> out;
   for (std::size_t start = 0; start < x.size(); start += core) {
     const std::size_t lo = start >= before ? start - before : 0;
     const std::size_t hi = std::min(x.size(), start + core + after);
     const std::size_t end = std::min(x.size(), start + core);
-    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps, detector)) {
+    const bool whole = lo == 0 && hi == x.size();
+    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps, detector, whole ? band : std::span<const float>())) {
       const auto at = p + static_cast<std::int64_t>(lo);
       if (at < static_cast<std::int64_t>(start) || at >= static_cast<std::int64_t>(end)) continue;
       if (!out.empty() && at - out.back() < static_cast<std::int64_t>(samples_of(0.2, fs_hz))) continue;
@@ -364,19 +382,25 @@ std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, st
 
 }  // namespace
 
-std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz, QrsDetector detector) {
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz, QrsDetector detector) { return detect_rpeaks(x, fs_hz, detector, {}); }
+
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz, QrsDetector detector, std::span<const float> qrs_band) {
   if (!(fs_hz > 0) || x.size() < 3) return {};
   const auto taps = qrs_band_taps(fs_hz);
-  return detect_lead(x, fs_hz, taps, detector);
+  return detect_lead(x, fs_hz, taps, detector, qrs_band.size() == x.size() ? qrs_band : std::span<const float>());
 }
 
-std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector) {
+std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector, const std::vector<std::vector<float>>* qrs_bands,
+                                        const std::vector<LeadQuality>* leads_quality) {
   if (!(record.fs_hz > 0) || record.n_samples < 3) return {};
   const auto taps = qrs_band_taps(record.fs_hz);
   std::vector<std::vector<std::int64_t>> per_lead;
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
-    if (!lead_quality(record.lead(lead)).usable()) continue;
-    per_lead.push_back(detect_lead(record.lead(lead), record.fs_hz, taps, detector));
+    const bool given = leads_quality && leads_quality->size() == record.n_leads();
+    if (!(given ? (*leads_quality)[lead] : lead_quality(record.lead(lead))).usable()) continue;
+    std::span<const float> band;
+    if (qrs_bands && lead < qrs_bands->size() && (*qrs_bands)[lead].size() == record.n_samples) band = (*qrs_bands)[lead];
+    per_lead.push_back(detect_lead(record.lead(lead), record.fs_hz, taps, detector, band));
   }
   if (per_lead.empty()) return {};
   if (per_lead.size() == 1) return per_lead[0];

@@ -47,6 +47,7 @@ struct Context {
   std::span<const dsp::Beat> beats;
   std::vector<bool> usable;  // per lead
   bool amplitude_normalised = false;  // every lead spans the same range: not physical millivolts
+  const dsp::BaselineFree* baseline_free = nullptr;  // remove_baseline(record), when the caller has it
   std::optional<std::size_t> lead(std::string_view name) const {
     auto i = record.lead_index(name);
     if (i && usable[*i]) return i;
@@ -129,6 +130,18 @@ void for_each_chunk(const Context& c, std::span<const float> lead, F&& f) {
   }
 }
 
+// for_each_chunk with the chunk's baseline-free samples: the shared whole-lead result
+// (Context::baseline_free) when one chunk holds the lead.
+template <typename F>
+void for_each_baseline_free_chunk(const Context& c, std::size_t lead, F&& f) {
+  const std::span<const float> x = c.record.lead(lead);
+  const bool shared = c.baseline_free && lead < c.baseline_free->leads.size() && c.baseline_free->leads[lead].size() == x.size();
+  for_each_chunk(c, x, [&](std::int64_t start, std::int64_t end, std::int64_t lo, std::span<const float> chunk) {
+    if (shared && chunk.size() == x.size()) return f(start, end, lo, c.baseline_free->leads[lead]);
+    return f(start, end, lo, dsp::remove_baseline(chunk, c.fs));
+  });
+}
+
 // Per-beat QRS window: delineated boundaries, else R -/+ 60 ms.
 std::pair<std::int64_t, std::int64_t> qrs_window(const Context& c, const dsp::Beat& b) {
   const auto w = static_cast<std::int64_t>(std::lround(0.06 * c.fs));
@@ -155,8 +168,7 @@ void axis_rules(const Context& c, Report& out) {
   // Net QRS area (mV*ms) per beat, relative to the level at QRS onset; the median over beats.
   auto area = [&](std::size_t lead) {
     std::vector<double> areas;
-    for_each_chunk(c, c.record.lead(lead), [&](std::int64_t start, std::int64_t end, std::int64_t lo, std::span<const float> x) {
-      const std::vector<float> y = dsp::remove_baseline(x, c.fs);  // baseline-free chunk
+    for_each_baseline_free_chunk(c, lead, [&](std::int64_t start, std::int64_t end, std::int64_t lo, const std::vector<float>& y) {
       const std::int64_t last = lo + static_cast<std::int64_t>(y.size()) - 1;
       for (const auto& b : c.beats) {
         if (b.r < start || b.r >= end) continue;
@@ -485,12 +497,14 @@ const RuleResult* Report::find(std::string_view id) const {
 }
 
 Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats,
-                std::span<const std::uint8_t> ectopic_beats) {
-  Context c{record, record.fs_hz, rpeaks, beats, {}, false};
+                std::span<const std::uint8_t> ectopic_beats, const dsp::BaselineFree* baseline_free,
+                const std::vector<dsp::LeadQuality>* leads_quality) {
+  Context c{record, record.fs_hz, rpeaks, beats, {}, false, baseline_free};
   Report out;
   out.n_beats = rpeaks.size();
   for (std::size_t lead = 0; lead < record.n_leads(); ++lead) {
-    const auto q = dsp::lead_quality(record.lead(lead));
+    const bool given = leads_quality && leads_quality->size() == record.n_leads();
+    const dsp::LeadQuality q = given ? (*leads_quality)[lead] : dsp::lead_quality(record.lead(lead));
     c.usable.push_back(q.usable() && record.n_samples > 0);
     if (q.flat) out.quality.push_back("lead " + record.leads[lead] + " flat");
     if (q.saturated) out.quality.push_back("lead " + record.leads[lead] + " saturated or clipped");

@@ -286,7 +286,8 @@ void screen_rules(const Record& input, const Patient& patient, StageClock& clock
                   input.fs_hz, record.fs_hz, static_cast<long long>(k), record.fs_hz / 2.0);
     f.warnings.push_back(buf);
   }
-  f.signal_quality = dsp::assess_quality(record);
+  std::vector<std::vector<float>> qrs_bands;  // the gate's QRS band of each lead, reused by the R-peak detector
+  f.signal_quality = dsp::assess_quality(record, {}, &qrs_bands);
   for (const std::string& w : f.signal_quality.warnings) f.warnings.push_back(w);
   clock.lap("quality");
   // Unusable leads are zeroed: R-peaks, delineation and rules read them as flat and leave them out.
@@ -295,13 +296,17 @@ void screen_rules(const Record& input, const Patient& patient, StageClock& clock
     masked = dsp::mask_unusable_leads(record, f.signal_quality);
   }
   const Record& signal = masked ? *masked : record;
-  f.rpeaks = dsp::detect_rpeaks(signal);
+  const std::vector<dsp::LeadQuality> leads_quality = dsp::lead_quality(signal);  // flat or saturated leads, for each stage
+  f.rpeaks = dsp::detect_rpeaks(signal, dsp::QrsDetector::learned, &qrs_bands, &leads_quality);
+  qrs_bands = {};
   f.heart_rate_bpm = dsp::heart_rate_bpm(f.rpeaks, record.fs_hz);
   if (!f.heart_rate_bpm) f.warnings.push_back("fewer than two heartbeats found: heart rate not assessable");
   clock.lap("rpeaks");
-  const std::vector<dsp::Beat> beats = dsp::delineate(signal, f.rpeaks);
+  // Each lead without its baseline, once, for delineation, the rules' QRS areas and the median beats.
+  const dsp::BaselineFree baseline_free = dsp::remove_baseline(signal);
+  const std::vector<dsp::Beat> beats = dsp::delineate(signal, f.rpeaks, &baseline_free, &leads_quality);
   clock.lap("delineation");
-  f.rules = rules::evaluate(signal, f.sex, f.rpeaks, beats);
+  f.rules = rules::evaluate(signal, f.sex, f.rpeaks, beats, {}, &baseline_free, &leads_quality);
   // Quality flags: the gate's words for unusable leads, then what the rules noticed on the others.
   f.quality.clear();
   for (const dsp::LeadQualityReport& l : f.signal_quality.leads) {
@@ -319,7 +324,7 @@ void screen_rules(const Record& input, const Patient& patient, StageClock& clock
   f.beats = beats::classify_beats(signal, f.rpeaks, beats);  // PAC / PVC from the beat classes
   for (rules::RuleResult& r : beats::ectopy_rules(f.beats, record.fs_hz, record.duration_s())) f.rules.rules.push_back(std::move(r));
   clock.lap("rules");
-  f.median_beats = measure::median_beats(signal, beats);
+  f.median_beats = measure::median_beats(signal, beats, &baseline_free);
   fill_measurements(f);
   clock.lap("measurements");
   if (decimated) to_record_rate(f, k, input.n_samples);

@@ -56,14 +56,16 @@ void add_rhythm_result(Findings& f, RhythmResult r, const nn::ModelInfo& info, c
 
 }  // namespace
 
-Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) {
+Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) { return preprocess_for_model(record, info, dsp::ModelInput(record.fs_hz, info)); }
+
+Record preprocess_for_model(const Record& record, const nn::ModelInfo& info, const dsp::ModelInput& model_input) {
   Record x;
   x.name = record.name;
   x.leads = info.leads;
   const std::vector<float> zeros(record.n_samples, 0.0f);  // a lead the record lacks stays zero
   for (const std::string& lead : info.leads) {
     const auto index = record.lead_index(lead);
-    const std::vector<float> y = dsp::model_input(index ? record.lead(*index) : std::span<const float>(zeros), record.fs_hz, info);
+    const std::vector<float> y = model_input(index ? record.lead(*index) : std::span<const float>(zeros));
     x.n_samples = y.size();
     x.samples_mv.insert(x.samples_mv.end(), y.begin(), y.end());
   }
@@ -77,6 +79,7 @@ struct Screener::Loaded {
   std::shared_ptr<const nn::Model> model;
   nn::Session session;
   std::uint64_t file_fnv1a64 = 0;
+  std::optional<dsp::ModelInput> input;  // the preprocessing's filters for the last record's rate
 };
 
 Screener::Screener(nn::Backend backend) : backend_(backend) {}
@@ -99,7 +102,7 @@ void Screener::add_model(std::span<const std::uint8_t> model_file) {
                 "\", expected \"mean\" (screening averages the windows' probabilities)");
   }
   models_.push_back(std::make_unique<Loaded>(Loaded{model, nn::Session(model, backend_),
-                                                   fnv1a64({reinterpret_cast<const char*>(model_file.data()), model_file.size()})}));
+                                                   fnv1a64({reinterpret_cast<const char*>(model_file.data()), model_file.size()}), std::nullopt}));
 }
 
 std::optional<std::string> Screener::why_no_model(const Record& record) const {
@@ -194,7 +197,9 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
 
   const nn::Model& model = *chosen->model;
   const nn::ModelInfo& info = model.info;
-  const Record x = preprocess_for_model(masked ? *masked : record, info);
+  const Record& model_record = masked ? *masked : record;  // at the analysis rate when masked (decimated records)
+  if (!chosen->input || chosen->input->fs_hz() != model_record.fs_hz) chosen->input.emplace(model_record.fs_hz, info);  // designed once per rate
+  const Record x = preprocess_for_model(model_record, info, *chosen->input);
   clock.lap("preprocess");
 
   const auto input_len = static_cast<std::size_t>(info.input_len);

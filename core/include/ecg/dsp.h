@@ -57,6 +57,16 @@ std::vector<float> highpass(std::span<const float> x, double fs_hz, double cutof
 // (it follows P/QRS/T-free segments and is zero-phase; de Chazal et al. 2004).
 std::vector<float> remove_baseline(std::span<const float> x, double fs_hz);
 
+// remove_baseline of every lead of a record, computed once for the stages that read it (multi-lead
+// delineation, the rules' QRS areas, the median beats). Each takes a lead from it where it would
+// filter that whole lead itself, and filters its own chunks of a lead longer than it takes whole.
+// Records longer than kBaselineFreeMaxS (which those stages cut into chunks) get empty leads.
+inline constexpr double kBaselineFreeMaxS = 60.0;
+struct BaselineFree {
+  std::vector<std::vector<float>> leads;  // one per lead of the record, in its order (empty: not computed)
+};
+BaselineFree remove_baseline(const Record& record);
+
 // Running median over a centred window of `width` samples (odd; shrunk at the edges).
 std::vector<float> running_median(std::span<const float> x, std::size_t width);
 
@@ -86,6 +96,21 @@ Ratio resample_ratio(double fs_in_hz, double fs_out_hz);
 std::vector<float> resample(std::span<const float> x, double fs_in_hz, double fs_out_hz,
                             ResampleQuality quality = ResampleQuality::scipy);
 
+// The same resampling with its filter designed once, for any number of leads at fs_in_hz (the
+// design, 2 x 10 x max(up, down) + 1 Kaiser taps, costs more than filtering a 10-s lead). The
+// constructor throws where resample() would.
+class Resampler {
+ public:
+  Resampler(double fs_in_hz, double fs_out_hz, ResampleQuality quality = ResampleQuality::scipy);
+  std::vector<float> operator()(std::span<const float> x) const;  // == resample(x, fs_in, fs_out, quality)
+  Ratio ratio() const { return ratio_; }
+
+ private:
+  Ratio ratio_;
+  std::int64_t half_ = 0, taps_ = 0;
+  std::vector<double> phases_;  // the prototype's taps split by phase: phase p holds taps p, p + up, ...
+};
+
 // Every lead of a record; fs_hz becomes ratio.up/ratio.down * fs_in (== fs_out_hz for integer rates).
 Record resample(const Record& record, double fs_out_hz, ResampleQuality quality = ResampleQuality::scipy);
 
@@ -111,6 +136,21 @@ void block_range_normalize(std::span<float> x, double fs_hz, double epsilon);
 // "zscore_all_leads" spans leads and is left to the caller). Throws ecg::Error on another value.
 std::vector<float> model_input(std::span<const float> lead_mv, double fs_hz, const nn::ModelInfo& info);
 
+// model_input with the resampling filter and the band-pass designed once for leads at fs_hz: what
+// a record's leads (or a detector's calls) share. Throws where model_input would for the design.
+class ModelInput {
+ public:
+  ModelInput(double fs_hz, const nn::ModelInfo& info);
+  std::vector<float> operator()(std::span<const float> lead_mv) const;  // == model_input(lead_mv, fs_hz, info)
+  double fs_hz() const { return fs_hz_; }
+
+ private:
+  const nn::ModelInfo* info_;
+  double fs_hz_;
+  std::optional<Resampler> resampler_;  // none when the rates are equal
+  std::vector<double> bandpass_;        // empty without a band-pass
+};
+
 // Samples [start, start + length) of every lead, clipped to the record (never out of bounds).
 Record crop(const Record& record, std::size_t start, std::size_t length);
 // Zero-pads (or truncates) every lead on the right to `length` samples.
@@ -118,6 +158,8 @@ Record pad_right(const Record& record, std::size_t length);
 // Window start indices: one window at 0 if n <= length; else 0, stride, 2 stride, ... while they fit,
 // plus one ending at the last sample if the tail is not covered (tools/train/preprocess.py).
 std::vector<std::size_t> window_starts(std::size_t n, std::size_t length, std::size_t stride);
+
+struct LeadQuality;  // below
 
 // ---- R-peaks (core/dsp/rpeaks.cpp) --------------------------------------------------------------
 
@@ -128,9 +170,25 @@ std::vector<std::size_t> window_starts(std::size_t n, std::size_t length, std::s
 enum class QrsDetector { learned, classical };
 std::vector<std::int64_t> detect_rpeaks(std::span<const float> lead_mv, double fs_hz, QrsDetector detector = QrsDetector::learned);
 
+// The detector's QRS band at fs_hz (5-25 Hz, narrowed at low rates): both detectors filter the
+// despiked lead with design_fir(qrs_band_spec(fs_hz), fs_hz) and fir_zero_phase.
+FirSpec qrs_band_spec(double fs_hz);
+// Leads up to this long are detected in one chunk (longer ones in chunks of this length).
+inline constexpr double kRpeakChunkS = 60.0;
+// detect_rpeaks for a caller that has the lead's QRS band already (qrs_band: fir_zero_phase of the
+// lead with the taps above, as long as the lead): the same result, without filtering the lead again
+// where the detector would filter the same samples (one chunk holds the lead and despiking changed
+// nothing). An empty qrs_band is not used.
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> lead_mv, double fs_hz, QrsDetector detector, std::span<const float> qrs_band);
+
 // R-peak sample indices fused across all leads of a record: leads are detected one by one and a
 // beat is kept where enough usable leads agree within 100 ms (flat or saturated leads are skipped).
-std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector = QrsDetector::learned);
+// qrs_bands, when given: per lead, its QRS band as above or empty (then filtered here).
+// leads_quality, when given, is lead_quality(record) (computed once for the stages that skip flat
+// or saturated leads).
+std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector = QrsDetector::learned,
+                                        const std::vector<std::vector<float>>* qrs_bands = nullptr,
+                                        const std::vector<LeadQuality>* leads_quality = nullptr);
 
 // A QRS detector model (a model file of task "qrs", e.g. models/qrs-1) run by the nn engine on one
 // lead: the lead is resampled to the model's rate, band-passed and scaled as its preprocess block
@@ -169,6 +227,8 @@ struct LeadQuality {
   bool usable() const { return !flat && !saturated; }
 };
 LeadQuality lead_quality(std::span<const float> lead_mv);
+// Every lead's.
+std::vector<LeadQuality> lead_quality(const Record& record);
 
 // ---- Delineation (core/dsp/delineate.cpp) -------------------------------------------------------
 
@@ -191,7 +251,10 @@ std::vector<Beat> delineate(std::span<const float> lead_mv, double fs_hz, std::s
 
 // Multi-lead delineation: each usable lead is delineated alone and each boundary is the median over
 // the leads that found it (a wave must be found in at least half of them).
-std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks);
+// `baseline_free`, when given, is remove_baseline(record) (the same as filtering each lead here).
+// leads_quality, when given, is lead_quality(record).
+std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> rpeaks, const BaselineFree* baseline_free = nullptr,
+                            const std::vector<LeadQuality>* leads_quality = nullptr);
 
 // ---- JSON views shared by the CLI and the JS bindings (core/dsp/json.cpp) ------------------------
 

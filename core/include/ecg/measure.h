@@ -32,7 +32,8 @@ struct MedianBeats {
   std::vector<std::vector<float>> mv;      // per lead, pre + 1 + post samples
   std::optional<std::int64_t> p_on, p_off, qrs_on, qrs_off, t_off;  // relative to R, in samples
 };
-MedianBeats median_beats(const Record& record, std::span<const dsp::Beat> beats);
+// `baseline_free`, when given, is dsp::remove_baseline(record) (used where the span is the whole record).
+MedianBeats median_beats(const Record& record, std::span<const dsp::Beat> beats, const dsp::BaselineFree* baseline_free = nullptr);
 
 // A frontal-plane axis: atan2(2 aVF / sqrt 3, I) of the wave's net area on the median beats (aVF
 // derived as II - I/2 when the record lacks aVF); nullopt with the reason when it cannot be measured.

@@ -71,8 +71,11 @@ struct RecordQuality {
 LeadQualityReport assess_lead(std::span<const float> lead_mv, double fs_hz, const std::string& name = {},
                               const QualityThresholds& t = {});
 
-// Every lead, plus record-level plausibility (amplitude, rate, polarity).
-RecordQuality assess_quality(const Record& record, const QualityThresholds& t = {});
+// Every lead, plus record-level plausibility (amplitude, rate, polarity). qrs_bands, when given,
+// receives per lead the R-peak detector's QRS band of the lead that the gate filtered anyway (the
+// detect_rpeaks qrs_band of a later detection on the same samples), or an empty vector where the
+// gate's band differs from the detector's or the lead is longer than kRpeakChunkS.
+RecordQuality assess_quality(const Record& record, const QualityThresholds& t = {}, std::vector<std::vector<float>>* qrs_bands = nullptr);
 
 // A simple amplitude-threshold QRS detector on the 5-25 Hz band, independent of detect_rpeaks's
 // Pan-Tompkins logic: the second opinion of the agreement index.

@@ -47,9 +47,12 @@ inline constexpr double kPacingMinFsHz = 500.0;
 // Runs every rule. rpeaks/beats: fused R-peaks and multi-lead delineation of `record` (computed
 // here when not given). sex chooses the QTc threshold (unknown: the lower, 450 ms). ectopic_beats:
 // optional per-beat flags (one per R-peak; e.g. S or V from a beat classifier) that the AF rule
-// discounts instead of its own RR-based premature-beat test.
+// discounts instead of its own RR-based premature-beat test. baseline_free, when given, is
+// dsp::remove_baseline(record) (the QRS areas read it where they would filter a whole lead);
+// leads_quality, when given, is dsp::lead_quality(record).
 Report evaluate(const Record& record, Sex sex, std::span<const std::int64_t> rpeaks, std::span<const dsp::Beat> beats,
-                std::span<const std::uint8_t> ectopic_beats = {});
+                std::span<const std::uint8_t> ectopic_beats = {}, const dsp::BaselineFree* baseline_free = nullptr,
+                const std::vector<dsp::LeadQuality>* leads_quality = nullptr);
 Report evaluate(const Record& record, Sex sex);
 
 std::string to_json(const Report& report);

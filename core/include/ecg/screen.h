@@ -118,6 +118,8 @@ Findings screen(const Record& record, const Patient& patient);
 // zeros) resampled, band-passed and normalised exactly as the model file's `preprocess` block says
 // (tools/train/preprocess.py is the Python twin). Returns lead-major samples at info.fs_hz.
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info);
+// The same with the preprocessing's filters designed already (model_input: for record.fs_hz and info).
+Record preprocess_for_model(const Record& record, const nn::ModelInfo& info, const dsp::ModelInput& model_input);
 
 // The full pipeline with models: picks, among the screening models added (task "screen"), the one
 // (and for lead-wise models the lead set) using the most leads that the record has, runs it over
