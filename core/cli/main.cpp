@@ -15,6 +15,7 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
+#include "ecg/options.h"
 #include "ecg/quality.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
@@ -299,7 +300,7 @@ int run(int argc, char** argv) {
       nlohmann::json p = nlohmann::json::object();
       if (has_age) p["age"] = std::strtod(age.c_str(), nullptr);
       if (!sex.empty()) p["sex"] = sex;
-      patient = ecg::screen::patient_from_json(p.dump());
+      patient = ecg::options::patient(p.dump());
       auto b = ecg::nn::backend_from_name(backend);
       if (!b) throw ecg::Error("--backend: got '" + backend + "', expected simd, reference or xnnpack");
       screener.emplace(*b);
@@ -338,8 +339,8 @@ int run(int argc, char** argv) {
       } else if (command == "quality") {
         std::cout << ecg::dsp::quality_json(record, ecg::dsp::assess_quality(record), windows) << '\n';
       } else if (command == "rules") {
-        const ecg::screen::Patient p = ecg::screen::patient_from_json(sex.empty() ? "" : nlohmann::json{{"sex", sex}}.dump());
-        std::cout << ecg::rules::to_json(ecg::rules::evaluate(record, p.sex != ecg::Sex::unknown ? p.sex : record.sex)) << '\n';
+        const ecg::screen::Patient p = ecg::options::patient(sex.empty() ? "" : nlohmann::json{{"sex", sex}}.dump());
+        std::cout << ecg::rules::to_json(ecg::rules::evaluate(record, ecg::options::effective_sex(p, record))) << '\n';
       } else {
         if (explicit_models)
           if (auto why = screener->why_no_model(record)) throw ecg::Error(*why + " (--model)");

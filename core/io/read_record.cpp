@@ -112,7 +112,10 @@ Record read_record(std::span<const NamedBuffer> files) { return read_record(file
 Record read_record(std::span<const NamedBuffer> files, const ReadOptions& options) {
   if (files.empty()) throw Error("no files given: expected an ECG record (a .hea with its .dat or .mat, a .csv or an .edf)");
   if (options.fs_hz && (!(*options.fs_hz > kMinFsHz) || *options.fs_hz > kMaxFsHz)) {
-    throw Error("options: expected a sampling rate above 10 and at most 20000 Hz, found " + std::to_string(*options.fs_hz));
+    // Named as the JS API and the options parser name it (ecg/options.h), so both tools say the same.
+    char found[32];
+    std::snprintf(found, sizeof found, "%.6g", *options.fs_hz);
+    throw Error(std::string("fsHz: expected a number (above 10 and at most 20000 Hz), found ") + found);
   }
   std::vector<const NamedBuffer*> headers, csvs, edfs;
   for (const auto& f : files) {

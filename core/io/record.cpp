@@ -118,7 +118,7 @@ Record record_from_info_json(std::string_view info_json, std::span<const float> 
       }
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("record metadata: ") + e.what());
+    throw Error(std::string("record metadata: ") + json_error_text(e.what()));
   }
   if (!(r.fs_hz > 0)) throw Error("record metadata: expected fs_hz > 0, found " + std::to_string(r.fs_hz));
   if (samples_mv.size() != r.n_samples * r.leads.size()) {

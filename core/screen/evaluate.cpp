@@ -23,11 +23,7 @@ EvalCase case_from(const json& j) {
 }
 
 // A JSON library exception in words: without its "[json.exception.type_error.302] " prefix.
-std::string reason(const json::exception& e) {
-  std::string w = e.what();
-  const auto end = w.find("] ");
-  return w.rfind("[json.exception", 0) == 0 && end != std::string::npos ? w.substr(end + 2) : w;
-}
+std::string reason(const json::exception& e) { return json_error_text(e.what()); }
 
 std::string hex64(std::uint64_t v) {
   char buf[17];
@@ -81,7 +77,7 @@ EvalCase eval_case_from_json(const std::string& json) {
   try {
     return case_from(j);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("evaluation case: ") + e.what());
+    throw Error(std::string("evaluation case: ") + json_error_text(e.what()));
   }
 }
 

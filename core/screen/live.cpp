@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ecg/dsp.h"
+#include "ecg/options.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
 #include "ecg/live.h"
@@ -211,20 +212,7 @@ struct LiveScreener::State {
 
 LiveScreener::LiveScreener(LiveSource source, LiveOptions options) : s_(std::make_unique<State>()) {
   const LiveOptions& o = options;
-  auto bad = [](const std::string& what) { throw Error("live screening options: " + what); };
-  if (source == LiveSource::ecg && (!(o.fs_hz >= 100.0) || o.fs_hz > 1000.0)) {
-    bad("expected a sampling rate from 100 to 1000 Hz (the R-peak detector's range), found " + std::to_string(o.fs_hz));
-  }
-  if (!(o.update_every_s >= 0.5 && o.update_every_s <= 60.0)) bad("expected update_every_s from 0.5 to 60 s, found " + std::to_string(o.update_every_s));
-  if (!(o.hr_window_s >= 3.0 && o.hr_window_s <= o.rhythm_window_s)) {
-    bad("expected hr_window_s from 3 s up to rhythm_window_s (" + std::to_string(o.rhythm_window_s) + " s), found " + std::to_string(o.hr_window_s));
-  }
-  if (!(o.keep_s >= o.rhythm_window_s + kLeadInS + kLeadOutS + o.update_every_s) || o.keep_s > 3600.0) {
-    bad("expected keep_s from rhythm_window_s + update_every_s + 10 s (" + std::to_string(o.rhythm_window_s + o.update_every_s + 10.0) +
-        " s) to 3600 s, found " + std::to_string(o.keep_s));
-  }
-  if (!(o.record_s >= 0.0) || o.record_s > 48 * 3600.0) bad("expected record_s from 0 to 48 h, found " + std::to_string(o.record_s));
-  if (o.lead.empty()) bad("expected a lead name, found an empty one");
+  ecg::options::check_live_options(source, o);  // messages in the JS API's names (fsHz, keepS, ...)
   s_->source = source;
   s_->o = options;
   s_->next_due_s = options.update_every_s;
@@ -565,47 +553,6 @@ LiveRhythmModel live_rhythm_model(std::span<const std::uint8_t> model_file, nn::
     out.best = r.best;
     return out;
   };
-}
-
-LiveSource live_source_from_name(const std::string& name) {
-  if (name == "ecg") return LiveSource::ecg;
-  if (name == "rr") return LiveSource::rr_intervals;
-  throw Error("live stream source: expected 'ecg' (samples or PMD frames) or 'rr' (Heart Rate service RR intervals), found '" + name + "'");
-}
-
-LiveOptions live_options_from_json(const std::string& json) {
-  LiveOptions o;
-  if (json.empty()) return o;
-  const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw Error("live stream options: expected a JSON object, found " + json.substr(0, 40));
-  auto number = [&](const char* key, double& into) {
-    if (!j.contains(key) || j[key].is_null()) return;
-    if (!j[key].is_number()) throw Error(std::string("live stream options: ") + key + ": expected a number, found " + j[key].dump());
-    into = j[key].get<double>();
-  };
-  number("fsHz", o.fs_hz);
-  number("updateEveryS", o.update_every_s);
-  number("keepS", o.keep_s);
-  number("hrWindowS", o.hr_window_s);
-  number("rhythmWindowS", o.rhythm_window_s);
-  number("recordS", o.record_s);
-  if (j.contains("startUnixMs") && !j["startUnixMs"].is_null()) {
-    double ms = 0;
-    number("startUnixMs", ms);
-    o.start_unix_ms = static_cast<std::int64_t>(std::llround(ms));
-  }
-  if (j.contains("lead") && !j["lead"].is_null()) {
-    if (!j["lead"].is_string()) throw Error("live stream options: lead: expected a string, found " + j["lead"].dump());
-    o.lead = j["lead"].get<std::string>();
-  }
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    static const char* kKnown[] = {"fsHz", "lead", "updateEveryS", "keepS", "hrWindowS", "rhythmWindowS", "recordS", "startUnixMs", "source"};
-    if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char* k) { return it.key() == k; })) {
-      throw Error("live stream options: unknown option '" + it.key() +
-                  "' (expected fsHz, lead, updateEveryS, keepS, hrWindowS, rhythmWindowS, recordS, startUnixMs)");
-    }
-  }
-  return o;
 }
 
 }  // namespace ecg::screen

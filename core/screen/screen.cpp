@@ -11,6 +11,7 @@
 #include "ecg/dsp.h"
 #include "ecg/error.h"
 #include "ecg/io.h"
+#include "ecg/options.h"
 #include "ecg/quality.h"
 #include "ecg/screen.h"
 #include "io/text.h"
@@ -278,7 +279,7 @@ void screen_rules(const Record& input, const Patient& patient, StageClock& clock
   f.duration_s = input.duration_s();
   f.leads = record.leads;
   f.age_years = patient.age_years ? patient.age_years : record.age_years;
-  f.sex = patient.sex != Sex::unknown ? patient.sex : record.sex;
+  f.sex = options::effective_sex(patient, record);
   f.warnings = record.warnings;
   if (decimated) {
     char buf[200];
@@ -440,27 +441,6 @@ std::string to_csv_row(const Findings& f) {
   return csv_field(f.record) + "," + csv_field(f.model ? f.model->name : "") + "," + csv_field(f.model ? f.model->lead_set : "") + "," +
          (f.inconclusive ? "yes" : "no") + "," + hr + "," + csv_field(joined(positive, ";")) + "," + csv_field(joined(f.quality)) + "," +
          csv_field(joined(f.warnings));
-}
-
-Patient patient_from_json(const std::string& json) {
-  Patient p;
-  if (json.empty()) return p;
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw Error("patient: expected a JSON object like {\"age\": 56, \"sex\": \"female\"}, found '" + json + "'");
-  if (j.contains("age") && !j["age"].is_null()) {
-    if (!j["age"].is_number() || j["age"].get<double>() < 0 || j["age"].get<double>() > 150) {
-      throw Error("patient age: expected a number of years between 0 and 150, found " + j["age"].dump());
-    }
-    p.age_years = j["age"].get<double>();
-  }
-  if (j.contains("sex") && !j["sex"].is_null()) {
-    const std::string sex = j["sex"].is_string() ? j["sex"].get<std::string>() : "";
-    if (sex == "female") p.sex = Sex::female;
-    else if (sex == "male") p.sex = Sex::male;
-    else if (sex == "unknown" || sex.empty()) p.sex = Sex::unknown;
-    else throw Error("patient sex: expected \"female\", \"male\" or \"unknown\", found " + j["sex"].dump());
-  }
-  return p;
 }
 
 }  // namespace ecg::screen

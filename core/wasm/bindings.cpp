@@ -17,6 +17,7 @@
 #include "ecg/io.h"
 #include "ecg/live.h"
 #include "ecg/nn.h"
+#include "ecg/options.h"
 #include "ecg/quality.h"
 #include "ecg/record.h"
 #include "ecg/rules.h"
@@ -37,6 +38,9 @@ auto guarded(F&& f) -> decltype(f()) {
     return f();
   } catch (const ecg::Error& e) {
     throw_js(e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // A JSON value of the wrong shape that no parser named: in words, without "[json.exception...] ".
+    throw_js(std::string("invalid JSON value: ") + ecg::json_error_text(e.what()));
   } catch (const std::exception& e) {
     throw_js(std::string("internal error: ") + e.what());
   }
@@ -59,27 +63,11 @@ class FileSet {
   std::vector<std::pair<std::string, std::string>> files_;
 };
 
-// Reader options as JSON ({"fsHz": 500, "units": "uV", "deriveLimbLeads": true}; all optional).
-ecg::io::ReadOptions read_options_from_json(const std::string& json) {
-  ecg::io::ReadOptions options;
-  if (json.empty()) return options;
-  const nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) throw ecg::Error("readRecord options: expected a JSON object, found " + json.substr(0, 40));
-  try {
-    if (j.contains("fsHz") && !j["fsHz"].is_null()) options.fs_hz = j["fsHz"].get<double>();
-    if (j.contains("units") && !j["units"].is_null()) options.units = j["units"].get<std::string>();
-    if (j.contains("deriveLimbLeads")) options.derive_limb_leads = j["deriveLimbLeads"].get<bool>();
-  } catch (const nlohmann::json::exception& e) {
-    throw ecg::Error(std::string("readRecord options: ") + e.what());
-  }
-  return options;
-}
-
 // readRecord(files, optionsJson) -> { info: string (JSON), samples: Float32Array (lead-major, mV) }
 val read_record(const FileSet& files, const std::string& options_json) {
   return guarded([&] {
     auto buffers = files.buffers();
-    ecg::Record record = ecg::io::read_record(buffers, read_options_from_json(options_json));
+    ecg::Record record = ecg::io::read_record(buffers, ecg::options::read_options(options_json));
     val out = val::object();
     out.set("info", ecg::record_info_json(record));
     val view(emscripten::typed_memory_view(record.samples_mv.size(), record.samples_mv.data()));
@@ -145,8 +133,7 @@ std::string assess_quality(const std::string& info_json, const val& samples, boo
 std::string evaluate_rules(const std::string& info_json, const val& samples, const std::string& patient_json) {
   return guarded([&] {
     ecg::Record record = to_record(info_json, samples);
-    auto patient = ecg::screen::patient_from_json(patient_json);
-    return ecg::rules::to_json(ecg::rules::evaluate(record, patient.sex != ecg::Sex::unknown ? patient.sex : record.sex));
+    return ecg::rules::to_json(ecg::rules::evaluate(record, ecg::options::effective_sex(ecg::options::patient(patient_json), record)));
   });
 }
 
@@ -197,7 +184,7 @@ class ScreenerHandle {
 
  private:
   ecg::screen::Findings run(const std::string& info_json, const val& samples, const std::string& patient_json) {
-    return screener_.screen(to_record(info_json, samples), ecg::screen::patient_from_json(patient_json));
+    return screener_.screen(to_record(info_json, samples), ecg::options::patient(patient_json));
   }
   ecg::screen::Screener screener_;
 };
@@ -331,8 +318,12 @@ std::string parse_pmd_control_point(const std::string& bytes) {
 // an update fell due, the findings as JSON ("" otherwise).
 class LiveStream {
  public:
-  LiveStream(const std::string& source, const std::string& options_json)
-      : live_(guarded([&] { return ecg::screen::LiveScreener(ecg::screen::live_source_from_name(source), ecg::screen::live_options_from_json(options_json)); })) {}
+  // options: the JSON of createStream's options ({source, fsHz, ...}; ecg/options.h)
+  explicit LiveStream(const std::string& options_json)
+      : live_(guarded([&] {
+          const ecg::options::LiveStreamOptions o = ecg::options::live_stream(options_json);
+          return ecg::screen::LiveScreener(o.source, o.live);
+        })) {}
 
   std::string push(const val& samples_mv, double gap_samples) {
     return guarded([&] {
@@ -456,7 +447,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
   emscripten::function("bleProtocol", &ble_protocol);
   emscripten::function("parsePmdControlPoint", &parse_pmd_control_point);
   emscripten::class_<LiveStream>("LiveStream")
-      .constructor<const std::string&, const std::string&>()
+      .constructor<const std::string&>()
       .function("push", &LiveStream::push)
       .function("pushPmdFrame", &LiveStream::push_pmd_frame)
       .function("pushHeartRateMeasurement", &LiveStream::push_heart_rate_measurement)

@@ -619,7 +619,7 @@ TEST_CASE("inverted polarity and implausible rates are flagged; rates at or belo
   }
   ReadOptions o;
   o.fs_hz = 10.0;
-  CHECK_THROWS_WITH(read_texts({{"v.csv", bytes_of("I\n1\n2\n")}}, o), Contains("options: expected a sampling rate above 10 and at most 20000 Hz"));
+  CHECK_THROWS_WITH(read_texts({{"v.csv", bytes_of("I\n1\n2\n")}}, o), Contains("fsHz: expected a number (above 10 and at most 20000 Hz), found "));
 }
 
 TEST_CASE("CSV: CR-only line endings are line breaks, the same as LF and CRLF", "[io][csv][hostile]") {

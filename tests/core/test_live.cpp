@@ -489,11 +489,10 @@ TEST_CASE("Live: the session recording stops at its limit and says so", "[live]"
 TEST_CASE("Live: bad options and bad input say what was expected", "[live]") {
   LiveOptions o;
   o.fs_hz = 50;
-  CHECK_THROWS_WITH(LiveScreener(LiveSource::ecg, o),
-                    "live screening options: expected a sampling rate from 100 to 1000 Hz (the R-peak detector's range), found 50.000000");
+  CHECK_THROWS_WITH(LiveScreener(LiveSource::ecg, o), "fsHz: expected a number (Hz, from 100 to 1000: the R-peak detector's range), found 50");
   o = LiveOptions{};
   o.keep_s = 20;
-  CHECK_THROWS_WITH(LiveScreener(LiveSource::ecg, o), "live screening options: expected keep_s from rhythm_window_s + update_every_s + 10 s (45.000000 s) to 3600 s, found 20.000000");
+  CHECK_THROWS_WITH(LiveScreener(LiveSource::ecg, o), "keepS: expected a number (seconds, from rhythmWindowS + updateEveryS + 10 = 45 to 3600), found 20");
   LiveScreener live(LiveSource::ecg);
   const std::vector<float> bad{0.1f, std::nanf(""), 0.2f};
   CHECK_THROWS_WITH(live.push(bad), "live ECG, sample 1 of this chunk: expected a finite value in mV, found nan");

@@ -8,6 +8,7 @@
 
 #include "ecg/error.h"
 #include "ecg/io.h"
+#include "ecg/options.h"
 #include "ecg/screen.h"
 #include "io/text.h"
 #include "screen/pipeline.h"
@@ -37,12 +38,12 @@ TEST_CASE("screen: the sample's findings carry heart rate, leads and a disclaime
 
 TEST_CASE("screen: patient details override the record's and are validated", "[screen]") {
   ecg::Record record = sample_record();
-  auto p = ecg::screen::patient_from_json(R"({"age": 56, "sex": "female"})");
+  auto p = ecg::options::patient(R"({"age": 56, "sex": "female"})");
   auto j = nlohmann::json::parse(ecg::screen::to_json(ecg::screen::screen(record, p)));
   CHECK(j["age"] == 56.0);
   CHECK(j["sex"] == "female");
-  CHECK_THROWS_WITH(ecg::screen::patient_from_json(R"({"age": -3})"), Contains("between 0 and 150") && Contains("-3"));
-  CHECK_THROWS_WITH(ecg::screen::patient_from_json(R"({"sex": "x"})"), Contains("\"x\""));
+  CHECK_THROWS_WITH(ecg::options::patient(R"({"age": -3})"), "age: expected a number (years, between 0 and 150), found -3");
+  CHECK_THROWS_WITH(ecg::options::patient(R"({"sex": "x"})"), Contains("found a string \"x\""));
 }
 
 TEST_CASE("record metadata round-trips through JSON with its samples", "[screen][record]") {

@@ -60,7 +60,7 @@ test('an error while screening names the record (a rate below an ECG\'s, a bad p
   const slow = new EcgRecord({ record: 'strap-43', fs_hz: 30, leads: ['I'], n_samples: 300 }, new Float32Array(300));
   assert.equal(ecg.screen(slow).fs_hz, 30);
   const sampleRecord = await readRecordFromPath(ecg, sample);
-  assert.throws(() => ecg.screen(sampleRecord, { age: -5 }), (e) => /^00003_hr: patient age: expected a number of years between 0 and 150, found -5$/.test(e.message));
+  assert.throws(() => ecg.screen(sampleRecord, { age: -5 }), (e) => /^00003_hr: age: expected a number \(years, between 0 and 150\), found -5$/.test(e.message));
 });
 
 test('wasm and native give the same findings for the sample', { skip: !existsSync('build/native/ecg-screen') && 'native build missing' }, async () => {

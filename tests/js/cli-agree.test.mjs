@@ -98,7 +98,7 @@ const TABLE = [
   [['info', join(eleven, 'r.hea')], 1, /r\.dat: expected 22000 bytes for 1000 samples x 11 signals in format 16, found 24000 \(2000 bytes more/],
   [['info', join(dupLeads, 'r.hea')], 1, /expected each lead once, found lead II twice \(signal 1 'II' and signal 2 'II'\)/],
   [['info', join(slow, 'r.hea')], 1, /expected a sampling rate above 10 Hz .* found 5 Hz/],
-  [['info', '--fs', '5', join(noTime, 'v.csv')], 1, /options: expected a sampling rate above 10 and at most 20000 Hz/],
+  [['info', '--fs', '5', join(noTime, 'v.csv')], 1, /v\.csv: fsHz: expected a number \(above 10 and at most 20000 Hz\), found 5$/],
   [['info', good, missing], 1, /missing: cannot open the file \(No such file or directory\)/],
   [['merge', good], 1, /^ecg-screen: merge: .*r\.hea: expected the JSON output of 'ecg-screen eval --shard K\/N', found text that is not JSON$/],
   [['merge', missing], 1, /^ecg-screen: merge: .*missing: cannot open the file \(No such file or directory\)$/],

@@ -110,9 +110,12 @@ test('RR intervals from the Heart Rate service: AF suspected on CPSC 2021 persis
 
 test('live errors name what was expected and what was found', () => {
   assert.throws(() => ecg.createStream({ source: 'ppg' }),
-    { message: "live stream source: expected 'ecg' (samples or PMD frames) or 'rr' (Heart Rate service RR intervals), found 'ppg'" });
-  assert.throws(() => ecg.createStream({ fsHz: 'fast' }), { message: 'live stream options: fsHz: expected a number, found "fast"' });
-  assert.throws(() => ecg.createStream({ speed: 2 }), { message: /unknown option 'speed'/ });
+    { message: 'source: expected one of "ecg", "rr" (ecg: samples or PMD frames; rr: Heart Rate service RR intervals), found a string "ppg"' });
+  assert.throws(() => ecg.createStream({ fsHz: 'fast' }),
+    { message: 'fsHz: expected a number (Hz, from 100 to 1000: the R-peak detector\'s range), found a string "fast"' });
+  assert.throws(() => ecg.createStream({ speed: 2 }), { message: /^unknown option 'speed' in live stream options \(expected one of: source, fsHz, / });
+  assert.throws(() => ecg.createStream({ keepS: 5 }),
+    { message: 'keepS: expected a number (seconds, from rhythmWindowS + updateEveryS + 10 = 45 to 3600), found 5' });
   const stream = ecg.createStream();
   assert.throws(() => stream.pushPmdFrame(new Uint8Array(7)),
     { message: 'PMD frame of 7 bytes: expected at least 10 (type, 8-byte timestamp, frame type), found [00 00 00 00 00 00 00]' });

@@ -37,6 +37,15 @@ export interface LeadDetails {
   derived: boolean;
 }
 
+/**
+ * Every options object below (ReadOptions, Patient, LiveStreamOptions, loadEcgScreen's and each
+ * method's options) is checked when it is passed: a key not listed here is refused, and so is a value
+ * of another type or out of range, with an Error naming the option by the name used here:
+ *   unknown option 'bogus' in readRecord options (expected one of: fsHz, units, deriveLimbLeads)
+ *   fsHz: expected a number (above 10 and at most 20000 Hz), found a string "x"
+ * An undefined value is an absent key; for ReadOptions, Patient and LiveStreamOptions null is too.
+ */
+
 /** What the caller knows that a file may not say. */
 export interface ReadOptions {
   /** Sampling rate of a CSV file without a time column. */

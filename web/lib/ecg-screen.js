@@ -101,6 +101,12 @@ async function defaultWasmBinary() {
  *   console.log(findings.heart_rate_bpm);
  */
 export async function loadEcgScreen(options = {}) {
+  checkOptions('loadEcgScreen options', options, {
+    wasmBinary: ['a Uint8Array or ArrayBuffer (the .wasm bytes)', isBytes],
+    models: ['an array of {name, bytes} model files', (v) => Array.isArray(v)],
+    deferModels: ['true or false (load the shipped models after the first on demand)', isBoolean],
+  });
+  options ??= {};
   // Passing wasmBinary also avoids Emscripten 3.1.6 fetch()ing a file path under Node 18+.
   const wasmBinaryPromise = options.wasmBinary ?? defaultWasmBinary();
   const shipped = options.models ? null : await shippedModels();
@@ -206,7 +212,7 @@ export class EcgScreen {
     const set = new this.module.FileSet();
     try {
       for (const file of files) set.add(String(file.name), toBytes(file.bytes, file.name));
-      const { info, samples } = this.module.readRecord(set, JSON.stringify(options ?? {}));
+      const { info, samples } = this.module.readRecord(set, optionsJson('readRecord options', options));
       return new EcgRecord(JSON.parse(info), samples);
     } finally {
       set.delete();
@@ -254,7 +260,9 @@ export class EcgScreen {
    * @returns {NnModel}
    * @throws {Error} naming the bad field with "got … expected …"
    */
-  loadModel(bytes, { backend = 'simd' } = {}) {
+  loadModel(bytes, options = {}) {
+    checkOptions('loadModel options', options, { backend: ['"simd" or "reference"', isString] });
+    const { backend = 'simd' } = options ?? {};
     return new NnModel(new this.module.NnSession(toBytes(bytes, 'model'), backend));
   }
 
@@ -329,7 +337,8 @@ export class EcgScreen {
    */
   evalCase(record, options = {}) {
     requireRecord(record, 'evalCase');
-    return JSON.parse(named(record, () => this.screener.evalCase(JSON.stringify(record.info), record.samples, String(options.leadSet ?? ''))));
+    checkOptions('evalCase options', options, { leadSet: [LEAD_SET, isString] });
+    return JSON.parse(named(record, () => this.screener.evalCase(JSON.stringify(record.info), record.samples, options?.leadSet ?? '')));
   }
 
   /**
@@ -357,7 +366,14 @@ export class EcgScreen {
    *   const result = report.result({ threads: 1, elapsedS: 2.5 });
    *   report.delete();
    */
-  evalReport({ leadSet = '', shard = null, recordsInFolder } = {}) {
+  evalReport(options = {}) {
+    checkOptions('evalReport options', options, {
+      leadSet: [LEAD_SET, isString],
+      shard: ['{k, n} with 1 <= k <= n, or null', (v) => v === null || isShard(v)],
+      recordsInFolder: ['a whole number of 0 or more (the records listed)', isCount],
+    });
+    const { leadSet = '', shard = null, recordsInFolder } = options ?? {};
+    if (recordsInFolder === undefined) throw new Error('recordsInFolder: expected a whole number of 0 or more (the records listed), found undefined');
     return new EvalReport(new this.module.EvalReport(this.screener, String(leadSet ?? ''), shard?.k ?? 0, shard?.n ?? 0, recordsInFolder));
   }
 
@@ -369,8 +385,9 @@ export class EcgScreen {
    * @param {{ k: number, n: number }} shard
    * @returns {boolean}
    */
-  inShard(path, { k, n }) {
-    return this.module.inShard(String(path), k, n);
+  inShard(path, shard) {
+    checkOptions('shard', shard, { k: ['a whole number from 1 to n', isCount], n: ['a whole number of 1 or more', isCount] });
+    return this.module.inShard(String(path), shard?.k ?? 0, shard?.n ?? 0);
   }
 
   /**
@@ -393,7 +410,7 @@ export class EcgScreen {
 
   #screenArgs(record, patient) {
     if (!(record instanceof EcgRecord)) throw new Error('screen: expected a record from readRecord(), found ' + typeof record);
-    return [JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})];
+    return [JSON.stringify(record.info), record.samples, optionsJson('patient', patient)];
   }
 
   /**
@@ -405,7 +422,8 @@ export class EcgScreen {
    */
   detectRpeaks(record, options = {}) {
     requireRecord(record, 'detectRpeaks');
-    return JSON.parse(this.module.detectRpeaks(JSON.stringify(record.info), record.samples, String(options.lead ?? '')));
+    checkOptions('detectRpeaks options', options, { lead: [LEAD, isString] });
+    return JSON.parse(this.module.detectRpeaks(JSON.stringify(record.info), record.samples, options?.lead ?? ''));
   }
 
   /**
@@ -415,7 +433,8 @@ export class EcgScreen {
    */
   delineate(record, options = {}) {
     requireRecord(record, 'delineate');
-    return JSON.parse(this.module.delineate(JSON.stringify(record.info), record.samples, String(options.lead ?? '')));
+    checkOptions('delineate options', options, { lead: [LEAD, isString] });
+    return JSON.parse(this.module.delineate(JSON.stringify(record.info), record.samples, options?.lead ?? ''));
   }
 
   /**
@@ -431,7 +450,8 @@ export class EcgScreen {
    */
   quality(record, options = {}) {
     requireRecord(record, 'quality');
-    return JSON.parse(this.module.assessQuality(JSON.stringify(record.info), record.samples, Boolean(options.windows)));
+    checkOptions('quality options', options, { windows: ['true or false (include every window\'s measurements)', isBoolean] });
+    return JSON.parse(this.module.assessQuality(JSON.stringify(record.info), record.samples, Boolean(options?.windows)));
   }
 
   /**
@@ -442,7 +462,7 @@ export class EcgScreen {
    */
   evaluateRules(record, patient = {}) {
     requireRecord(record, 'evaluateRules');
-    return JSON.parse(this.module.evaluateRules(JSON.stringify(record.info), record.samples, JSON.stringify(patient ?? {})));
+    return JSON.parse(this.module.evaluateRules(JSON.stringify(record.info), record.samples, optionsJson('patient', patient)));
   }
 
   /**
@@ -454,7 +474,8 @@ export class EcgScreen {
    * @returns {Float32Array}
    */
   resample(samples, fsIn, fsOut, options = {}) {
-    return this.module.resample(samples, fsIn, fsOut, options.quality === 'high');
+    checkOptions('resample options', options, { quality: ['"scipy" or "high"', (v) => v === 'scipy' || v === 'high'] });
+    return this.module.resample(samples, fsIn, fsOut, options?.quality === 'high');
   }
 
   /**
@@ -465,7 +486,8 @@ export class EcgScreen {
    * @returns {Float32Array}
    */
   bandpass(samples, fsHz, options = {}) {
-    return this.module.bandpass(samples, fsHz, options.loHz ?? 0.5, options.hiHz ?? 45);
+    checkOptions('bandpass options', options, { loHz: ['a number (Hz)', isNumber], hiHz: ['a number (Hz)', isNumber] });
+    return this.module.bandpass(samples, fsHz, options?.loHz ?? 0.5, options?.hiHz ?? 45);
   }
 
   /**
@@ -518,8 +540,12 @@ export class EcgScreen {
    *   });
    */
   createStream(options = {}) {
-    const { source = 'ecg', rhythmModel, ...rest } = options ?? {};
-    const stream = new LiveStream(new this.module.LiveStream(String(source), JSON.stringify(rest)));
+    // The core checks every option (ecg/options.h) but rhythmModel, a model file handled here.
+    const { rhythmModel, ...rest } = options !== null && typeof options === 'object' && !Array.isArray(options) ? options : {};
+    const json = optionsJson('live stream options', rhythmModel === undefined ? options : rest);
+    checkOptions('live stream options', { rhythmModel }, { rhythmModel: ['a model file {name, bytes} or null', (v) => v === null || isNamedBytes(v)] });
+    const source = rest.source ?? 'ecg';
+    const stream = new LiveStream(new this.module.LiveStream(json));
     // The rhythm model: the one given, else (ECG streams) the first added model whose task is 'rhythm'.
     const model = rhythmModel !== undefined ? rhythmModel : source === 'ecg' ? this.#rhythmModelFile() : null;
     if (model) {
@@ -560,7 +586,9 @@ export class LiveStream {
    * @param {{ gapSamples?: number }} [options]  samples lost right before these
    * @returns {LiveFindings | null}  findings when an update fell due
    */
-  push(samplesMv, { gapSamples = 0 } = {}) {
+  push(samplesMv, options = {}) {
+    checkOptions('push options', options, { gapSamples: ['a whole number of 0 or more (samples lost right before these)', isCount] });
+    const { gapSamples = 0 } = options ?? {};
     return parseFindings(this.handle.push(samplesMv, gapSamples));
   }
 
@@ -652,7 +680,10 @@ export class EvalReport {
   addError(index, file, error) { this.handle.addError(index, String(file), String(error)); }
   get nErrors() { return this.handle.nErrors(); }
   /** @returns {EvaluationResult} */
-  result({ threads, elapsedS }) { return JSON.parse(this.handle.toJson(threads, elapsedS)); }
+  result(options) {
+    checkOptions('result options', options, { threads: ['a whole number of 0 or more', isCount], elapsedS: ['a number (seconds)', isNumber] });
+    return JSON.parse(this.handle.toJson(options?.threads ?? 0, options?.elapsedS ?? 0));
+  }
   delete() { this.handle.delete(); }
 }
 
@@ -683,7 +714,12 @@ export class NnModel {
    *   const model = ecg.loadModel(bytes);
    *   const { logits } = model.run({ ecg: windows, demographics: demo }, { batch: 2 });
    */
-  run(inputs, { batch = 1, inputLen = this.info.input_len } = {}) {
+  run(inputs, options = {}) {
+    checkOptions('run options', options, {
+      batch: ['a whole number of windows, 1 or more', (v) => isCount(v) && v >= 1],
+      inputLen: ['a whole number of samples, 1 or more', (v) => isCount(v) && v >= 1],
+    });
+    const { batch = 1, inputLen = this.info.input_len } = options ?? {};
     if (batch !== this.batch || inputLen !== this.inputLen) {
       this.session.reshape(batch, inputLen);
       this.batch = batch;
@@ -747,4 +783,75 @@ function toBytes(bytes, name) {
   if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
   if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   throw new Error(`file ${name}: expected its bytes as a Uint8Array or ArrayBuffer, found ${typeof bytes}`);
+}
+
+// ---- options: every options object is checked in one place ---------------------------------------
+// Options the core reads (readRecord options, patient, live stream options) are checked by the core's
+// tables (core/screen/options.cpp); the others, handled here, by checkOptions. Both say the same:
+//   unknown option 'bogus' in readRecord options (expected one of: fsHz, units, deriveLimbLeads)
+//   fsHz: expected a number (Hz, above 0 and at most 20000), found a string "x"
+
+const LEAD = 'a string (a lead name, e.g. "II")';
+const LEAD_SET = 'a string ("12", "6", "4", "3" or "2"; "" for every lead of the record)';
+const isString = (v) => typeof v === 'string';
+const isBoolean = (v) => typeof v === 'boolean';
+const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+const isCount = (v) => Number.isInteger(v) && v >= 0;
+const isBytes = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+const isNamedBytes = (v) => v !== null && typeof v === 'object' && typeof v.name === 'string' && isBytes(v.bytes);
+const isShard = (v) => v !== null && typeof v === 'object' && isCount(v.k) && isCount(v.n) && v.k >= 1 && v.k <= v.n;
+
+/** How a value is named after "found" (as the core names JSON values): a string "x", 400, true, an object. */
+function describe(value) {
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value);
+    return `a string ${text.length > 42 ? `${text.slice(0, 40)}..."` : text}`;
+  }
+  if (value === null || typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `a ${value.constructor.name}`;
+  return 'an object';
+}
+
+/**
+ * Checks an options object handled in JS: undefined or null is no options; every key must be in
+ * `spec` ({key: [expected, test]}), and each value that is not undefined must pass its test.
+ * @param {string} what  e.g. 'loadEcgScreen options'
+ * @param {unknown} options
+ * @param {{ [key: string]: [string, (value: unknown) => boolean] }} spec
+ */
+function checkOptions(what, options, spec) {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) throw new Error(`${what}: expected an object, found ${describe(options)}`);
+  for (const [key, value] of Object.entries(options)) {
+    if (!Object.hasOwn(spec, key)) throw new Error(`unknown option '${key}' in ${what} (expected one of: ${Object.keys(spec).join(', ')})`);
+    const [expected, test] = spec[key];
+    if (value !== undefined && !test(value)) throw new Error(`${key}: expected ${expected}, found ${describe(value)}`);
+  }
+}
+
+/**
+ * The JSON text of an options object the core checks ('' for undefined or null). A value JSON cannot
+ * carry as it is (NaN, Infinity, a function, a BigInt) is refused here instead of silently becoming
+ * null or vanishing; an undefined value is an absent key, as in JSON.
+ */
+function optionsJson(what, options) {
+  if (options === undefined || options === null) return '';
+  if (typeof options === 'object' && !Array.isArray(options)) {
+    for (const [key, value] of Object.entries(options)) {
+      const carried = value === undefined || value === null || ['string', 'boolean', 'object'].includes(typeof value) || isNumber(value);
+      if (!carried) throw new Error(`${key}: expected a JSON value (a finite number, a string, true or false), found ${describe(value)}`);
+    }
+  }
+  let json;
+  try {
+    json = JSON.stringify(options);
+  } catch {
+    json = undefined;  // a cycle, or a BigInt deeper down
+  }
+  if (typeof json !== 'string') throw new Error(`${what}: expected an object of JSON values, found ${describe(options)}`);
+  return json;
 }

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ecg {
 
@@ -12,5 +13,12 @@ class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
+
+// A JSON library message in words: without its "[json.exception.type_error.302] " prefix, so that no
+// library jargon reaches the user ("type must be number, but is string").
+inline std::string json_error_text(std::string_view what) {
+  const auto end = what.find("] ");
+  return what.rfind("[json.exception", 0) == 0 && end != std::string_view::npos ? std::string(what.substr(end + 2)) : std::string(what);
+}
 
 }  // namespace ecg

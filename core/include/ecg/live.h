@@ -138,10 +138,6 @@ std::string to_json(const LiveFindings& findings);
 // the file is invalid or not a rhythm model.
 LiveRhythmModel live_rhythm_model(std::span<const std::uint8_t> model_file, nn::Backend backend = nn::Backend::simd);
 
-// "ecg" or "rr" (RR intervals); throws ecg::Error for anything else.
-LiveSource live_source_from_name(const std::string& name);
-// Options as the JS API passes them: {"fsHz", "lead", "updateEveryS", "keepS", "hrWindowS",
-// "rhythmWindowS", "recordS", "startUnixMs"}, all optional; throws ecg::Error naming a bad field.
-LiveOptions live_options_from_json(const std::string& json);
+// The JS API's options for a live stream are parsed by ecg::options::live_stream (ecg/options.h).
 
 }  // namespace ecg::screen

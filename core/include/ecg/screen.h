@@ -189,7 +189,5 @@ std::string to_json(const Findings& findings);
 std::string csv_header();
 std::string to_csv_row(const Findings& findings);
 
-// Parses a patient given as JSON ({"age": 56, "sex": "female"}; both optional).
-Patient patient_from_json(const std::string& json);
 
 }  // namespace ecg::screen
