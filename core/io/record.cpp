@@ -93,19 +93,22 @@ Record record_from_info_json(std::string_view info_json, std::span<const float> 
   nlohmann::json j = nlohmann::json::parse(info_json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) throw Error("record metadata: expected a JSON object, found unparsable text");
   Record r;
+  const char* field = "record";  // the field being read, for the message
   try {
     r.name = j.value("record", "");
-    r.source_format = j.value("format", "");
-    r.fs_hz = j.at("fs_hz").get<double>();
-    r.leads = j.at("leads").get<std::vector<std::string>>();
-    r.n_samples = j.at("n_samples").get<std::size_t>();
+    field = "format", r.source_format = j.value("format", "");
+    field = "fs_hz", r.fs_hz = j.at("fs_hz").get<double>();
+    field = "leads", r.leads = j.at("leads").get<std::vector<std::string>>();
+    field = "n_samples", r.n_samples = j.at("n_samples").get<std::size_t>();
     if (j.contains("age") && j["age"].is_number()) r.age_years = j["age"].get<double>();
+    field = "sex";
     const std::string sex = j.value("sex", "unknown");
     r.sex = sex == "female" ? Sex::female : sex == "male" ? Sex::male : Sex::unknown;
-    r.labels = j.value("labels", std::vector<std::string>{});
-    r.warnings = j.value("warnings", std::vector<std::string>{});
-    r.files = j.value("files", std::vector<std::string>{});
-    r.comments = j.value("comments", std::vector<std::string>{});
+    field = "labels", r.labels = j.value("labels", std::vector<std::string>{});
+    field = "warnings", r.warnings = j.value("warnings", std::vector<std::string>{});
+    field = "files", r.files = j.value("files", std::vector<std::string>{});
+    field = "comments", r.comments = j.value("comments", std::vector<std::string>{});
+    field = "lead_details";
     if (j.contains("lead_details") && j["lead_details"].is_array() && j["lead_details"].size() == r.leads.size()) {
       for (const auto& d : j["lead_details"]) {
         LeadInfo info;
@@ -118,7 +121,10 @@ Record record_from_info_json(std::string_view info_json, std::span<const float> 
       }
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("record metadata: ") + json_error_text(e.what()));
+    std::string found = j.contains(field) ? j[field].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "none";
+    if (found.size() > 60) found = found.substr(0, 57) + "...";
+    found = ", found " + found;
+    throw Error(std::string("record metadata: ") + field + ": " + json_error_text(e.what()) + found);
   }
   if (!(r.fs_hz > 0)) throw Error("record metadata: expected fs_hz > 0, found " + std::to_string(r.fs_hz));
   if (samples_mv.size() != r.n_samples * r.leads.size()) {

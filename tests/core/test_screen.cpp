@@ -15,6 +15,8 @@
 #include "test_util.h"
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
+using Catch::Matchers::StartsWith;
 
 namespace {
 ecg::Record sample_record() {
@@ -55,6 +57,13 @@ TEST_CASE("record metadata round-trips through JSON with its samples", "[screen]
   CHECK(back.samples_mv == record.samples_mv);
   std::vector<float> short_samples(10);
   CHECK_THROWS_WITH(ecg::record_from_info_json(ecg::record_info_json(record), short_samples), Contains("expected 60000 values"));
+  // A field of the wrong type is named with what it holds (a hand-built JS EcgRecord's info).
+  CHECK_THROWS_WITH(ecg::record_from_info_json(R"({"record": "x", "fs_hz": "500", "leads": ["I"], "n_samples": 1})", short_samples),
+                    "record metadata: fs_hz: type must be number, but is string, found \"500\"");
+  CHECK_THROWS_WITH(ecg::record_from_info_json(R"({"record": "x", "fs_hz": 500, "n_samples": 1})", short_samples),
+                    StartsWith("record metadata: leads: ") && EndsWith(", found none"));
+  CHECK_THROWS_WITH(ecg::record_from_info_json(R"({"record": "x", "fs_hz": 500, "leads": ["I", 2], "n_samples": 1})", short_samples),
+                    StartsWith("record metadata: leads: type must be string, but is number") && EndsWith("found [\"I\",2]"));
 }
 
 TEST_CASE("screen: low rates screen down to the readers' 10 Hz floor, and at or below it are refused in words", "[screen][rate]") {

@@ -59,6 +59,9 @@ test('an error while screening names the record (a rate below an ECG\'s, a bad p
   // Just above the floor a record screens: every filter narrows or drops its band edges with the rate.
   const slow = new EcgRecord({ record: 'strap-43', fs_hz: 30, leads: ['I'], n_samples: 300 }, new Float32Array(300));
   assert.equal(ecg.screen(slow).fs_hz, 30);
+  // A hand-built record's info field of the wrong type is named, with what it holds.
+  const typo = new EcgRecord({ record: 'strap-44', fs_hz: '500', leads: ['I'], n_samples: 10 }, new Float32Array(10));
+  assert.throws(() => ecg.screen(typo), (e) => /^strap-44: record metadata: fs_hz: type must be number, but is string, found "500"$/.test(e.message));
   const sampleRecord = await readRecordFromPath(ecg, sample);
   assert.throws(() => ecg.screen(sampleRecord, { age: -5 }), (e) => /^00003_hr: age: expected a number \(years, between 0 and 150\), found -5$/.test(e.message));
 });
