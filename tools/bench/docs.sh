@@ -363,10 +363,12 @@ On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baselin
 - **Convention guard**: a beat whose QRS matches the dominant beat in shape (correlation ≥ 0.9),
   width (≤ 1.15 ×) and amplitude (0.75–1.33 ×) is never called V (a ventricular beat has an
   abnormal QRS); the more probable of N, S and F is taken instead (`beats::resembles_dominant`,
-  tested at its edges in tests/core/test_beats.cpp). On DS1 the fitted boundary calls no such beat V
-  (177 of DS1's 3,776 V beats are that alike and none of them is called V), so DS1 is unchanged; it
-  was added after looking at dev 12-lead records (PTB-XL 00176_hr: two premature narrow beats with
-  P waves, correlation 0.93, called V at p 0.54), where the quadratic boundary is out of its range.
+  tested at its edges in tests/core/test_beats.cpp). It is a trade: 177 of DS1's 3,776 V beats are
+  that alike, and without the guard the fitted table calls 113 of them (and 29 alike beats of other
+  classes) V, so DS1's in-sample V Se falls (95.2 → 92.2 %) for fewer false V calls where the
+  quadratic boundary is out of its range. It was added after looking at dev 12-lead records (PTB-XL
+  00176_hr: two premature narrow beats with P waves, correlation 0.93, called V at p 0.54); the
+  counts come from `python3 -m tools.train.beats_variants build/beats-ds1.csv`.
 
 **Scoring** (EC57-style, on *detected* beats): `dsp::detect_rpeaks` on the lead; each reference beat
 takes the nearest unused detection within 150 ms; unmatched reference beats count as missed (they
@@ -399,7 +401,8 @@ sinus-cycle ratios. That idea came from the documented failure on DS2 record 232
 outnumber its sinus beats; the MIT-BIH directory describes runs of atrial beats over a sinus
 bradycardia with long pauses), so DS2 is no longer untouched by design choices: it shaped which
 feature was tried, though no DS2 beat was fitted and no DS2 score chose anything. Among the
-variants tried on DS1 alone (features re-derived from the dump: 75th percentile of the 20
+variants tried on DS1 alone (`/usr/bin/python3 -m tools.train.beats_variants build/beats-ds1.csv`;
+features re-derived from the dump: 75th percentile of the 20
 intervals, the mean of the non-premature intervals, 80th / 90th / 95th percentile of the 100
 intervals, 90th of the 300; linear instead of quadratic; class weights (n_N/n_c)^1; L2 0.1), the
 95th percentile of 100 intervals had the highest out-of-fold F1(S) + F1(V) on DS1 (1.393 against
