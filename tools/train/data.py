@@ -192,10 +192,26 @@ class Item:
     patient: str
     ecg_key: str  # de-duplication key: same ECG ⇒ same ecg_key
     path: str
+    # Classes whose label is unknown (abbreviations): a record labelled only partly (ptbxl-extra's
+    # superclass statements) is trained on the other classes only and is never in a test fold.
+    unknown: tuple[str, ...] = ()
 
     @property
     def target(self) -> np.ndarray:
         return lab.multi_hot(self.codes)
+
+    @property
+    def known(self) -> np.ndarray:
+        """float32 (26,) 1 where the label of the class is known (the loss mask)."""
+        m = np.ones(lab.N_CLASSES, dtype=np.float32)
+        for a in self.unknown:
+            m[lab.ABBRS.index(a)] = 0.0
+        return m
+
+    @property
+    def source(self) -> str:
+        """The hospital / database the ECG comes from (the unit of leave-one-source-out)."""
+        return source_of(self.dataset, self.record)
 
 
 def demographics(age: float | None, sex: str | None) -> np.ndarray:
@@ -279,18 +295,139 @@ def index_ludb(root: str) -> list[Item]:
 
 
 DATASET_PRIORITY = {"ptbxl": 0, "cinc": 1, "ptbxl-processed": 2, "ludb": 3}
+EXTRA_DATASETS = ("cinc-extra", "cpsc2018", "ptbxl-extra")
+
+# CinC record-name prefixes -> source database (CinC 2021 data description).
+CINC_SOURCES = {"A": "CPSC", "Q": "CPSC", "E": "Georgia", "HR": "PTB-XL", "JS": "Chapman-Ningbo",
+                "S": "INCART", "I": "INCART"}
+SOURCES = ("CPSC", "Georgia", "PTB-XL", "Chapman-Ningbo", "INCART", "LUDB")
 
 
-def build_pool(root: str | None = None, drop_unscored: bool = True) -> tuple[list[Item], dict]:
-    """All 12-lead labelled items, de-duplicated by ecg_key, plus a summary of what was removed."""
+def source_of(dataset: str, record: str) -> str:
+    if dataset in ("ptbxl", "ptbxl-processed", "ptbxl-extra"):
+        return "PTB-XL"
+    if dataset == "ludb":
+        return "LUDB"
+    if dataset == "cpsc2018":
+        return "CPSC"
+    prefix = re.match(r"[A-Z]+", record)
+    if prefix and prefix.group(0) in CINC_SOURCES:
+        return CINC_SOURCES[prefix.group(0)]
+    raise ValueError(f"record {dataset}/{record}: no known source for its name prefix")
+
+
+# ------------------------------------------------------------------------------ extra (issue 15)
+
+# CPSC 2018 REFERENCE.csv label numbers -> the abbreviations of labels.CPSC_TO_SNOMED.
+CPSC2018_LABELS = {"1": "Normal", "2": "AF", "3": "I-AVB", "4": "LBBB", "5": "RBBB", "6": "PAC", "7": "PVC",
+                   "8": "STD", "9": "STE"}
+# ptbxl-extra records without SCP codes carry PTB-XL superclass-level statements only. What they say
+# about the 26 classes (the rest stays unknown, masked out of the loss):
+# - NORM ("normal ECG", mapped to NSR as PTB-XL's NORM is everywhere here) rules out the conduction,
+#   ST-T, rhythm-disorder and ectopy classes that PTB-XL states separately; it says nothing about
+#   the sinus rate classes (SB, STach, SA, Brady are rhythm statements), the axis (heart_axis is a
+#   separate field), low voltage (LVOLT), pacing or R-wave progression.
+# - PAC is a positive; AFIB/AFL rules out NSR but does not say which of AF and AFL; PVC is PTB-XL's
+#   VEB, unscored in 2021 as for `ptbxl`; TACHY does not say sinus or not.
+PTBXL_NORM_NEGATIVE = ("AF", "AFL", "IAVB", "CRBBB", "CLBBB", "IRBBB", "LAnFB", "NSIVCB", "QAb", "TAb", "TInv",
+                       "LQT", "PAC", "PVC", "BBB")
+
+
+def ptbxl_superclass_labels(statements: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """(SNOMED codes, unknown class abbreviations) for a ptbxl-extra `# Labels:` list."""
+    known_neg: set[str] = set()
+    pos: list[str] = []
+    known_pos: set[str] = set()
+    st = {s.strip() for s in statements if s.strip()}
+    if "NORM" in st:
+        pos.append(lab.PTBXL_SCP_TO_SNOMED["NORM"][0])
+        known_pos.add("NSR")
+        known_neg.update(PTBXL_NORM_NEGATIVE)
+    if "PAC" in st:
+        pos.append(lab.PTBXL_SCP_TO_SNOMED["PAC"][0])
+        known_pos.add("PAC")
+        known_neg.discard("PAC")
+    if "AFIB/AFL" in st:
+        known_neg.add("NSR")
+        known_pos.discard("NSR")
+        pos = [c for c in pos if c != lab.PTBXL_SCP_TO_SNOMED["NORM"][0]]
+    known = known_pos | known_neg
+    return sorted(set(pos)), tuple(a for a in lab.ABBRS if a not in known)
+
+
+def index_cinc_extra(root: str) -> list[Item]:
+    out = []
+    d = os.path.join(root, "extra", "cinc-extra")
+    for fn in sorted(os.listdir(d)):
+        if not fn.endswith(".hea"):
+            continue
+        h = read_wfdb_header(os.path.join(d, fn))
+        rec = fn[:-4]
+        out.append(Item(f"cinc-extra/{rec}", "cinc-extra", rec, h.fs, h.dx, h.age, h.sex, f"cinc:{rec}",
+                        f"cinc:{rec}", os.path.join(d, fn)))
+    return out
+
+
+def index_cpsc2018(root: str) -> list[Item]:
+    d = os.path.join(root, "extra", "cpsc2018")
+    with open(os.path.join(d, "REFERENCE.csv"), newline="") as f:
+        ref = {r["Recording"]: [r["First_label"], r["Second_label"], r["Third_label"]] for r in csv.DictReader(f)}
+    out = []
+    for fn in sorted(os.listdir(d)):
+        if not fn.endswith(".mat"):
+            continue
+        rec = fn[:-4]
+        if rec not in ref:
+            raise ValueError(f"{d}/{fn}: record {rec} is not in REFERENCE.csv")
+        codes = lab.cpsc_codes(CPSC2018_LABELS[v] for v in ref[rec] if v.strip())
+        m = scipy.io.loadmat(os.path.join(d, fn), squeeze_me=True, struct_as_record=False)["ECG"]
+        # Same recordings as CinC A1980-A1989 (extra/cpsc2018/SOURCE.md): one ecg_key with a CinC copy.
+        out.append(Item(f"cpsc2018/{rec}", "cpsc2018", rec, 500.0, codes, parse_age(str(m.age)),
+                        parse_sex(str(m.sex)), f"cinc:{rec}", f"cinc:{rec}", os.path.join(d, fn)))
+    return out
+
+
+def index_ptbxl_extra(root: str) -> list[Item]:
+    d = os.path.join(root, "extra", "ptbxl-extra")
+    with open(os.path.join(d, "scp_codes_partial.csv"), newline="") as f:
+        scp = {int(r["ecg_id"]): r for r in csv.DictReader(f)}
+    out = []
+    for fn in sorted(os.listdir(d)):
+        if not fn.endswith("_hr.hea"):
+            continue
+        h = read_wfdb_header(os.path.join(d, fn))
+        eid = int(fn.split("_")[0])
+        if eid in scp:
+            r = scp[eid]
+            pid = _pid(r["patient_id"])
+            # heart_axis is not in the partial table: the axis classes are unknown.
+            codes, unknown = lab.ptbxl_codes(r["scp_codes"]), ("LAD", "RAD")
+            patient = f"ptbxl:{pid}" if pid else f"ptbxl-ecg:{eid}"
+        else:
+            stmts = next((c.split(":", 1)[1].split(",") for c in h.comments if c.lower().startswith("labels:")), [])
+            codes, unknown = ptbxl_superclass_labels(stmts)
+            patient = f"ptbxl-ecg:{eid}"
+        out.append(Item(f"ptbxl-extra/{eid}", "ptbxl-extra", str(eid), h.fs, codes, h.age, h.sex, patient,
+                        f"ptbxl:{eid}", os.path.join(d, fn), unknown))
+    return out
+
+
+def build_pool(root: str | None = None, drop_unscored: bool = True, extra: bool = False) -> tuple[list[Item], dict]:
+    """All 12-lead labelled items, de-duplicated by ecg_key, plus a summary of what was removed.
+
+    extra=True adds ../shared/data extra's labelled 12-lead sets (EXTRA_DATASETS); an extra copy of an
+    ECG already in the base pool never replaces it (the base pool and its folds stay as they are)."""
     root = root or data_root()
     items = index_cinc(root) + index_ptbxl(root) + index_ptbxl_processed(root) + index_ludb(root)
+    if extra:
+        items += index_cinc_extra(root) + index_cpsc2018(root) + index_ptbxl_extra(root)
+    priority = {**DATASET_PRIORITY, **{d: 10 + i for i, d in enumerate(EXTRA_DATASETS)}}
     by_key: dict[str, list[Item]] = {}
     for it in items:
         by_key.setdefault(it.ecg_key, []).append(it)
     kept, dups = [], []
     for k, group in by_key.items():
-        group.sort(key=lambda it: DATASET_PRIORITY[it.dataset])
+        group.sort(key=lambda it: priority[it.dataset])
         kept.append(group[0])
         dups += [(g.key, group[0].key) for g in group[1:]]
     # A PTB-XL patient seen in ptbxl must keep one patient id across copies: all PTB-XL-derived items
@@ -302,7 +439,7 @@ def build_pool(root: str | None = None, drop_unscored: bool = True) -> tuple[lis
     kept.sort(key=lambda it: it.key)
     summary = {"indexed": len(items), "duplicates_removed": len(dups), "unique_ecgs": n_all,
                "unscored_removed": len(unscored) if drop_unscored else 0, "pool": len(kept),
-               "by_dataset": {d: sum(it.dataset == d for it in kept) for d in DATASET_PRIORITY},
+               "by_dataset": {d: sum(it.dataset == d for it in kept) for d in priority if d in DATASET_PRIORITY or extra},
                "duplicates": dups}
     return kept, summary
 
@@ -311,6 +448,12 @@ def load_signal(it: Item) -> np.ndarray:
     """(12, samples) float32 in canonical lead order at it.fs."""
     if it.dataset == "ptbxl-processed":
         return np.load(it.path).astype(np.float32).T.copy()
+    if it.dataset == "cpsc2018":  # MATLAB v5 struct ECG.data, 12 x N in mV, standard lead order
+        m = scipy.io.loadmat(it.path, squeeze_me=True, struct_as_record=False)["ECG"]
+        sig = np.asarray(m.data, dtype=np.float32)
+        if sig.ndim != 2 or sig.shape[0] != 12:
+            raise ValueError(f"{it.path}: expected ECG.data of 12 x N samples, got shape {sig.shape}")
+        return sig
     h, sig = read_wfdb_signal(it.path)
     return to_canonical(sig, h.leads)
 
@@ -371,6 +514,39 @@ def make_folds(pool: list[Item], n_folds: int = N_FOLDS, seed: int = FOLD_SEED) 
     return {it.key: gf[it.patient] for it in pool}
 
 
+def make_extra_folds(base_pool: list[Item], base_folds: dict[str, int], extra_items: list[Item],
+                     n_folds: int = N_FOLDS, seed: int = FOLD_SEED) -> dict[str, int]:
+    """Folds of the extra records, leaving the base pool's folds as they are: a patient already in the
+    base pool keeps its fold; partly labelled records (Item.unknown) of new patients are -1 (training
+    only, in every fold's training set); the rest are stratified among themselves. A partly labelled
+    record is never scored: training drops it from validation and test folds (train.py)."""
+    patient_fold = {it.patient: base_folds[it.key] for it in base_pool}
+    out, rest = {}, []
+    for it in extra_items:
+        if it.patient in patient_fold:
+            out[it.key] = patient_fold[it.patient]
+        elif it.unknown:
+            out[it.key] = -1
+        else:
+            rest.append(it)
+    if rest:
+        gf = assign_folds([it.patient for it in rest], np.stack([it.target for it in rest]), n_folds, seed)
+        out.update({it.key: gf[it.patient] for it in rest})
+    return out
+
+
+def extended_pool(root: str | None = None) -> tuple[list[Item], dict[str, int]]:
+    """The pool with extra's labelled sets and every record's fold (base folds unchanged)."""
+    pool, _ = build_pool(root, extra=True)
+    doc = read_folds()
+    folds = {**doc["twelve_lead"], **doc["twelve_lead_extra"]}
+    missing = [it.key for it in pool if it.key not in folds]
+    if missing:
+        raise ValueError(f"tools/train/folds.json has no fold for {len(missing)} records (e.g. {missing[0]}); "
+                         "run `python3 -m tools.train.data --write-folds`")
+    return pool, folds
+
+
 def make_cinc2017_folds(rows: list[tuple[str, str]], n_folds: int = N_FOLDS, seed: int = FOLD_SEED) -> dict[str, int]:
     """Stratified by class; CinC 2017 gives no patient ids, so records are the split unit."""
     rng = np.random.default_rng(seed)
@@ -386,6 +562,9 @@ def make_cinc2017_folds(rows: list[tuple[str, str]], n_folds: int = N_FOLDS, see
 def write_folds(path: str = FOLDS_JSON, root: str | None = None) -> dict:
     pool, summary = build_pool(root)
     folds = make_folds(pool)
+    base = {it.key for it in pool}
+    ext, ext_summary = build_pool(root, extra=True)
+    extra_folds = make_extra_folds(pool, folds, [it for it in ext if it.key not in base])
     c17 = index_cinc2017(root)
     doc = {
         "about": "5-fold patient-level splits written by `python3 -m tools.train.data --write-folds`",
@@ -393,6 +572,10 @@ def write_folds(path: str = FOLDS_JSON, root: str | None = None) -> dict:
         "summary": {k: v for k, v in summary.items() if k != "duplicates"},
         "duplicates_removed": summary["duplicates"],
         "twelve_lead": folds,
+        "about_twelve_lead_extra": "records of ../shared/data extra (issue 15), not seen by models trained before it; "
+                                   "-1 = partly labelled, training only",
+        "extra_summary": {k: v for k, v in ext_summary.items() if k != "duplicates"},
+        "twelve_lead_extra": extra_folds,
         "cinc2017": make_cinc2017_folds(c17),
     }
     with open(path, "w") as f:
@@ -411,11 +594,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write-folds", action="store_true")
     ap.add_argument("--summary", action="store_true")
+    ap.add_argument("--extra", action="store_true", help="with --summary: the pool with extra's labelled sets")
     a = ap.parse_args()
     if a.write_folds:
         doc = write_folds()
         print(json.dumps(doc["summary"], indent=1))
-    if a.summary:
+    if a.summary and a.extra:
+        pool, s = build_pool(extra=True)
+        _, folds = extended_pool()
+        base = {it.key for it in build_pool()[0]}
+        print(json.dumps({k: v for k, v in s.items() if k != "duplicates"}, indent=1))
+        print("duplicates of extra records:", [d for d in s["duplicates"] if d[0].split("/")[0] in EXTRA_DATASETS])
+        added = [it for it in pool if it.key not in base]
+        t = np.stack([it.target for it in added])
+        k = np.stack([it.known for it in added])
+        print("added per dataset:", {d: sum(it.dataset == d for it in added) for d in EXTRA_DATASETS},
+              "training only (partly labelled):", sum(folds[it.key] == -1 for it in added))
+        print("class  added positives (of them in partly labelled records)  known-negative  by dataset")
+        for j, a_ in enumerate(lab.ABBRS):
+            byd = {d: int(sum(t[i, j] for i, it in enumerate(added) if it.dataset == d)) for d in EXTRA_DATASETS}
+            part = int(sum(t[i, j] for i, it in enumerate(added) if it.unknown))
+            print(f"{a_:6s} {int(t[:, j].sum()):4d} ({part})  {int(((1 - t[:, j]) * k[:, j]).sum()):4d}  {byd}")
+        print("sources:", {src: sum(it.source == src for it in pool) for src in SOURCES})
+    elif a.summary:
         pool, s = build_pool()
         folds = read_folds()["twelve_lead"]
         t = np.stack([it.target for it in pool])

@@ -5,20 +5,30 @@ import torch
 import torch.nn.functional as F
 
 
-def bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    return F.binary_cross_entropy_with_logits(logits, y)
+def _mean(v: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean over all entries, or over the entries whose label is known (mask 1) when a mask is given."""
+    if mask is None:
+        return v.mean()
+    return (v * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def bce(logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    if mask is None:
+        return F.binary_cross_entropy_with_logits(logits, y)
+    return _mean(F.binary_cross_entropy_with_logits(logits, y, reduction="none"), mask)
 
 
 def asymmetric_loss(logits: torch.Tensor, y: torch.Tensor, gamma_pos: float = 0.0, gamma_neg: float = 0.2,
-                    margin: float = 0.05) -> torch.Tensor:
+                    margin: float = 0.05, mask: torch.Tensor | None = None) -> torch.Tensor:
     """AsymmetricLoss(implementation="deep-psp"): the focusing term uses the unshifted p; mean over all entries.
 
     L+ = y·log(max(p, 1e-8))·(1−p)^γ+ ;  L− = (1−y)·log(max(min(1−p+m, 1), 1e-8))·p^γ− ;  loss = −mean(L+ + L−).
+    With a mask (1 = label known), the mean runs over the known entries only.
     """
     p = torch.sigmoid(logits)
     lp = y * torch.log(p.clamp(min=1e-8)) * (1 - p).pow(gamma_pos)
     ln = (1 - y) * torch.log((1 - p + margin).clamp(max=1.0).clamp(min=1e-8)) * p.pow(gamma_neg)
-    return -(lp + ln).mean()
+    return -_mean(lp + ln, mask)
 
 
 def kl_t(student: torch.Tensor, teacher: torch.Tensor, T: float) -> torch.Tensor:

@@ -55,8 +55,28 @@ def load_pool(source: str) -> tuple[list[D.Item], dict[str, int]]:
     if source == "fixtures":
         items = fixture_items()
         return items, {it.key: i % D.N_FOLDS for i, it in enumerate(items)}
+    if source == "pool+extra":
+        return D.extended_pool()
     pool, _ = D.build_pool()
     return pool, D.read_folds()["twelve_lead"]
+
+
+def split_pool(items: list[D.Item], folds: dict[str, int], test_fold: int, test_source: str | None = None) -> dict[str, list[D.Item]]:
+    """train / val / test items. Test fold f, validation fold f+1, the rest (and fold -1) train; with
+    test_source, the test set is every record of that source and no record of it trains or validates.
+    Partly labelled records (Item.unknown) train only: they are dropped from validation and test."""
+    val_fold = (test_fold + 1) % D.N_FOLDS
+    out = {"train": [], "val": [], "test": []}
+    for it in items:
+        f = folds[it.key]
+        if test_source is not None:
+            s = "test" if it.source == test_source else "val" if f == val_fold else "train"
+        else:
+            s = "test" if f == test_fold else "val" if f == val_fold else "train"
+        if s != "train" and it.unknown:
+            continue
+        out[s].append(it)
+    return out
 
 
 def preprocessed(items: list[D.Item], cfg: dict) -> dict[str, np.ndarray]:
@@ -83,6 +103,8 @@ class Arrays:
         self.mv = [sigs_mv[it.key.replace("/", "|")][lead_idx] for it in items] if sigs_mv is not None else None
         self.mu_sd = [(m.astype(np.float64).mean(-1), m.astype(np.float64).std(-1)) for m in self.mv] if self.mv is not None else None
         self.y = np.stack([it.target for it in items]).astype(np.float32)
+        self.known = np.stack([it.known for it in items]).astype(np.float32)
+        self.masked = bool((self.known < 1).any())
         self.demo = np.stack([D.demographics(it.age, it.sex) for it in items])
 
     def __len__(self):
@@ -163,20 +185,36 @@ def parse_args(argv=None):
     ap.add_argument("--temperature", type=float, default=7.0)
     ap.add_argument("--width", type=float, default=0.25, help="SE-ResNet channel multiplier (1.0 = Zhao's 64..512)")
     ap.add_argument("--fold", type=int, default=0, help="test fold 0-4; validation fold = (fold + 1) % 5")
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=20, help="at most this many epochs (see --patience)")
+    ap.add_argument("--patience", type=int, default=0,
+                    help="early stopping: stop when the validation macro AUPRC has not improved for this many epochs "
+                         "(0 = run every epoch); the best epoch is kept either way")
+    ap.add_argument("--test-source", choices=list(D.SOURCES),
+                    help="leave-one-source-out: test on every record of this source, train and validate on the others")
     ap.add_argument("--input-len", type=int, default=INPUT_LEN, help="samples per window at 257 Hz (training crops and export)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--milestones", default="0.5,0.75",
                     help="fractions of --epochs where the learning rate drops 10x; LRH-Net's 20,40,70 of 90 epochs "
                          "is 0.222,0.444,0.778, which in an 8-epoch run leaves only 2 epochs at the full rate")
+    ap.add_argument("--schedule", choices=["step", "plateau"], default="step",
+                    help="step: lr x0.1 at --milestones; plateau: lr x0.1 when the validation macro AUPRC has not "
+                         "improved for 2 epochs (down to lr/100), for runs that end by --patience")
+    ap.add_argument("--final", metavar="THRESHOLDS_JSON",
+                    help="train the shipped model on every record (no validation or test set; the last epoch is kept, "
+                         "--schedule step) and export it with the thresholds and cross-validation metrics of this file "
+                         "(written by tools/train/final.py from the five fold runs' out-of-fold predictions)")
+    ap.add_argument("--extra-test-only", action="store_true",
+                    help="with --data pool+extra: extra's records are validated and tested but never trained on "
+                         "(the data ablation: same test records, training without the new data)")
     ap.add_argument("--augment", type=float, default=0.0, metavar="P",
                     help="probability that a training crop gets noise (tools/train/augment.py); 0 = none")
     ap.add_argument("--lead-dropout", type=float, default=0.0, metavar="P",
                     help="probability that a training crop loses 1-4 leads (zeroed, as the quality gate does)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--data", choices=["pool", "fixtures"], default="pool")
+    ap.add_argument("--data", choices=["pool", "pool+extra", "fixtures"], default="pool",
+                    help="pool: docs/results.md's pool; pool+extra: with ../shared/data extra's labelled sets (issue 15)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many steps (smoke test)")
     ap.add_argument("--de-iter", type=int, default=40, help="differential-evolution generations for thresholds")
     ap.add_argument("--out", required=True)
@@ -201,10 +239,19 @@ def train(args) -> dict:
     sigs_mv = preprocessed(items, {**pre_cfg, "normalize": "none"}) if augmenting else None
     fir = P.bandpass_filter(FS, *pre_cfg["bandpass_hz"], pre_cfg["fir_taps"]) if augmenting else None
     val_fold = (args.fold + 1) % D.N_FOLDS
-    split = {s: [it for it in items if folds[it.key] in f] for s, f in
-             (("train", {k for k in range(D.N_FOLDS) if k not in (args.fold, val_fold)}), ("val", {val_fold}), ("test", {args.fold}))}
+    split = split_pool(items, folds, args.fold, args.test_source)
+    final = None
+    if args.final:
+        if args.schedule != "step" or args.patience or args.test_source or args.kd != "none":
+            raise ValueError("--final trains a fixed number of epochs on every record: it needs --schedule step, "
+                             "no --patience, no --test-source and no --kd")
+        with open(args.final) as f:
+            final = json.load(f)
+        split = {"train": list(items), "val": [], "test": []}
+    if args.extra_test_only:
+        split["train"] = [it for it in split["train"] if it.dataset not in D.EXTRA_DATASETS]
     tr = Arrays(split["train"], sigs, lead_idx, sigs_mv)
-    va, te = (Arrays(split[s], sigs, lead_idx) for s in ("val", "test"))
+    va, te = (Arrays(split[s], sigs, lead_idx) if split[s] else None for s in ("val", "test"))
     model = make_model(args, len(leads))
     teachers = []
     if args.kd != "none":
@@ -221,13 +268,19 @@ def train(args) -> dict:
     full = Arrays(split["train"], sigs, list(range(12))) if teachers else None
     base = L.bce if args.loss == "bce" else L.asymmetric_loss
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=1e-5)
-    milestones = sorted({max(1, round(args.epochs * float(f))) for f in args.milestones.split(",")})
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones, 0.1)
+    if args.schedule == "plateau":
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, "max", factor=0.1, patience=2, min_lr=args.lr / 100)
+    else:
+        milestones = sorted({max(1, round(args.epochs * float(f))) for f in args.milestones.split(",")})
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones, 0.1)
     log_path = os.path.join(args.out, "log.tsv")
     with open(log_path, "w") as f:
-        f.write("epoch\ttrain_loss\tval_macro_auprc\tval_macro_auroc\tval_challenge_at_0.5\tseconds\n")
-    best, best_state, history = -1.0, None, []
+        f.write("epoch\ttrain_loss\tval_macro_auprc\tval_macro_auroc\tval_challenge_at_0.5\tseconds\tlr\n")
+    best, best_state, history, best_epoch = -1.0, None, [], 0
     for epoch in range(args.epochs):
+        if args.patience and epoch - best_epoch >= args.patience:
+            print(f"early stop after epoch {epoch}: validation macro AUPRC best at epoch {best_epoch}", flush=True)
+            break
         model.train()
         order = rng.permutation(len(tr))
         losses_ = []
@@ -242,45 +295,58 @@ def train(args) -> dict:
                 crops = np.stack([random_clip(src.x[i], args.input_len, rng) for i in idx])
             xs = torch.from_numpy(crops[:, lead_idx] if teachers else crops)
             ds, ys = torch.from_numpy(tr.demo[idx]), torch.from_numpy(tr.y[idx])
+            mk = torch.from_numpy(tr.known[idx]) if tr.masked else None
+            lossf = (lambda o, y_, _m=mk: base(o, y_, mask=_m)) if mk is not None else base
             out = model(xs, ds)
             if isinstance(out, dict):
-                loss = sum(base(o, ys) for o in out.values())
+                loss = sum(lossf(o, ys) for o in out.values())
             elif teachers:
                 with torch.no_grad():
                     tl = [t(torch.from_numpy(crops[:, li]), ds) for t, li in teachers]
                 if len(tl) == 1:
-                    loss = L.vanilla_kd(out, tl[0], ys, args.alpha, args.temperature, base)
+                    loss = L.vanilla_kd(out, tl[0], ys, args.alpha, args.temperature, lossf)
                 else:
-                    loss = L.multilevel_kd(out, tl[0], tl[1], ys, args.alpha, args.temperature, base=base)
+                    loss = L.multilevel_kd(out, tl[0], tl[1], ys, args.alpha, args.temperature, base=lossf)
             else:
-                loss = base(out, ys)
+                loss = lossf(out, ys)
             opt.zero_grad()
             loss.backward()
             opt.step()
             losses_.append(float(loss))
-        sched.step()
-        pv = predict(model, va, args.input_len)
-        pv12 = pv["12"] if isinstance(pv, dict) else pv
-        m = metric.all_metrics(va.y.astype(bool), pv12, T.decide(pv12, np.full(lab.N_CLASSES, 0.5)))
-        score = m["macro_auprc"] if m["macro_auprc"] is not None else -float(np.mean(losses_))
-        row = [epoch + 1, float(np.mean(losses_)), m["macro_auprc"], m["macro_auroc"], m["challenge_metric"], time.time() - t0]
+        if final is None:
+            pv = predict(model, va, args.input_len)
+            pv12 = pv["12"] if isinstance(pv, dict) else pv
+            m = metric.all_metrics(va.y.astype(bool), pv12, T.decide(pv12, np.full(lab.N_CLASSES, 0.5)))
+            score = m["macro_auprc"] if m["macro_auprc"] is not None else -float(np.mean(losses_))
+        else:  # no validation set: the last epoch is the model
+            m, score = {"macro_auprc": None, "macro_auroc": None, "challenge_metric": None}, float(epoch)
+        row = [epoch + 1, float(np.mean(losses_)), m["macro_auprc"], m["macro_auroc"], m["challenge_metric"], time.time() - t0,
+               float(opt.param_groups[0]["lr"])]  # the lr this epoch trained at
+        sched.step(score) if args.schedule == "plateau" else sched.step()
         history.append(row)
         with open(log_path, "a") as f:
             f.write("\t".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row) + "\n")  # None → "None"
         print("epoch", *[f"{v:.4f}" if isinstance(v, float) else v for v in row], flush=True)  # None → "None"
         if score > best:
-            best = score
+            best, best_epoch = score, epoch + 1
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)
     config = {k: v for k, v in vars(args).items()}
     torch.save({"state": best_state, "config": config}, os.path.join(args.out, "model.pt"))
+    if final is not None:
+        return final_export(args, model, leads, tr, history, final, t0)
     pv, pt = predict(model, va, args.input_len), predict(model, te, args.input_len)
     per_set = pv.keys() if isinstance(pv, dict) else [args.leads]
     pv = pv if isinstance(pv, dict) else {args.leads: pv}
     pt = pt if isinstance(pt, dict) else {args.leads: pt}
+    # The test records' probabilities (out-of-fold predictions: tools/train/final.py fits the shipped
+    # thresholds on them) and labels.
+    np.savez(os.path.join(args.out, "predictions.npz"), keys=np.array([it.key for it in te.items]), y=te.y,
+             **{f"test_{ls}": v for ls, v in pt.items()})
     results = {"config": config, "command": "/usr/bin/python3 -m tools.train.train " + " ".join(sys.argv[1:]),
                "n_train": len(tr), "n_val": len(va), "n_test": len(te), "val_fold": val_fold, "test_fold": args.fold,
-               "params": M.count_params(model), "history": history, "lead_sets": {}}
+               "params": M.count_params(model), "history": history, "best_epoch": best_epoch,
+               "epochs_run": len(history), "test_source": args.test_source, "lead_sets": {}}
     for ls in per_set:
         thr, val_score = T.fit_thresholds(pv[ls], va.y, seed=args.seed, maxiter=args.de_iter)
         test = evaluate(pt[ls], te.y, thr)
@@ -301,11 +367,30 @@ def train(args) -> dict:
                           "thresholds": results["lead_sets"][ls]["thresholds"]} for ls in model.lead_sets]
         E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, args.input_len,
                        r["thresholds"], preprocess={"window_stride": min(P.DEFAULT_PREPROCESS["window_stride"], args.input_len)}, training={"data": f"{args.data}: {len(tr)} train / {len(va)} val records",
-                                                  "folds": f"test fold {args.fold}, validation fold {val_fold} (tools/train/folds.json)",
+                                                  "folds": (f"test source {args.test_source} (every record), validation fold {val_fold} of the other sources"
+                                                            if args.test_source else f"test fold {args.fold}, validation fold {val_fold} (tools/train/folds.json)"),
                                                   "command": results["command"]},
                        metrics={ls: {k: results["lead_sets"][ls]["test"][k] for k in
                                      ("challenge_metric", "macro_f1", "macro_auroc", "macro_auprc")} for ls in per_set},
                        lead_sets=lead_sets)
+    return results
+
+
+def final_export(args, model, leads, tr, history, final: dict, t0: float) -> dict:
+    """results.json and the exported file of a --final run: thresholds and metrics from the fold runs."""
+    results = {"config": vars(args), "command": "/usr/bin/python3 -m tools.train.train " + " ".join(sys.argv[1:]),
+               "n_train": len(tr), "params": M.count_params(model), "history": history, "epochs_run": len(history),
+               "final": final, "seconds": time.time() - t0}
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    if args.export:
+        E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, args.input_len,
+                       final["thresholds"], preprocess={"window_stride": min(P.DEFAULT_PREPROCESS["window_stride"], args.input_len)},
+                       training={"data": f"{args.data}: all {len(tr)} records (every fold), {len(history)} epochs",
+                                 "folds": "none held out; thresholds fitted on the out-of-fold predictions of "
+                                          + ", ".join(final["runs"]) + "; metrics are those runs' test folds (mean)",
+                                 "command": results["command"]},
+                       metrics={args.leads: final["cv_metrics"]})
     return results
 
 

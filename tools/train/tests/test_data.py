@@ -61,6 +61,57 @@ class TestReaders(unittest.TestCase):
         self.assertEqual(set(a.values()), set(range(5)))
 
 
+class TestPartialLabels(unittest.TestCase):
+    """ptbxl-extra's superclass statements: what they say about the 26 classes (the rest is unknown)."""
+
+    def known(self, stmts):
+        codes, unknown = data.ptbxl_superclass_labels(stmts)
+        return set(data.lab.scored_abbrs(codes)), set(data.lab.ABBRS) - set(unknown)
+
+    def test_statement_table(self):
+        rate_axis = {"SB", "STach", "SA", "Brady", "LAD", "RAD", "LQRSV", "PR", "PRWP", "LPR"}
+        pos, known = self.known(["NORM"])
+        self.assertEqual(pos, {"NSR"})
+        self.assertEqual(known, {"NSR", *data.PTBXL_NORM_NEGATIVE})
+        self.assertFalse(known & rate_axis)  # NORM says nothing about rate, axis, voltage or pacing
+        pos, known = self.known(["NORM", " PAC"])
+        self.assertEqual(pos, {"NSR", "PAC"})
+        self.assertIn("PAC", known)
+        pos, known = self.known(["STTC", "AFIB/AFL"])
+        self.assertEqual((pos, known), (set(), {"NSR"}))  # not sinus; AF or AFL is not said
+        pos, known = self.known(["STTC", "CD"])
+        self.assertEqual((pos, known), (set(), set()))
+        pos, known = self.known(["STTC", "PVC"])  # PTB-XL PVC is VEB: unscored, as for ptbxl
+        self.assertEqual((pos, known), (set(), set()))
+
+    def test_known_mask_and_source(self):
+        it = data.Item("ptbxl-extra/1", "ptbxl-extra", "1", 500.0, [], None, None, "p", "e", "x", ("LAD", "RAD"))
+        m = it.known
+        self.assertEqual(m.sum(), data.lab.N_CLASSES - 2)
+        self.assertEqual(m[data.lab.ABBRS.index("LAD")], 0.0)
+        cases = [("cinc", "A0001", "CPSC"), ("cinc", "Q0001", "CPSC"), ("cinc", "E00001", "Georgia"),
+                 ("cinc", "HR00001", "PTB-XL"), ("cinc", "JS00001", "Chapman-Ningbo"), ("cinc", "S0001", "INCART"),
+                 ("cinc-extra", "E07520", "Georgia"), ("cpsc2018", "A1980", "CPSC"), ("ptbxl", "5", "PTB-XL"),
+                 ("ptbxl-processed", "7", "PTB-XL"), ("ptbxl-extra", "666", "PTB-XL"), ("ludb", "3", "LUDB")]
+        for ds, rec, src in cases:
+            self.assertEqual(data.source_of(ds, rec), src, (ds, rec))
+        with self.assertRaises(ValueError):
+            data.source_of("cinc", "X0001")
+
+    def test_extra_folds_keep_patients_together(self):
+        def item(key, patient, unknown=(), codes=("426783006",)):
+            return data.Item(key, "ptbxl-extra", key, 500.0, list(codes), None, None, patient, key, "x", unknown)
+        base = [item(f"b{i}", f"p{i}") for i in range(10)]
+        base_folds = {f"b{i}": i % 5 for i in range(10)}
+        extra = [item("e1", "p3", ("LAD",)), item("e2", "new", ("LAD",)), item("e3", "q1"), item("e4", "q1"),
+                 item("e5", "q2", codes=("164889003",))]
+        f = data.make_extra_folds(base, base_folds, extra)
+        self.assertEqual(f["e1"], 3)  # the base patient's fold, even when partly labelled
+        self.assertEqual(f["e2"], -1)  # partly labelled, new patient: training only
+        self.assertEqual(f["e3"], f["e4"])  # one patient, one fold
+        self.assertIn(f["e5"], range(5))
+
+
 @unittest.skipUnless(HAVE_DATA, "needs $ECG_DATA with cinc, ptbxl, ptbxl-processed, ludb, cinc2017")
 class TestPoolAndFolds(unittest.TestCase):
     @classmethod
@@ -90,6 +141,31 @@ class TestPoolAndFolds(unittest.TestCase):
             sig = data.load_signal(it)
             self.assertEqual(sig.shape[0], 12, it.key)
             self.assertTrue(np.isfinite(sig).all(), it.key)
+
+    def test_extended_pool_keeps_the_base_folds(self):
+        if not os.path.isdir(os.path.join(data.data_root(), "extra", "cpsc2018")):
+            self.skipTest("needs $ECG_DATA/extra")
+        ext, folds = data.extended_pool()
+        base_keys = {it.key for it in self.pool}
+        self.assertTrue(base_keys <= {it.key for it in ext})  # extra copies never replace base items
+        added = [it for it in ext if it.key not in base_keys]
+        self.assertEqual(self.folds["twelve_lead_extra"], data.make_extra_folds(self.pool, self.folds["twelve_lead"], added))
+        seen = {}
+        for it in ext:
+            f = folds[it.key]
+            if f >= 0:
+                self.assertEqual(seen.setdefault(it.patient, f), f, it.patient)
+        self.assertEqual({it.dataset for it in added}, set(data.EXTRA_DATASETS))
+        self.assertTrue(all(folds[it.key] == -1 or not it.unknown or it.patient in {b.patient for b in self.pool}
+                            for it in added))
+        for ds in data.EXTRA_DATASETS:
+            it = next(i for i in added if i.dataset == ds)
+            sig = data.load_signal(it)
+            self.assertEqual(sig.shape, (12, 5000), it.key)
+            self.assertTrue(np.isfinite(sig).all() and np.abs(sig).max() < 20, it.key)  # mV
+        a1980 = next(i for i in added if i.key == "cpsc2018/A1980")
+        self.assertEqual((data.lab.scored_abbrs(a1980.codes), a1980.sex, a1980.age, a1980.ecg_key),
+                         (["PAC"], "M", 52.0, "cinc:A1980"))  # REFERENCE.csv label 6; the MAT struct's sex and age
 
     def test_cinc2017_duplicates_dropped(self):
         recs = {r for r, _ in data.index_cinc2017()}

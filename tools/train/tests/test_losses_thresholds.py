@@ -22,6 +22,24 @@ class TestLosses(unittest.TestCase):
         want = -(self.y * torch.log(p) + (1 - self.y) * torch.log((1 - p + 0.05).clamp(max=1)) * p ** 0.2).mean()
         torch.testing.assert_close(losses.asymmetric_loss(self.z, self.y), want)
 
+    def test_mask_ignores_unknown_labels(self):
+        mask = torch.ones_like(self.y)
+        for f in (losses.bce, losses.asymmetric_loss):
+            torch.testing.assert_close(f(self.z, self.y, mask=mask), f(self.z, self.y))
+        mask[:, 3] = 0.0
+        z = self.z.clone().requires_grad_(True)
+        for f in (losses.bce, losses.asymmetric_loss):
+            z.grad = None
+            f(z, self.y, mask=mask).backward()
+            self.assertTrue(torch.all(z.grad[:, 3] == 0))  # an unknown label moves nothing
+            self.assertTrue(torch.any(z.grad[:, 2] != 0))
+            flipped = self.y.clone()
+            flipped[:, 3] = 1 - flipped[:, 3]
+            torch.testing.assert_close(f(self.z, flipped, mask=mask), f(self.z, self.y, mask=mask))
+        # the mean runs over the known entries: 25 of 26 per row
+        keep = [j for j in range(26) if j != 3]
+        torch.testing.assert_close(losses.bce(self.z, self.y, mask=mask), losses.bce(self.z[:, keep], self.y[:, keep]))
+
     def test_kd(self):
         self.assertAlmostEqual(float(losses.kl_t(self.z, self.z, 7.0)), 0.0, places=6)
         t = self.z + torch.randn_like(self.z)

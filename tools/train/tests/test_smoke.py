@@ -36,6 +36,30 @@ class TestSmoke(unittest.TestCase):
             self.assertEqual(doc["decision"]["thresholds"], res["lead_sets"]["12"]["thresholds"])
         self.assertLess(time.time() - t0, 60)
 
+    def test_early_stopping_and_final_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.environ["ECG_TRAIN_CACHE"] = os.path.join(d, "cache")
+            train.CACHE = os.environ["ECG_TRAIN_CACHE"]
+            common = ["--data", "fixtures", "--model", "lrhnet", "--leads", "2", "--batch", "3", "--de-iter", "2",
+                      "--input-len", "512"]
+            # lr 0: the validation AUPRC never improves after epoch 1, so patience 2 stops after epoch 3
+            res = train.train(train.parse_args(common + ["--epochs", "9", "--patience", "2", "--schedule", "plateau",
+                                                         "--lr", "0", "--out", os.path.join(d, "es")]))
+            self.assertEqual((res["best_epoch"], res["epochs_run"]), (1, 3))
+            self.assertTrue(os.path.exists(os.path.join(d, "es", "predictions.npz")))
+            plan = os.path.join(d, "plan.json")
+            thr = [0.25] * 26
+            with open(plan, "w") as f:
+                json.dump({"thresholds": thr, "runs": ["a-f0", "a-f1"], "cv_metrics": {"challenge_metric": 0.5}}, f)
+            res = train.train(train.parse_args(common + ["--epochs", "2", "--final", plan, "--out", os.path.join(d, "fin"),
+                                                         "--export", "fin"]))
+            self.assertEqual((res["n_train"], res["epochs_run"]), (5, 2))  # every fixture record trains
+            doc, _ = E.load_model_file(os.path.join(d, "fin", "fin.safetensors"))
+            self.assertEqual(doc["decision"]["thresholds"], thr)
+            self.assertEqual(doc["metrics"], {"2": {"challenge_metric": 0.5}})
+            with self.assertRaisesRegex(ValueError, "--final trains a fixed number of epochs"):
+                train.train(train.parse_args(common + ["--final", plan, "--patience", "2", "--out", os.path.join(d, "x")]))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -108,3 +108,53 @@ class PerClassTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Issue15TablesTest(unittest.TestCase):
+    def run_with(self, root, name, fold, v, **extra):
+        fake_run(root, name, fold, {"12": v})
+        p = os.path.join(root, f"{name}-f{fold}", "results.json")
+        with open(p) as f:
+            r = json.load(f)
+        r.update(best_epoch=extra.get("best", 8), epochs_run=extra.get("ran", 8), seconds=120.0, history=[],
+                 config={"epochs": 8}, n_test=10, n_train=50)
+        with open(p, "w") as f:
+            json.dump(r, f)
+        return p
+
+    def test_recipes_pieces_and_loso(self):
+        with tempfile.TemporaryDirectory() as root:
+            for fold, (a, b) in enumerate([(0.5, 0.4), (0.45, 0.5)]):
+                self.run_with(root, "m12-r3", fold, a, best=12, ran=17)
+                self.run_with(root, "m12-r0", fold, b)
+            # a leave-one-source-out run is a folder named <recipe>-loso-<source>
+            p = self.run_with(root, "loso", 0, 0.30)
+            os.rename(os.path.dirname(p), os.path.join(root, "m12-r3-loso-Georgia"))
+            text = tables.tables15(root)
+            self.assertIn("| r3: r2 + asymmetric loss | 12 | 0.475 ± 0.035 (2) |", text)
+            self.assertIn("| 12–12 of 17–17 | 2.0 |", text)
+            self.assertIn("| the whole recipe (r3 − r0) | r3 | r0 | +0.025 ± 0.106 (higher on 1 of 2) | – |", text)
+            self.assertIn("| 12 | Georgia | 10 | 50 | 0.300 |", text)
+            self.assertIn("| 12 | CPSC | – |", text)
+            self.assertIn("12 leads: leave-one-source-out mean 0.300 over 1 sources against five-fold 0.475: gap 0.175", text)
+
+
+class FinalPlanTest(unittest.TestCase):
+    def test_lr_drops_from_history(self):
+        from tools.train import final
+        hist = [[e, 0, 0, 0, 0, 0, lr] for e, lr in enumerate([3e-3, 3e-3, 3e-3, 3e-4, 3e-4, 3e-5], start=1)]
+        self.assertEqual(final.lr_drop_epochs(hist), [3, 5])
+        self.assertEqual(final.lr_drop_epochs([[1, 0, 0, 0, 0, 0]]), [])  # runs logged before lr was
+
+    def test_plan_refuses_runs_that_are_not_five_folds_of_one_recipe(self):
+        from tools.train import final
+        with tempfile.TemporaryDirectory() as root:
+            runs = []
+            for fold in range(4):
+                p = os.path.join(root, f"r-f{fold}")
+                os.makedirs(p)
+                with open(os.path.join(p, "results.json"), "w") as f:
+                    json.dump({"test_fold": fold, "config": {"fold": fold}}, f)
+                runs.append(p)
+            with self.assertRaisesRegex(ValueError, "test folds 0-4 of one recipe, got test folds \\[0, 1, 2, 3\\]"):
+                final.plan(runs, "12")

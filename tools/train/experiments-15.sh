@@ -1,0 +1,35 @@
+#!/bin/bash
+# The experiment queue of issue 15 (docs/results.md, "Issue 15"): the training recipe on the pool with
+# extra's labelled sets, its ablations over the five folds, and leave-one-source-out.
+# Usage (from the repo root): nohup tools/train/experiments-15.sh ../train-runs > ../train-runs/queue15.out 2>&1 &
+# Runs sequentially, niced, skipping runs that have results.json (resumable: kill it and start it again).
+# Recipes (MobileNet-style 1D CNN, 2560-sample crops, batch 64, Adam 3e-3, 2 threads, seed = fold):
+#   r0  the recipe of Tables 1-4: 8 epochs, lr x0.1 at epochs 4 and 6, BCE, no augmentation
+#   r1  early stopping: up to 30 epochs, stop after 5 without a better validation macro AUPRC,
+#       lr x0.1 after 2 without (plateau), BCE, no augmentation
+#   r2  r1 + augmentation (--augment 0.5: tools/train/augment.py noise on half the crops)
+#   r3  r2 + the asymmetric loss (Kang & Wen; DeepPSP form, gamma- 0.2, margin 0.05)
+#   r0x r0 with extra's records never trained on (validated and tested only): the data ablation
+RUNS=${1:-../train-runs}
+PY=/usr/bin/python3
+if [ -n "${WAIT_PID:-}" ]; then while kill -0 "$WAIT_PID" 2>/dev/null; do sleep 5; done; fi
+run() { name=$1; shift; if [ -f $RUNS/$name/results.json ]; then return; fi
+  mkdir -p $RUNS/$name; echo "$(date -Is) start $name: $*" >> $RUNS/queue15.log
+  nice -n 19 $PY -m tools.train.train "$@" --model mobilenet1d --data pool+extra --input-len 2560 --threads 2 \
+    --out $RUNS/$name > $RUNS/$name/stdout.log 2>&1
+  echo "$(date -Is) end $name rc=$?" >> $RUNS/queue15.log; }
+R0="--epochs 8"
+R1="--epochs 30 --patience 5 --schedule plateau"
+R2="$R1 --augment 0.5"
+R3="$R2 --loss asl"
+F="0 1 2 3 4"
+SOURCES="CPSC Georgia PTB-XL Chapman-Ningbo LUDB"
+for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
+for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
+for f in $F; do run m12-r1-f$f $R1 --leads 12 --fold $f --seed $f; done
+for f in $F; do run m12-r2-f$f $R2 --leads 12 --fold $f --seed $f; done
+for f in $F; do run m12-r0x-f$f $R0 --extra-test-only --leads 12 --fold $f --seed $f; done
+for f in $F; do run m2-r3-f$f $R3 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
+for s in $SOURCES; do run m2-r3-loso-$s $R3 --leads 2 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m2-r0-f$f $R0 --leads 2 --fold $f --seed $f; done
