@@ -27,9 +27,9 @@ SOURCES="CPSC Georgia PTB-XL Chapman-Ningbo LUDB"
 for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
 for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
+for f in $F; do run m2-r3-f$f $R3 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
+for s in $SOURCES; do run m2-r3-loso-$s $R3 --leads 2 --test-source $s --fold 0 --seed 0; done
 for f in $F; do run m12-r1-f$f $R1 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r2-f$f $R2 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r0x-f$f $R0 --extra-test-only --leads 12 --fold $f --seed $f; done
-for f in $F; do run m2-r3-f$f $R3 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
-for s in $SOURCES; do run m2-r3-loso-$s $R3 --leads 2 --test-source $s --fold 0 --seed 0; done
 for f in $F; do run m2-r0-f$f $R0 --leads 2 --fold $f --seed $f; done
