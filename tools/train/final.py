@@ -66,9 +66,15 @@ def plan(runs: list[str], lead_set: str, seed: int = 0, de_iter: int = 40) -> di
     folds = sorted(r["test_fold"] for r in res)
     if folds != list(range(D.N_FOLDS)) or any(r.get("test_source") for r in res):
         raise ValueError(f"expected the runs of test folds 0-{D.N_FOLDS - 1} of one recipe, got test folds {folds}")
-    configs = [{k: v for k, v in r["config"].items() if k not in ("fold", "seed", "out", "export")} for r in res]
-    if any(c != configs[0] for c in configs):
-        raise ValueError("the runs do not share one recipe (their configs differ beyond fold, seed, out and export)")
+    # a run's recipe: its config beyond fold, seed and output, with train.py's defaults for options added
+    # after it ran
+    defaults = vars(TR.parse_args(["--out", "x"]))
+    skip = ("fold", "seed", "out", "export", "threads", "max_steps")
+    configs = [{k: r["config"].get(k, v) for k, v in defaults.items() if k not in skip} for r in res]
+    diff = sorted(k for k in configs[0] if any(c[k] != configs[0][k] for c in configs))
+    if diff:
+        raise ValueError(f"the runs do not share one recipe: they differ in {', '.join(diff)}")
+    configs[0]["threads"] = res[0]["config"].get("threads", 2)
     keys, ys, ps = [], [], []
     for r in runs:
         k, y, p = test_predictions(r, lead_set)
