@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dsp/streamed.h"
 #include "ecg/beats.h"
+#include "ecg/error.h"
 
 namespace ecg::beats {
 namespace {
@@ -17,10 +19,28 @@ namespace {
 
 std::int64_t samples(double milliseconds, double fs_hz) { return std::max<std::int64_t>(1, std::llround(milliseconds * 1e-3 * fs_hz)); }
 
+// The prepared lead, whole (y0 = s0 = 0) or a stretch of it: y holds samples [y0, y0 + y.size()),
+// slope [s0, s0 + slope.size()); indices are the lead's.
 struct Prepared {
   std::vector<float> y;      // baseline-free, 40 Hz low-passed (mV)
   std::vector<float> slope;  // |dy/dt| smoothed over ~10 ms
+  std::int64_t y0 = 0, s0 = 0;
+  const float* yp(std::int64_t i) const { return y.data() + (i - y0); }
+  float yv(std::int64_t i) const { return y[static_cast<std::size_t>(i - y0)]; }
+  float sl(std::int64_t i) const { return slope[static_cast<std::size_t>(i - s0)]; }
 };
+
+// The low-pass of prepare() at fs_hz, or none (empty) at 95 Hz and below.
+std::vector<double> lowpass_taps(double fs_hz) {
+  if (!(fs_hz > 95.0)) return {};
+  dsp::FirSpec spec;
+  spec.lo_hz = 0.0;
+  spec.hi_hz = std::min(40.0, 0.5 * fs_hz - 5.0);
+  spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
+  spec.attenuation_db = 40.0;
+  spec.ripple_db = 0.2;
+  return dsp::design_fir(spec, fs_hz);
+}
 
 constexpr std::size_t kSinusHalfWindow = 50;  // RR intervals either side for the sinus cycle
 constexpr double kSinusPercentile = 0.95;
@@ -34,17 +54,12 @@ double percentile(std::vector<double>& v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
+// The whole lead prepared (the plain path).
 Prepared prepare(std::span<const float> x, double fs_hz) {
   Prepared p;
   std::vector<float> base = dsp::remove_baseline(x, fs_hz);
   if (fs_hz > 95.0) {
-    dsp::FirSpec spec;
-    spec.lo_hz = 0.0;
-    spec.hi_hz = std::min(40.0, 0.5 * fs_hz - 5.0);
-    spec.high_transition_hz = std::min(10.0, 2.0 * (0.5 * fs_hz - spec.hi_hz));
-    spec.attenuation_db = 40.0;
-    spec.ripple_db = 0.2;
-    p.y = dsp::bandpass(base, fs_hz, spec);
+    p.y = dsp::fir_zero_phase(base, lowpass_taps(fs_hz));
   } else {
     p.y = std::move(base);
   }
@@ -62,6 +77,116 @@ Prepared prepare(std::span<const float> x, double fs_hz) {
   }
   return p;
 }
+
+// prepare() a stretch at a time: ensure(a, b) holds y and slope over [a, b) of the whole lead, each
+// value the one prepare() computes there. y comes from the stretch's baseline removal and low-pass
+// (dsp/streamed.h); slope from the running sum of |dy/dt| that prepare() accumulates from sample 0,
+// carried forward in the same order (so the same sums), with checkpoints of it every chunk for a
+// request that goes back before what is held. Holds about a chunk beyond the stretch requested.
+class SlidingPrepared {
+ public:
+  SlidingPrepared(std::span<const float> x, double fs_hz)
+      : x_(x), fs_(fs_hz), n_(static_cast<std::int64_t>(x.size())), taps_(lowpass_taps(fs_hz)),
+        m_(taps_.empty() ? 0 : static_cast<std::int64_t>((taps_.size() - 1) / 2)), half_(samples(5.0, fs_hz)),
+        chunk_(static_cast<std::int64_t>(dsp::streamed::chunk_samples(fs_hz))) {
+    checkpoints_.emplace_back(0, 0.0);
+    restart(0);
+  }
+
+  const Prepared& ensure(std::int64_t a, std::int64_t b) {
+    a = std::clamp<std::int64_t>(a, 0, n_), b = std::clamp<std::int64_t>(b, a, n_);
+    if (a < p_.s0 || a < p_.y0) restart(a);
+    if (b > s1()) extend_slope(std::min(n_, std::max(b, s1() + chunk_)));
+    if (b > y1()) extend_y(b);
+    trim(a);
+    return p_;
+  }
+
+ private:
+  std::int64_t y1() const { return p_.y0 + static_cast<std::int64_t>(p_.y.size()); }
+  std::int64_t s1() const { return p_.s0 + static_cast<std::int64_t>(p_.slope.size()); }
+
+  // Back to the last checkpoint whose slopes start at or before a: nothing held.
+  void restart(std::int64_t a) {
+    std::size_t c = 0;
+    for (std::size_t k = 0; k < checkpoints_.size(); ++k)
+      if (start_of(checkpoints_[k].first) <= a) c = k;
+    const auto [pos, value] = checkpoints_[c];
+    pb0_ = pos;
+    prefix_.assign(1, value);
+    p_.s0 = start_of(pos);
+    p_.slope.clear();
+    p_.y0 = pos > 0 ? pos - 1 : 0;  // the next |dy/dt| (at pos) reads y[pos - 1]
+    p_.y.clear();
+  }
+  // The first slope whose window's running sum starts at prefix index pos.
+  std::int64_t start_of(std::int64_t pos) const { return pos > 0 ? pos + half_ : 0; }
+
+  void extend_y(std::int64_t to) {
+    const std::int64_t from = y1();
+    to = std::min(n_, std::max(to, from + chunk_));
+    if (to <= from) return;
+    const dsp::streamed::Piece lead{x_, 0, x_.size()};
+    const auto ufrom = static_cast<std::size_t>(from), uto = static_cast<std::size_t>(to);
+    std::vector<float> more;
+    if (taps_.empty()) {
+      more = dsp::streamed::remove_baseline_range(lead, fs_, ufrom, uto);
+    } else {
+      const auto um = static_cast<std::size_t>(m_);
+      const std::size_t bl = ufrom >= um ? ufrom - um : 0, bh = std::min(x_.size(), uto + um);
+      const std::vector<float> base = dsp::streamed::remove_baseline_range(lead, fs_, bl, bh);
+      more = dsp::streamed::fir_zero_phase_range(dsp::streamed::Piece{base, bl, x_.size()}, taps_, ufrom, uto);
+    }
+    p_.y.insert(p_.y.end(), more.begin(), more.end());
+  }
+
+  // Slopes [s1, to): the running sum up to min(n, to + half), which reads y up to that index.
+  void extend_slope(std::int64_t to) {
+    const std::int64_t need = std::min(n_, to + half_);
+    if (y1() < std::min(n_, need + 1)) extend_y(std::min(n_, need + 1));
+    std::int64_t pos = pb0_ + static_cast<std::int64_t>(prefix_.size()) - 1;  // prefix_ holds [pb0, pos]
+    for (; pos < need; ++pos) {
+      const std::int64_t i = pos;
+      const double d = i > 0 && i + 1 < n_ ? 0.5 * (p_.yv(i + 1) - p_.yv(i - 1)) * fs_ : 0.0;
+      prefix_.push_back(prefix_.back() + std::fabs(d));
+    }
+    if (pos > checkpoints_.back().first) checkpoints_.emplace_back(pos, prefix_.back());
+    for (std::int64_t i = s1(); i < to; ++i) {
+      const std::int64_t lo = i >= half_ ? i - half_ : 0, hi = std::min(n_, i + half_ + 1);
+      p_.slope.push_back(static_cast<float>((prefix_[static_cast<std::size_t>(hi - pb0_)] - prefix_[static_cast<std::size_t>(lo - pb0_)]) /
+                                            static_cast<double>(hi - lo)));
+    }
+  }
+
+  // Drops what no later request at or after a reads (in steps of a chunk, so rarely).
+  void trim(std::int64_t a) {
+    const std::int64_t pos = pb0_ + static_cast<std::int64_t>(prefix_.size()) - 1;
+    const std::int64_t keep_y = std::min(a, pos > 0 ? pos - 1 : 0);
+    if (keep_y - p_.y0 > chunk_) {
+      p_.y.erase(p_.y.begin(), p_.y.begin() + (keep_y - p_.y0));
+      p_.y0 = keep_y;
+    }
+    if (a - p_.s0 > chunk_) {
+      p_.slope.erase(p_.slope.begin(), p_.slope.begin() + (a - p_.s0));
+      p_.s0 = a;
+    }
+    const std::int64_t keep_p = std::max<std::int64_t>(0, s1() - half_);  // the next slope's window starts here
+    if (keep_p - pb0_ > chunk_) {
+      prefix_.erase(prefix_.begin(), prefix_.begin() + (keep_p - pb0_));
+      pb0_ = keep_p;
+    }
+  }
+
+  std::span<const float> x_;
+  double fs_;
+  std::int64_t n_;
+  std::vector<double> taps_;
+  std::int64_t m_, half_, chunk_;
+  Prepared p_;
+  std::vector<double> prefix_;  // the running sum of |dy/dt| at prefix indices [pb0_, pb0_ + size)
+  std::int64_t pb0_ = 0;
+  std::vector<std::pair<std::int64_t, double>> checkpoints_;  // (prefix index, running sum there)
+};
 
 // Pearson correlation of a[0..len) and b[0..len); 0 when either is constant.
 double pearson(const float* a, const float* b, std::size_t len) {
@@ -98,13 +223,13 @@ double peak_to_peak(std::span<const float> v) {
 double qrs_width_ms(const Prepared& p, std::int64_t r, const Geometry& g, double fs_hz) {
   const std::int64_t lo = r - g.before, hi = r + g.after;
   std::int64_t top = lo;
-  for (std::int64_t i = lo; i <= hi; ++i) if (p.slope[i] > p.slope[top]) top = i;
-  const float thr = 0.15f * p.slope[top];
+  for (std::int64_t i = lo; i <= hi; ++i) if (p.sl(i) > p.sl(top)) top = i;
+  const float thr = 0.15f * p.sl(top);
   const std::int64_t gap = samples(20.0, fs_hz);
   auto walk = [&](int dir) {
     std::int64_t last = top, below = 0;
     for (std::int64_t i = top; dir > 0 ? i <= hi : i >= lo; i += dir) {
-      if (p.slope[i] > thr) last = i, below = 0;
+      if (p.sl(i) > thr) last = i, below = 0;
       else if (++below > gap) break;
     }
     return last;
@@ -118,15 +243,15 @@ struct Match {
   double corr = 0.0, residual = 0.0;
   std::int64_t lag = 0;
 };
-Match best_match(const std::vector<float>& y, std::int64_t r, const Geometry& g, const std::vector<float>& tpl, double tpl_rms) {
+Match best_match(const Prepared& p, std::int64_t r, const Geometry& g, const std::vector<float>& tpl, double tpl_rms) {
   Match m;
   m.corr = -2.0;
   for (std::int64_t l = -g.lag; l <= g.lag; ++l) {
-    const double c = pearson(y.data() + (r + l - g.before), tpl.data(), g.len());
+    const double c = pearson(p.yp(r + l - g.before), tpl.data(), g.len());
     if (c > m.corr) m.corr = c, m.lag = l;
   }
   double ss = 0;
-  const float* a = y.data() + (r + m.lag - g.before);
+  const float* a = p.yp(r + m.lag - g.before);
   for (std::size_t i = 0; i < g.len(); ++i) ss += (a[i] - tpl[i]) * (a[i] - tpl[i]);
   m.residual = tpl_rms > 0 ? std::sqrt(ss / static_cast<double>(g.len())) / tpl_rms : 0.0;
   return m;
@@ -151,9 +276,9 @@ std::optional<Template> block_template(const Prepared& p, std::span<const std::i
     for (std::size_t b = a + 1; b < m; ++b) {
       double best = -2.0;
       std::int64_t best_l = 0;
-      const float* pa = p.y.data() + (r[members[a]] - g.before);
+      const float* pa = p.yp(r[members[a]] - g.before);
       for (std::int64_t l = -g.lag; l <= g.lag; ++l) {
-        const double c = pearson(pa, p.y.data() + (r[members[b]] + l - g.before), g.len());
+        const double c = pearson(pa, p.yp(r[members[b]] + l - g.before), g.len());
         if (c > best) best = c, best_l = l;
       }
       corr[a * m + b] = corr[b * m + a] = best;
@@ -183,12 +308,12 @@ std::optional<Template> block_template(const Prepared& p, std::span<const std::i
   };
   for (std::size_t i = 0; i < g.len(); ++i) {
     t.qrs[i] = median_of([&](std::size_t b) {
-      return p.y[static_cast<std::size_t>(r[members[b]] + lag[centre * m + b] - g.before) + i];
+      return p.yv(r[members[b]] + lag[centre * m + b] - g.before + static_cast<std::int64_t>(i));
     });
   }
   for (std::size_t i = 0; i < g.pre_len(); ++i) {
     t.pre[i] = median_of([&](std::size_t b) {
-      return p.y[static_cast<std::size_t>(r[members[b]] + lag[centre * m + b] - g.pre_from) + i];
+      return p.yv(r[members[b]] + lag[centre * m + b] - g.pre_from + static_cast<std::int64_t>(i));
     });
   }
   std::vector<double> widths;
@@ -273,13 +398,20 @@ std::string_view to_string(BeatClass c) {
   return "Q";
 }
 
-std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
-                                           std::span<const dsp::Beat> delineated) {
+namespace {
+
+// whole: the lead prepared whole (the plain path); else a stretch at a time (SlidingPrepared), each
+// block of beats reading the stretch its beats' windows span: the same values, so the same result.
+std::vector<ClassifiedBeat> classify(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
+                                     std::span<const dsp::Beat> delineated, bool whole) {
   std::vector<ClassifiedBeat> out(rpeaks.size());
   for (std::size_t i = 0; i < rpeaks.size(); ++i) out[i].sample = rpeaks[i];
   if (rpeaks.empty() || !(fs_hz > 0) || !dsp::lead_quality(lead_mv).usable()) return out;
-  const Prepared p = prepare(lead_mv, fs_hz);
-  const auto n = static_cast<std::int64_t>(p.y.size());
+  std::optional<Prepared> prepared;
+  std::optional<SlidingPrepared> sliding;
+  if (whole) prepared = prepare(lead_mv, fs_hz);
+  else sliding.emplace(lead_mv, fs_hz);
+  const auto n = static_cast<std::int64_t>(lead_mv.size());
   Geometry g;
   g.before = samples(100.0, fs_hz), g.after = samples(120.0, fs_hz), g.lag = samples(20.0, fs_hz);
   g.pre_from = samples(300.0, fs_hz), g.pre_to = g.before;
@@ -339,10 +471,52 @@ std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, doubl
     blocks.pop_back();
   }
   std::vector<std::optional<Template>> templates;
-  for (auto [s, e] : blocks) {
+  // The samples a block's beats read: from the earliest one's P-wave window to the latest one's QRS
+  // window, each widened by the lag.
+  auto stretch = [&](std::size_t k) -> const Prepared& {
+    if (prepared) return *prepared;
+    std::int64_t lo = n, hi = 0;
+    for (std::size_t i = blocks[k].first; i < blocks[k].second; ++i) {
+      lo = std::min(lo, rpeaks[i] - g.pre_from - g.lag);
+      hi = std::max(hi, rpeaks[i] + g.after + g.lag + 1);
+    }
+    return sliding->ensure(lo, hi);
+  };
+  auto match_block = [&](std::size_t k, const Prepared& p) {
+    const Template& t = *templates[k];
+    for (std::size_t i = blocks[k].first; i < blocks[k].second; ++i) {
+      if (!valid(i)) continue;  // stays Q
+      BeatEvidence& e = out[i].evidence;
+      const std::int64_t r = rpeaks[i];
+      const Match m = best_match(p, r, g, t.qrs, t.rms);
+      e.qrs_corr = m.corr;
+      e.residual = m.residual;
+      e.width_ms = qrs_width_ms(p, r, g, fs_hz);
+      e.width_ratio = t.width_ms > 0 ? e.width_ms / t.width_ms : 1.0;
+      const double p2p = peak_to_peak(std::span<const float>(p.yp(r + m.lag - g.before), g.len()));
+      e.amp_ratio = t.p2p > 0 ? p2p / t.p2p : 1.0;
+      e.pre_corr = pre_valid(i) ? pearson(p.yp(r + m.lag - g.pre_from), t.pre.data(), g.pre_len()) : 1.0;
+      auto it = std::lower_bound(delineated.begin(), delineated.end(), r, [](const dsp::Beat& b, std::int64_t v) { return b.r < v; });
+      e.p_wave = it != delineated.end() && it->r == r && it->p_peak.has_value();
+      decide(out[i]);
+    }
+  };
+  // Each block's template, and the beats of each block that has its own matched while its stretch
+  // is held; the others wait for a borrowed template below.
+  std::vector<std::size_t> waiting;
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    const auto [s, e] = blocks[k];
     std::vector<std::size_t> members;
     for (std::size_t i = s; i < e; ++i) if (valid(i) && pre_valid(i)) members.push_back(i);
+    if (members.empty()) {
+      templates.emplace_back();
+      waiting.push_back(k);
+      continue;
+    }
+    const Prepared& p = stretch(k);
     templates.push_back(block_template(p, rpeaks, members, pre_ratio, g, fs_hz));
+    if (templates[k]) match_block(k, p);
+    else waiting.push_back(k);
   }
   // A block without a template borrows the nearest block's.
   for (std::size_t k = 0; k < templates.size(); ++k) {
@@ -353,28 +527,33 @@ std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, doubl
     }
   }
 
-  for (std::size_t k = 0; k < blocks.size(); ++k) {
-    if (!templates[k]) continue;
-    const Template& t = *templates[k];
-    for (std::size_t i = blocks[k].first; i < blocks[k].second; ++i) {
-      if (!valid(i)) continue;  // stays Q
-      BeatEvidence& e = out[i].evidence;
-      const std::int64_t r = rpeaks[i];
-      const Match m = best_match(p.y, r, g, t.qrs, t.rms);
-      e.qrs_corr = m.corr;
-      e.residual = m.residual;
-      e.width_ms = qrs_width_ms(p, r, g, fs_hz);
-      e.width_ratio = t.width_ms > 0 ? e.width_ms / t.width_ms : 1.0;
-      const double p2p = peak_to_peak(std::span<const float>(p.y.data() + (r + m.lag - g.before), g.len()));
-      e.amp_ratio = t.p2p > 0 ? p2p / t.p2p : 1.0;
-      e.pre_corr = pre_valid(i) ? pearson(p.y.data() + (r + m.lag - g.pre_from), t.pre.data(), g.pre_len()) : 1.0;
-      auto it = std::lower_bound(delineated.begin(), delineated.end(), r, [](const dsp::Beat& b, std::int64_t v) { return b.r < v; });
-      e.p_wave = it != delineated.end() && it->r == r && it->p_peak.has_value();
-      decide(out[i]);
-    }
+  for (std::size_t k : waiting) {
+    if (templates[k]) match_block(k, stretch(k));
   }
   return out;
 }
+
+}  // namespace
+
+std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
+                                           std::span<const dsp::Beat> delineated) {
+  // Long leads a stretch at a time (the same result in bounded memory); the whole-lead path for the
+  // others and for a lead whose running medians take their reference path (NaN or -0.0 samples).
+  const bool whole = !dsp::streamed::streams(lead_mv.size(), fs_hz) || dsp::streamed::plain_median_lead(lead_mv);
+  return classify(lead_mv, fs_hz, rpeaks, delineated, whole);
+}
+
+}  // namespace ecg::beats
+
+namespace ecg::dsp::streamed {
+std::vector<beats::ClassifiedBeat> classify_beats(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
+                                                  std::span<const dsp::Beat> delineated, bool whole) {
+  if (!whole && plain_median_lead(lead_mv)) throw Error("streamed beat classification: the lead holds NaN or -0.0 samples (the whole-lead path only)");
+  return beats::classify(lead_mv, fs_hz, rpeaks, delineated, whole);
+}
+}  // namespace ecg::dsp::streamed
+
+namespace ecg::beats {
 
 std::optional<std::size_t> classification_lead(const Record& record) {
   if (auto ii = record.lead_index("II"); ii && dsp::lead_quality(record.lead(*ii)).usable()) return ii;

@@ -162,6 +162,7 @@ std::vector<Beat> delineate_lead(std::span<const float> x, double fs_hz, std::sp
   // 60 s chunks with 3 s margins each side, so memory is bounded by the chunk for hours-long leads.
   std::vector<Beat> out;
   if (!(fs_hz > 0) || x.empty()) return out;
+  out.reserve(rpeaks.size());  // at most one per R-peak: no growth copies on hours-long leads
   const auto n = static_cast<std::int64_t>(x.size());
   const std::int64_t core = ms(60000, fs_hz), margin = ms(3000, fs_hz);
   std::size_t k = 0;
@@ -210,6 +211,7 @@ std::vector<Beat> delineate(const Record& record, std::span<const std::int64_t> 
     per_lead.push_back(delineate_lead(record.lead(lead), record.fs_hz, rpeaks, taps, base));
   }
   std::vector<Beat> out;
+  out.reserve(rpeaks.size());
   for (std::size_t k = 0; k < rpeaks.size(); ++k) {
     Beat b;
     b.r = rpeaks[k];

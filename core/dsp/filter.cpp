@@ -1,6 +1,7 @@
 // Linear-phase FIR design (Kaiser window; firwin-Hamming for model parity), zero-phase application,
 // running median and baseline-wander removal.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "ecg/error.h"
 #include "dsp/kernels.h"
 #include "dsp/reference.h"
+#include "dsp/streamed.h"
 
 namespace ecg::dsp {
 namespace {
@@ -479,5 +481,95 @@ BaselineFree remove_baseline(const Record& record) {
   for (std::size_t k = 0; k < record.n_leads(); ++k) out.leads[k] = remove_baseline(record.lead(k), record.fs_hz);
   return out;
 }
+
+// ---- Stretches of the whole-lead filters (dsp/streamed.h) ----------------------------------------
+
+namespace streamed {
+namespace {
+// Atomic: a test or the bench may set them while another thread reads them (the setters are not
+// meant for use during screening, but a data race would be undefined behaviour).
+std::atomic<double> g_streamed_min_s{600.0};
+std::atomic<double> g_chunk_s{300.0};
+}  // namespace
+
+double streamed_min_s() { return g_streamed_min_s; }
+void set_streamed_min_s(double seconds) { g_streamed_min_s = seconds; }
+bool streams(std::size_t n, double fs_hz) { return fs_hz > 0 && static_cast<double>(n) > g_streamed_min_s * fs_hz; }
+double chunk_s() { return g_chunk_s; }
+void set_chunk_s(double seconds) { g_chunk_s = seconds; }
+std::size_t chunk_samples(double fs_hz) { return std::max<std::size_t>(256, static_cast<std::size_t>(std::llround(g_chunk_s * fs_hz))); }
+
+namespace {
+void require_cover(const Piece& x, std::size_t from, std::size_t to, const char* what) {
+  if (from < x.x0 || to > x.x0 + x.xs.size() || to > x.n) {
+    throw Error(std::string(what) + ": the piece [" + std::to_string(x.x0) + ", " + std::to_string(x.x0 + x.xs.size()) +
+                ") does not cover samples [" + std::to_string(from) + ", " + std::to_string(to) + ") of the lead");
+  }
+}
+}  // namespace
+
+std::vector<float> fir_zero_phase_range(const Piece& x, std::span<const double> taps, std::size_t lo, std::size_t hi) {
+  const std::size_t n = x.n;
+  hi = std::min(hi, n);
+  if (lo >= hi) return {};
+  if (taps.size() % 2 == 0) throw Error("zero-phase FIR: expected an odd number of taps, found " + std::to_string(taps.size()));
+  const std::size_t m = (taps.size() - 1) / 2;
+  const std::size_t p = std::min(m, n - 1);
+  require_cover(x, lo >= m ? lo - m : 0, std::min(n, hi + m), "zero-phase FIR stretch");
+  // ext[j] holds the whole lead's extended input at position lo - m + j (fir_zero_phase's ext).
+  const std::size_t len = hi - lo;
+  std::vector<double> ext(len + 2 * m, 0.0);
+  for (std::size_t j = 0; j < ext.size(); ++j) {
+    const auto q = static_cast<std::int64_t>(lo + j) - static_cast<std::int64_t>(m);
+    const auto sn = static_cast<std::int64_t>(n);
+    const auto sp = static_cast<std::int64_t>(p);
+    if (q >= 0 && q < sn) ext[j] = x.at(static_cast<std::size_t>(q));
+    else if (q < 0 && -q <= sp) ext[j] = 2.0 * x.at(0) - x.at(static_cast<std::size_t>(-q));
+    else if (q >= sn && q - (sn - 1) <= sp) ext[j] = 2.0 * x.at(n - 1) - x.at(static_cast<std::size_t>(2 * (sn - 1) - q));
+  }
+#if defined(__wasm__)
+  return fast::fir_symmetric_tiled(ext, taps, len);
+#else
+  return fast::fir_symmetric_blocked(ext, taps, len);
+#endif
+}
+
+std::vector<float> running_median_range(const Piece& x, std::size_t width, std::size_t lo, std::size_t hi) {
+  const std::size_t n = x.n, half = width / 2;
+  hi = std::min(hi, n);
+  if (lo >= hi) return {};
+  // Every output's window [j - half, j + half] (clipped to the lead) lies inside [a, b): the sub-lead's
+  // running median holds the same window there, so the same median.
+  const std::size_t a = lo >= half ? lo - half : 0, b = std::min(n, hi + half);
+  require_cover(x, a, b, "running median stretch");
+  const std::vector<float> sub = running_median(x.xs.subspan(a - x.x0, b - a), width);
+  return std::vector<float>(sub.begin() + static_cast<std::ptrdiff_t>(lo - a), sub.begin() + static_cast<std::ptrdiff_t>(hi - a));
+}
+
+namespace {
+std::size_t odd_width(double seconds, double fs_hz) { return static_cast<std::size_t>(std::lround(seconds * fs_hz)) | 1u; }
+}  // namespace
+
+std::size_t baseline_reach(double fs_hz) { return odd_width(0.2, fs_hz) / 2 + odd_width(0.6, fs_hz) / 2; }
+
+std::vector<float> remove_baseline_range(const Piece& x, double fs_hz, std::size_t lo, std::size_t hi) {
+  const std::size_t n = x.n;
+  hi = std::min(hi, n);
+  if (lo >= hi) return {};
+  const std::size_t w1 = odd_width(0.2, fs_hz), w2 = odd_width(0.6, fs_hz), h2 = w2 / 2;
+  // The first median over [a, b), what the second one's windows at [lo, hi) read.
+  const std::size_t a = lo >= h2 ? lo - h2 : 0, b = std::min(n, hi + h2);
+  const std::vector<float> stage1 = running_median_range(x, w1, a, b);
+  const std::vector<float> baseline = running_median_range(Piece{stage1, a, n}, w2, lo, hi);
+  std::vector<float> y(hi - lo);
+  for (std::size_t i = lo; i < hi; ++i) y[i - lo] = x.at(i) - baseline[i - lo];
+  return y;
+}
+
+bool plain_median_lead(std::span<const float> x) {
+  return std::any_of(x.begin(), x.end(), [](float v) { return std::isnan(v) || (v == 0.0f && std::signbit(v)); });
+}
+
+}  // namespace streamed
 
 }  // namespace ecg::dsp

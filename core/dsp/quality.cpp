@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dsp/kernels.h"
+#include "dsp/streamed.h"
 #include "ecg/dsp.h"
 #include "ecg/quality.h"
 
@@ -203,35 +204,54 @@ struct LeadWork {
   std::vector<std::int64_t> pt;
 };
 
-std::vector<std::int64_t> simple_peaks(const std::vector<float>& band, double fs_hz) {
-  // Amplitude threshold on |band|: 35 % of a robust per-2-s maximum (98th percentile of |band| in a
-  // 4-s neighbourhood), local maximum, 250 ms refractory (keep the larger).
-  const std::size_t n = band.size();
+// A stretch of a lead's QRS band: samples [b0, b0 + v.size()) of the band of a lead of n samples.
+struct BandView {
+  std::span<const float> v;
+  std::size_t b0 = 0, n = 0;
+  float operator[](std::size_t i) const { return v[i - b0]; }
+  std::span<const float> span(std::size_t from, std::size_t len) const { return v.subspan(from - b0, len); }
+};
+
+// Amplitude threshold on |band|: 35 % of a robust per-2-s maximum (98th percentile of |band| in a
+// 4-s neighbourhood), local maximum, 250 ms refractory (keep the larger). Resumable: samples
+// [from, to) of the scan, the detections so far in out / heights; the view covers [from - 2 block - 1,
+// to + 2 block + 1) (clipped to the lead).
+struct SimplePeaks {
   std::vector<std::int64_t> out;
-  if (n < 3) return out;
-  const std::size_t block = samples_of(2.0, fs_hz);
-  std::vector<float> level((n + block - 1) / block);
-  for (std::size_t b = 0; b < level.size(); ++b) {
-    const std::size_t lo = b * block >= block ? b * block - block : 0, hi = std::min(n, (b + 2) * block);
-    std::vector<float> a;
-    a.reserve(hi - lo);
-    for (std::size_t i = lo; i < hi; ++i) a.push_back(std::fabs(band[i]));
-    level[b] = quantile(std::move(a), 0.98);
-  }
-  const auto refractory = static_cast<std::int64_t>(samples_of(0.25, fs_hz));
   std::vector<float> heights;
-  for (std::size_t i = 1; i + 1 < n; ++i) {
-    const float v = std::fabs(band[i]);
-    if (v < 0.35f * level[i / block] || v < std::fabs(band[i - 1]) || v <= std::fabs(band[i + 1])) continue;
-    const auto at = static_cast<std::int64_t>(i);
-    if (!out.empty() && at - out.back() < refractory) {
-      if (v > heights.back()) out.back() = at, heights.back() = v;
-      continue;
+  void scan(const BandView& band, double fs_hz, std::size_t from, std::size_t to) {
+    const std::size_t n = band.n;
+    if (n < 3) return;
+    const std::size_t block = samples_of(2.0, fs_hz);
+    auto level = [&](std::size_t b) {
+      const std::size_t lo = b * block >= block ? b * block - block : 0, hi = std::min(n, (b + 2) * block);
+      std::vector<float> a;
+      a.reserve(hi - lo);
+      for (std::size_t i = lo; i < hi; ++i) a.push_back(std::fabs(band[i]));
+      return quantile(std::move(a), 0.98);
+    };
+    const auto refractory = static_cast<std::int64_t>(samples_of(0.25, fs_hz));
+    std::size_t level_of = ~std::size_t{0};
+    float level_b = 0.0f;
+    for (std::size_t i = std::max<std::size_t>(from, 1); i + 1 < n && i < to; ++i) {
+      if (i / block != level_of) level_of = i / block, level_b = level(level_of);
+      const float v = std::fabs(band[i]);
+      if (v < 0.35f * level_b || v < std::fabs(band[i - 1]) || v <= std::fabs(band[i + 1])) continue;
+      const auto at = static_cast<std::int64_t>(i);
+      if (!out.empty() && at - out.back() < refractory) {
+        if (v > heights.back()) out.back() = at, heights.back() = v;
+        continue;
+      }
+      out.push_back(at);
+      heights.push_back(v);
     }
-    out.push_back(at);
-    heights.push_back(v);
   }
-  return out;
+};
+
+std::vector<std::int64_t> simple_peaks(const std::vector<float>& band, double fs_hz) {
+  SimplePeaks sp;
+  sp.scan(BandView{band, 0, band.size()}, fs_hz, 0, band.size());
+  return std::move(sp.out);
 }
 
 std::vector<float> finite_copy(std::span<const float> x, std::size_t& non_finite) {
@@ -376,7 +396,11 @@ double beat_agreement(std::span<const std::int64_t> a, std::span<const std::int6
 
 namespace {
 
-LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t, LeadWork& work) {
+// whole: the QRS band of the whole lead at once (the plain path); else a stretch at a time
+// (dsp/streamed.h: the same band values), in two passes (the detections and beat similarities, then
+// the windows), so memory is bounded by a chunk, not the lead. The same report either way.
+LeadQualityReport assess_lead_with(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t, LeadWork& work,
+                                   bool whole) {
   LeadQualityReport r;
   r.lead = name;
   const std::size_t n = raw.size();
@@ -388,19 +412,31 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
     r.usable = false, r.usable_share = 0.0, r.reasons = w.reasons;
     return r;
   }
+  // Non-finite samples read as 0 (a copy only where there are some).
   std::size_t bad_total = 0;
-  const std::vector<float> x = finite_copy(raw, bad_total);
-  work.band = qrs_band(x, fs_hz);
-  const std::vector<float>& band = work.band;
+  for (float v : raw) bad_total += !std::isfinite(v);
+  std::vector<float> finite;
+  if (bad_total > 0) finite = finite_copy(raw, bad_total);
+  const std::span<const float> x = bad_total > 0 ? std::span<const float>(finite) : raw;
   // Where the gate's band is the detector's own (the same spec: 500 Hz, 360 Hz, ...), the detector
   // does not filter the lead again.
   const std::optional<FirSpec> spec = qrs_band_spec_of_gate(fs_hz, x.size());
   work.detector_band = spec && same_spec(*spec, qrs_band_spec(fs_hz));
+  const std::vector<double> taps = spec ? design_fir(*spec, fs_hz) : std::vector<double>();
+  // The band over [lo, hi) (the lead itself where the band does not fit, as qrs_band).
+  std::vector<float> stretch_band;
+  auto band_over = [&](std::size_t lo, std::size_t hi) -> BandView {
+    lo = std::min(lo, n), hi = std::min(hi, n);
+    if (!spec) stretch_band.assign(x.begin() + static_cast<std::ptrdiff_t>(lo), x.begin() + static_cast<std::ptrdiff_t>(hi));
+    else stretch_band = streamed::fir_zero_phase_range(streamed::Piece{x, 0, n}, taps, lo, hi);
+    return BandView{stretch_band, lo, n};
+  };
+  if (whole) work.band = spec ? fir_zero_phase(x, taps) : std::vector<float>(x.begin(), x.end());  // == qrs_band(x, fs_hz)
   // The gate's agreement check compares the classical detector with simple peaks: its thresholds
   // were tuned on those detections (docs/quality.md), and they are independent of the learned one.
-  work.pt = detect_rpeaks(x, fs_hz, QrsDetector::classical, work.detector_band ? std::span<const float>(band) : std::span<const float>());
+  // (A streamed lead is longer than one detector chunk: the detector filters its chunks itself.)
+  work.pt = detect_rpeaks(x, fs_hz, QrsDetector::classical, whole && work.detector_band ? std::span<const float>(work.band) : std::span<const float>());
   const std::vector<std::int64_t>& pt = work.pt;
-  const std::vector<std::int64_t> simple = simple_peaks(band, fs_hz);
   const auto tolerance = static_cast<std::int64_t>(samples_of(0.15, fs_hz));
   const bool has_hf = 0.5 * fs_hz >= 60.0;
 
@@ -412,21 +448,78 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   const auto half = static_cast<std::int64_t>(samples_of(0.10, fs_hz));
   const auto max_lag = static_cast<std::int64_t>(samples_of(0.02, fs_hz));
   const int steps = std::max(1, static_cast<int>(std::lround(400.0 / fs_hz)));  // shifts of about 2.5 ms or finer
-  const std::vector<double> corr = fast::beat_similarity(band, pt, half, max_lag, steps);
 
   const std::size_t wlen = std::max<std::size_t>(samples_of(t.window_s, fs_hz), 8);
   std::vector<std::size_t> starts;
   for (std::size_t s = 0; s < n; s += wlen) starts.push_back(s);
   if (starts.size() > 1 && n - starts.back() < wlen / 2) starts.pop_back();  // a short tail joins the last window
+  // Chunks of whole windows, about streamed::chunk_samples each (one chunk: the whole lead).
+  std::vector<std::size_t> chunk_at{0};  // first window of each chunk, then starts.size()
+  if (!whole) {
+    const std::size_t per = std::max<std::size_t>(1, streamed::chunk_samples(fs_hz) / wlen);
+    for (std::size_t k = per; k < starts.size(); k += per) chunk_at.push_back(k);
+  }
+  chunk_at.push_back(starts.size());
+  auto chunk_lo = [&](std::size_t c) { return starts[chunk_at[c]]; };
+  auto chunk_hi = [&](std::size_t c) { return chunk_at[c + 1] < starts.size() ? starts[chunk_at[c + 1]] : n; };
+
+  std::vector<std::int64_t> simple;
+  std::vector<double> corr;
+  if (whole) {
+    simple = simple_peaks(work.band, fs_hz);
+    corr = fast::beat_similarity(work.band, pt, half, max_lag, steps);
+  } else {
+    // Pass 1: simple peaks, resumed chunk by chunk, and each beat's similarity from the band
+    // around it and its neighbours (up to 4 beats either side; dsp/kernels.h beat_similarity reads
+    // +-reach around each, and a beat fits where its reach lies inside the lead).
+    const std::size_t block = samples_of(2.0, fs_hz);
+    const auto reach = half + max_lag + 1;
+    SimplePeaks sp;
+    corr.assign(pt.size(), 0.0);
+    std::size_t b0 = 0;
+    for (std::size_t c = 0; c + 1 < chunk_at.size(); ++c) {
+      const std::size_t c0 = chunk_lo(c), c1 = chunk_hi(c);
+      std::size_t b1 = b0;
+      while (b1 < pt.size() && pt[b1] < static_cast<std::int64_t>(c1)) ++b1;
+      auto lo = static_cast<std::int64_t>(c0) - 2 * static_cast<std::int64_t>(block) - 1, hi = static_cast<std::int64_t>(c1 + 2 * block + 1);
+      const std::size_t f = b0 >= 4 ? b0 - 4 : 0, l = std::min(pt.size(), b1 + 4);
+      if (b1 > b0) lo = std::min(lo, pt[f] - reach), hi = std::max(hi, pt[l - 1] + reach + 1);
+      const BandView band = band_over(static_cast<std::size_t>(std::max<std::int64_t>(0, lo)), static_cast<std::size_t>(std::max<std::int64_t>(0, hi)));
+      sp.scan(band, fs_hz, c0, c1);
+      if (b1 > b0) {
+        const auto s0 = static_cast<std::size_t>(std::max<std::int64_t>(0, pt[f] - reach));
+        const auto s1 = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(n), pt[l - 1] + reach + 1));
+        std::vector<std::int64_t> local(pt.begin() + static_cast<std::ptrdiff_t>(f), pt.begin() + static_cast<std::ptrdiff_t>(l));
+        for (std::int64_t& p : local) p -= static_cast<std::int64_t>(s0);
+        const std::vector<double> part = fast::beat_similarity(band.span(s0, s1 - s0), local, half, max_lag, steps);
+        for (std::size_t b = b0; b < b1; ++b) corr[b] = part[b - f];
+      }
+      b0 = b1;
+    }
+    simple = std::move(sp.out);
+  }
+  // Beats and simple peaks of the window [lo, hi) (both lists ascending).
+  auto in_window = [](const std::vector<std::int64_t>& v, std::size_t lo, std::size_t hi) {
+    const auto a = std::lower_bound(v.begin(), v.end(), static_cast<std::int64_t>(lo));
+    const auto b = std::lower_bound(a, v.end(), static_cast<std::int64_t>(hi));
+    return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(a - v.begin()), static_cast<std::size_t>(b - v.begin()));
+  };
   std::size_t usable_samples = 0;
   std::optional<Fft> fft;  // the windows' FFT (a lead's windows share one size)
   std::map<std::string, std::pair<std::size_t, std::string>> reason_count;  // by kind: windows, first wording
   std::vector<std::string> reason_order;                                      // kinds in the order first seen
+  // Pass 2 (the only one for a whole lead): the windows, a chunk's band at a time.
+  BandView band{work.band, 0, n};
+  std::size_t next_chunk = 0;
   for (std::size_t k = 0; k < starts.size(); ++k) {
+    if (!whole && next_chunk + 1 < chunk_at.size() && k == chunk_at[next_chunk]) {
+      band = band_over(chunk_lo(next_chunk), chunk_hi(next_chunk));
+      ++next_chunk;
+    }
     WindowQuality w;
     w.start = starts[k];
     w.length = (k + 1 < starts.size() ? starts[k + 1] : n) - w.start;
-    const std::span<const float> xw(x.data() + w.start, w.length), bw(band.data() + w.start, w.length);
+    const std::span<const float> xw(x.data() + w.start, w.length), bw = band.span(w.start, w.length);
     std::size_t bad = 0;
     for (std::size_t i = w.start; i < w.start + w.length; ++i) bad += !std::isfinite(raw[i]);
     auto fail = [&](const std::string& key, std::string text) {
@@ -466,13 +559,14 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
     // QRS-like structure: the QRS band of an ECG is peaky (kurtosis well above 3); noise is not.
     w.kurtosis = kurtosis(bw);
     w.beats = 0;
-    std::vector<std::int64_t> a, b;
-    for (std::int64_t p : pt) if (p >= static_cast<std::int64_t>(w.start) && p < static_cast<std::int64_t>(w.start + w.length)) a.push_back(p);
-    for (std::int64_t p : simple) if (p >= static_cast<std::int64_t>(w.start) && p < static_cast<std::int64_t>(w.start + w.length)) b.push_back(p);
+    const auto [pa, pz] = in_window(pt, w.start, w.start + w.length);
+    const auto [sa, sz] = in_window(simple, w.start, w.start + w.length);
+    const std::vector<std::int64_t> a(pt.begin() + static_cast<std::ptrdiff_t>(pa), pt.begin() + static_cast<std::ptrdiff_t>(pz));
+    const std::vector<std::int64_t> b(simple.begin() + static_cast<std::ptrdiff_t>(sa), simple.begin() + static_cast<std::ptrdiff_t>(sz));
     w.beats = a.size();
     {
       std::vector<float> c;
-      for (std::size_t bi = 0; bi < pt.size(); ++bi) if (pt[bi] >= static_cast<std::int64_t>(w.start) && pt[bi] < static_cast<std::int64_t>(w.start + w.length)) c.push_back(static_cast<float>(corr[bi]));
+      for (std::size_t bi = pa; bi < pz; ++bi) c.push_back(static_cast<float>(corr[bi]));
       w.similarity = c.empty() ? 0.0 : quantile(c, 0.5);
     }
     w.agreement = beat_agreement(a, b, tolerance);
@@ -556,11 +650,19 @@ LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const st
   return r;
 }
 
+// Long leads a chunk at a time (the same report in bounded memory), others whole.
+bool assess_whole(std::span<const float> raw, double fs_hz) { return !streamed::streams(raw.size(), fs_hz); }
+
 }  // namespace
 
 LeadQualityReport assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t) {
   LeadWork work;
-  return assess_lead(raw, fs_hz, name, t, work);
+  return assess_lead_with(raw, fs_hz, name, t, work, assess_whole(raw, fs_hz));
+}
+
+LeadQualityReport streamed::assess_lead(std::span<const float> raw, double fs_hz, const std::string& name, const QualityThresholds& t, bool whole) {
+  LeadWork work;
+  return assess_lead_with(raw, fs_hz, name, t, work, whole);
 }
 
 RecordQuality assess_quality(const Record& record, const QualityThresholds& t, std::vector<std::vector<float>>* qrs_bands) {
@@ -569,7 +671,7 @@ RecordQuality assess_quality(const Record& record, const QualityThresholds& t, s
   if (qrs_bands) qrs_bands->assign(record.n_leads(), {});
   for (std::size_t k = 0; k < record.n_leads(); ++k) {
     LeadWork work;
-    q.leads.push_back(assess_lead(record.lead(k), record.fs_hz, record.leads[k], t, work));
+    q.leads.push_back(assess_lead_with(record.lead(k), record.fs_hz, record.leads[k], t, work, assess_whole(record.lead(k), record.fs_hz)));
     classical[k] = std::move(work.pt);
     // Only leads one detector chunk holds: the detector would filter a longer lead chunk by chunk.
     if (qrs_bands && work.detector_band && static_cast<double>(record.n_samples) <= kRpeakChunkS * record.fs_hz) (*qrs_bands)[k] = std::move(work.band);
@@ -643,17 +745,32 @@ RecordQuality assess_quality(const Record& record, const QualityThresholds& t, s
   if (!check && record.n_leads() == 1) check = 0;
   if (check && q.leads[*check].usable) {
     auto x = record.lead(*check);
-    std::vector<float> clean(x.begin(), x.end());
     // The lead's classical detections from its assessment (a usable lead is finite: the same samples).
     const std::vector<std::int64_t>& peaks = classical[*check];
-    const std::vector<float> base = remove_baseline(clean, record.fs_hz);
     const auto reach = static_cast<std::int64_t>(samples_of(0.06, record.fs_hz));
+    const auto nx = static_cast<std::int64_t>(x.size());
+    // The baseline-free lead around the peaks: whole (the plain path), or a chunk of peaks at a time
+    // for a long lead (dsp/streamed.h: the same values).
+    const bool whole = !streamed::streams(x.size(), record.fs_hz) || streamed::plain_median_lead(x);
+    const std::size_t chunk = streamed::chunk_samples(record.fs_hz);
+    std::vector<float> base;
+    std::int64_t base0 = 0;
+    if (whole) base = remove_baseline(x, record.fs_hz);
     std::size_t down = 0;
-    for (std::int64_t p : peaks) {
+    for (std::size_t k = 0; k < peaks.size(); ++k) {
+      const std::int64_t p = peaks[k];
+      const std::int64_t from = std::max<std::int64_t>(0, p - reach), to = std::min<std::int64_t>(nx - 1, p + reach);
+      if (!whole && (from < base0 || to >= base0 + static_cast<std::int64_t>(base.size()))) {
+        std::size_t last = k;  // the peaks of the next chunk
+        while (last + 1 < peaks.size() && peaks[last + 1] < p + static_cast<std::int64_t>(chunk)) ++last;
+        base0 = from;
+        const std::int64_t end = std::min<std::int64_t>(nx, std::max(to, peaks[last] + reach) + 1);
+        base = streamed::remove_baseline_range(streamed::Piece{x, 0, x.size()}, record.fs_hz, static_cast<std::size_t>(base0), static_cast<std::size_t>(end));
+      }
       float hi = 0.0f, lo = 0.0f;
-      for (std::int64_t i = std::max<std::int64_t>(0, p - reach); i <= std::min<std::int64_t>(static_cast<std::int64_t>(base.size()) - 1, p + reach); ++i) {
-        hi = std::max(hi, base[static_cast<std::size_t>(i)]);
-        lo = std::min(lo, base[static_cast<std::size_t>(i)]);
+      for (std::int64_t i = from; i <= to; ++i) {
+        hi = std::max(hi, base[static_cast<std::size_t>(i - base0)]);
+        lo = std::min(lo, base[static_cast<std::size_t>(i - base0)]);
       }
       down += -lo > 2.0f * hi;
     }

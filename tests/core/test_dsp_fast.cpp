@@ -9,9 +9,14 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <array>
 
 #include "dsp/kernels.h"
 #include "dsp/reference.h"
+#include "dsp/streamed.h"
+#include "ecg/beats.h"
+#include "ecg/error.h"
+#include "test_util.h"
 #include "ecg/dsp.h"
 
 namespace {
@@ -165,5 +170,111 @@ TEST_CASE("dsp fast path: both symmetric FIR loops (blocked, tiled) equal one ou
     const auto ref = ecg::dsp::ref::fir_symmetric(ext, taps, n);
     CHECK(same_bits(ecg::dsp::fast::fir_symmetric_blocked(ext, taps, n), ref));
     CHECK(same_bits(ecg::dsp::fast::fir_symmetric_tiled(ext, taps, n), ref));
+  }
+}
+
+// ---- Long leads in chunks (dsp/streamed.h): every stretch equals the whole-lead call bit for bit ----
+
+namespace {
+
+// The chunking settings for one test, restored after it.
+struct StreamedSettings {
+  double min_s = ecg::dsp::streamed::streamed_min_s(), chunk_s = ecg::dsp::streamed::chunk_s();
+  StreamedSettings(double new_min_s, double new_chunk_s) {
+    ecg::dsp::streamed::set_streamed_min_s(new_min_s);
+    ecg::dsp::streamed::set_chunk_s(new_chunk_s);
+  }
+  ~StreamedSettings() {
+    ecg::dsp::streamed::set_streamed_min_s(min_s);
+    ecg::dsp::streamed::set_chunk_s(chunk_s);
+  }
+};
+
+std::vector<float> slice(const std::vector<float>& v, std::size_t lo, std::size_t hi) {
+  return std::vector<float>(v.begin() + static_cast<std::ptrdiff_t>(lo), v.begin() + static_cast<std::ptrdiff_t>(hi));
+}
+
+// The piece of x that covers [lo - reach, hi + reach) (clipped), and no more.
+ecg::dsp::streamed::Piece piece_of(const std::vector<float>& x, std::size_t lo, std::size_t hi, std::size_t reach) {
+  const std::size_t a = lo >= reach ? lo - reach : 0, b = std::min(x.size(), hi + reach);
+  return {std::span<const float>(x).subspan(a, b - a), a, x.size()};
+}
+
+}  // namespace
+
+TEST_CASE("dsp streamed: stretches of the zero-phase FIR, the running median and the baseline removal equal the whole lead's", "[dsp][fast][streamed]") {
+  const std::uint32_t seed = fast_seed();
+  INFO("seed " << seed << " (ECG_TEST_SEED=" << seed << " replays it)");
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<std::size_t> half_of(0, 300), length_of(1, 6000);
+  std::uniform_real_distribution<double> value(-1.0, 1.0);
+  const double rates[] = {100.0, 250.0, 360.0, 500.0};
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::size_t n = trial < 6 ? static_cast<std::size_t>(trial + 1) : length_of(rng);
+    std::vector<float> x = random_signal(rng, n);
+    for (float& v : x) if (v == 0.0f) v = 0.0f;  // no -0.0 (the running median's precondition)
+    std::uniform_int_distribution<std::size_t> at(0, n);
+    std::size_t lo = at(rng), hi = at(rng);
+    if (lo > hi) std::swap(lo, hi);
+    if (trial % 5 == 0) lo = 0;
+    if (trial % 7 == 0) hi = n;
+    const std::size_t m = trial < 3 ? static_cast<std::size_t>(trial) : half_of(rng);
+    std::vector<double> taps(2 * m + 1);
+    for (std::size_t k = 0; k <= m; ++k) taps[k] = taps[2 * m - k] = value(rng);
+    const std::size_t width = 2 * half_of(rng) + 1;
+    const double fs = rates[trial % 4];
+    INFO("trial " << trial << ": " << n << " samples, stretch [" << lo << ", " << hi << "), " << taps.size() << " taps, median width " << width
+                  << ", " << fs << " Hz");
+    CHECK(same_bits(ecg::dsp::streamed::fir_zero_phase_range(piece_of(x, lo, hi, m), taps, lo, hi), slice(ecg::dsp::fir_zero_phase(x, taps), lo, hi)));
+    CHECK(same_bits(ecg::dsp::streamed::running_median_range(piece_of(x, lo, hi, width / 2), width, lo, hi),
+                    slice(ecg::dsp::running_median(x, width), lo, hi)));
+    CHECK(same_bits(ecg::dsp::streamed::remove_baseline_range(piece_of(x, lo, hi, ecg::dsp::streamed::baseline_reach(fs)), fs, lo, hi),
+                    slice(ecg::dsp::remove_baseline(x, fs), lo, hi)));
+  }
+  // A piece too short for the stretch is refused, not read out of bounds.
+  const std::vector<float> x(1000, 1.0f);
+  const std::vector<double> taps(21, 0.05);
+  CHECK_THROWS_AS(ecg::dsp::streamed::fir_zero_phase_range(piece_of(x, 500, 600, 5), taps, 500, 600), ecg::Error);
+  CHECK(ecg::dsp::streamed::plain_median_lead(std::vector<float>{1.0f, -0.0f}));
+  CHECK(ecg::dsp::streamed::plain_median_lead(std::vector<float>{std::numeric_limits<float>::quiet_NaN()}));
+  CHECK_FALSE(ecg::dsp::streamed::plain_median_lead(std::vector<float>{1.0f, 0.0f}));
+}
+
+namespace {
+bool same_beats(const std::vector<ecg::beats::ClassifiedBeat>& a, const std::vector<ecg::beats::ClassifiedBeat>& b) {
+  auto fields = [](const ecg::beats::BeatEvidence& e) {
+    return std::array<double, 19>{e.rr_pre_ratio, e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_pre_ms, e.rr_post_ms, e.average_rr_ms,
+                                  e.sinus_rr_ms, e.rr_irregularity, e.qrs_corr, e.width_ratio, e.width_ms, e.amp_ratio, e.residual,
+                                  e.pre_corr, e.p_S, e.p_V, e.p_F, e.p_wave ? 1.0 : 0.0};
+  };
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto fa = fields(a[i].evidence), fb = fields(b[i].evidence);
+    if (a[i].sample != b[i].sample || a[i].cls != b[i].cls || std::memcmp(fa.data(), fb.data(), sizeof fa) != 0) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("dsp streamed: the beat classifier a stretch at a time equals the whole-lead path", "[dsp][fast][streamed][beats]") {
+  StreamedSettings settings(0.0, 1.0);  // chunks of 256 samples: a seam every ~1 s at 360 Hz
+  for (const char* name : {"100_2min", "233_bigeminy", "202_pac"}) {
+    INFO(name);
+    const ecg::Record record = ecg::test::read_record_fixture({std::string("mitbih/") + name + ".hea", std::string("mitbih/") + name + ".dat"});
+    const std::vector<std::int64_t> rpeaks = ecg::dsp::detect_rpeaks(record);
+    const std::vector<ecg::dsp::Beat> beats = ecg::dsp::delineate(record, rpeaks);
+    REQUIRE(rpeaks.size() > 8);
+    const auto lead = record.lead(0);
+    const auto whole = ecg::dsp::streamed::classify_beats(lead, record.fs_hz, rpeaks, beats, true);
+    CHECK(same_beats(ecg::dsp::streamed::classify_beats(lead, record.fs_hz, rpeaks, beats, false), whole));
+    CHECK(same_beats(ecg::beats::classify_beats(lead, record.fs_hz, rpeaks, beats), whole));  // picks the streamed path here
+    // A first block without a template (its 64 "beats" crowd the first 180 ms): it borrows the next
+    // block's and is matched after it, from a stretch the classifier has to go back for.
+    std::vector<std::int64_t> odd;
+    for (std::int64_t k = 0; k < 64; ++k) odd.push_back(1 + k);  // all before the first P-wave window fits (115 samples)
+    for (std::int64_t p : rpeaks) if (p > odd.back() + 10) odd.push_back(p);
+    const auto crowded = ecg::dsp::streamed::classify_beats(lead, record.fs_hz, odd, beats, false);
+    CHECK(same_beats(crowded, ecg::dsp::streamed::classify_beats(lead, record.fs_hz, odd, beats, true)));
+    CHECK(crowded[60].cls != ecg::beats::BeatClass::Q);  // matched against the borrowed template
   }
 }

@@ -9,10 +9,12 @@
 #include <iterator>
 #include <limits>
 #include <random>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include "ecg/error.h"
+#include "dsp/streamed.h"
 #include "ecg/quality.h"
 #include "ecg/screen.h"
 #include "test_util.h"
@@ -435,4 +437,55 @@ TEST_CASE("quality: beat-similarity threshold at its boundary on real windows; b
     REQUIRE(q.windows.size() >= 8);
     CHECK(std::count_if(q.windows.begin(), q.windows.end(), [&](const auto& w) { return has(w, "beats unlike each other"); }) <= 1);
   }
+}
+
+namespace {
+// Every field of two lead reports, doubles bit for bit.
+void check_same_report(const ecg::dsp::LeadQualityReport& a, const ecg::dsp::LeadQualityReport& b) {
+  CHECK(a.usable == b.usable);
+  CHECK(a.reasons == b.reasons);
+  CHECK(a.notes == b.notes);
+  CHECK(std::memcmp(&a.usable_share, &b.usable_share, sizeof(double)) == 0);
+  REQUIRE(a.windows.size() == b.windows.size());
+  for (std::size_t k = 0; k < a.windows.size(); ++k) {
+    const ecg::dsp::WindowQuality &u = a.windows[k], &v = b.windows[k];
+    INFO("window " << k);
+    CHECK(u.start == v.start);
+    CHECK(u.length == v.length);
+    CHECK(u.usable == v.usable);
+    CHECK(u.reasons == v.reasons);
+    CHECK(u.notes == v.notes);
+    CHECK(u.beats == v.beats);
+    const double du[] = {u.range_mv, u.kurtosis, u.agreement, u.similarity, u.hf_ratio, u.mains_ratio, u.wander_ratio, u.artefact_ratio};
+    const double dv[] = {v.range_mv, v.kurtosis, v.agreement, v.similarity, v.hf_ratio, v.mains_ratio, v.wander_ratio, v.artefact_ratio};
+    CHECK(std::memcmp(du, dv, sizeof du) == 0);
+  }
+}
+}  // namespace
+
+TEST_CASE("quality: a long lead assessed a chunk at a time gives the whole-lead report", "[quality][streamed]") {
+  const double min_s = ecg::dsp::streamed::streamed_min_s(), chunk_s = ecg::dsp::streamed::chunk_s();
+  ecg::dsp::streamed::set_chunk_s(1.0);  // 360 samples at 360 Hz: a seam at every window
+  const ecg::Record record = ecg::test::read_record_fixture({"mitbih/100_2min.hea", "mitbih/100_2min.dat"});
+  const unsigned seed = test_seed();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  for (std::size_t k = 0; k < record.n_leads(); ++k) {
+    std::vector<float> lead(record.lead(k).begin(), record.lead(k).end());
+    INFO("lead " << record.leads[k]);
+    check_same_report(ecg::dsp::streamed::assess_lead(lead, record.fs_hz, "a", {}, false), ecg::dsp::streamed::assess_lead(lead, record.fs_hz, "a", {}, true));
+    // Defects: a flat stretch, a noise burst, a NaN (a non-finite window and an unusable lead).
+    std::fill(lead.begin() + 3600, lead.begin() + 9000, 0.25f);
+    for (std::size_t i = 20000; i < 26000; ++i) lead[i] += noise(rng);
+    lead[31000] = std::numeric_limits<float>::quiet_NaN();
+    check_same_report(ecg::dsp::streamed::assess_lead(lead, record.fs_hz, "a", {}, false), ecg::dsp::streamed::assess_lead(lead, record.fs_hz, "a", {}, true));
+  }
+  // The record as a whole (the polarity check's baseline too), streamed above 30 s.
+  const std::string whole = ecg::dsp::quality_json(record, ecg::dsp::assess_quality(record));
+  ecg::dsp::streamed::set_streamed_min_s(30.0);
+  const std::string chunked = ecg::dsp::quality_json(record, ecg::dsp::assess_quality(record));
+  ecg::dsp::streamed::set_streamed_min_s(min_s);
+  ecg::dsp::streamed::set_chunk_s(chunk_s);
+  CHECK(chunked == whole);
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "io/text.h"
 #include "screen/pipeline.h"
 #include "test_util.h"
+#include "dsp/streamed.h"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
@@ -142,4 +144,28 @@ TEST_CASE("screen: above 2 kHz the analysis runs decimated and indices come back
     return p;
   };
   CHECK(positives(f) == positives(lo));
+}
+
+TEST_CASE("screen: a long record screened in chunks gives the findings of the whole-lead path", "[screen][streamed]") {
+  // 100_2min six times over (12 min): quality, the polarity check and the beat classifier stream
+  // above 60 s in chunks of 20 s here; the findings must be those of the whole-lead path.
+  const ecg::Record part = ecg::test::read_record_fixture({"mitbih/100_2min.hea", "mitbih/100_2min.dat"});
+  ecg::Record record = part;
+  record.samples_mv.clear();
+  for (std::size_t l = 0; l < part.n_leads(); ++l)
+    for (int t = 0; t < 6; ++t) record.samples_mv.insert(record.samples_mv.end(), part.lead(l).begin(), part.lead(l).end());
+  record.n_samples = part.n_samples * 6;
+  auto findings = [&](double min_s, double chunk_s) {
+    const double old_min = ecg::dsp::streamed::streamed_min_s(), old_chunk = ecg::dsp::streamed::chunk_s();
+    ecg::dsp::streamed::set_streamed_min_s(min_s);
+    ecg::dsp::streamed::set_chunk_s(chunk_s);
+    ecg::screen::Findings f = ecg::screen::screen(record, {});
+    ecg::dsp::streamed::set_streamed_min_s(old_min);
+    ecg::dsp::streamed::set_chunk_s(old_chunk);
+    f.timings.clear();
+    return ecg::screen::to_json(f);
+  };
+  const std::string whole = findings(std::numeric_limits<double>::infinity(), 300.0);
+  CHECK(findings(60.0, 20.0) == whole);
+  CHECK(findings(60.0, 7.0) == whole);
 }

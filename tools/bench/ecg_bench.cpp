@@ -6,6 +6,7 @@
 #include <span>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "ecg/metric.h"
 #include "ecg/rules.h"
 #include "ecg/screen.h"
+#include "dsp/streamed.h"
 #include "screen/pipeline.h"
 #include <map>
 #include <nlohmann/json.hpp>
@@ -73,8 +75,10 @@ constexpr const char* kUsage =
     "  noise        Se and +P with synthetic baseline-wander (bw), muscle (ma), electrode-motion (em) and\n"
     "               mixed noise added at SNR 24..-6 dB (EC57/nst SNR from the QRS peak-to-peak amplitude).\n"
     "  speed        milliseconds per fused detect_rpeaks(Record) call.\n"
-    "  stages [--repeats 20] [--tile N] <record>...: per-stage ms of screen() (median), read included,\n"
-    "               with the shipped models; peak RSS. --tile repeats the samples N times (24-h records).\n";
+    "  stages [--repeats 20] [--tile N] [--whole] [--dump FILE] <record>...: per-stage ms of screen() (median),\n"
+    "               read included, with the shipped models; peak RSS. --tile repeats the samples N times\n"
+    "               (24-h records); --whole keeps long leads whole (the plain path, not in chunks);\n"
+    "               --dump writes the last record's findings JSON (timings left out) to FILE.\n";
 
 struct Reference {
   std::vector<std::int64_t> beats;
@@ -1130,9 +1134,12 @@ int bench_speed(const std::vector<std::string>& args) {
 int bench_stages(const std::vector<std::string>& args) {
   int repeats = 20, tile = 1;
   std::vector<std::string> records;
+  std::string dump;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--repeats" && i + 1 < args.size()) repeats = std::max(1, std::stoi(args[++i]));
     else if (args[i] == "--tile" && i + 1 < args.size()) tile = std::max(1, std::stoi(args[++i]));
+    else if (args[i] == "--whole") ecg::dsp::streamed::set_streamed_min_s(std::numeric_limits<double>::infinity());
+    else if (args[i] == "--dump" && i + 1 < args.size()) dump = args[++i];
     else records.push_back(args[i]);
   }
   ecg::screen::Screener screener;
@@ -1154,14 +1161,20 @@ int bench_stages(const std::vector<std::string>& args) {
       if (tile > 1) {
         ecg::Record long_record = record;
         long_record.samples_mv.clear();
+        long_record.samples_mv.reserve(record.samples_mv.size() * static_cast<std::size_t>(tile));  // no growth copies
         for (std::size_t l = 0; l < record.n_leads(); ++l)
           for (int t = 0; t < tile; ++t) long_record.samples_mv.insert(long_record.samples_mv.end(), record.lead(l).begin(), record.lead(l).end());
         long_record.n_samples = record.n_samples * static_cast<std::size_t>(tile);
         record = std::move(long_record);
       }
       const auto t1 = std::chrono::steady_clock::now();
-      const ecg::screen::Findings f = screener.screen(record, {});
+      ecg::screen::Findings f = screener.screen(record, {});
       const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+      if (!dump.empty() && run == repeats) {
+        ecg::screen::Findings quiet = f;
+        quiet.timings.clear();
+        std::ofstream(dump) << ecg::screen::to_json(quiet) << "\n";
+      }
       if (run == 0 && repeats > 1) continue;  // warm-up
       ms["read"].push_back(read_ms);
       for (const auto& t : f.timings) ms[t.stage].push_back(t.ms);

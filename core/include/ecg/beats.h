@@ -54,7 +54,8 @@ struct ClassifiedBeat {
 
 // Single lead (mV at fs_hz) around given R-peaks. beats: the delineation of the same R-peaks (for the
 // P wave; may be empty: then p_wave is false). Beats whose QRS window leaves the record, or of a flat
-// lead, are Q. Deterministic; any rate from 100 Hz.
+// lead, are Q. Deterministic; any rate from 100 Hz. A lead longer than 10 min is prepared (baseline
+// removed, low-passed) a stretch at a time (core/dsp/streamed.h): the same result in bounded memory.
 std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, double fs_hz, std::span<const std::int64_t> rpeaks,
                                            std::span<const dsp::Beat> beats);
 

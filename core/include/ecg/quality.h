@@ -68,6 +68,8 @@ struct RecordQuality {
 };
 
 // The quality of one lead (samples in mV at fs_hz). NaN/Inf samples make their window unusable.
+// A lead longer than 10 min is assessed a chunk at a time (core/dsp/streamed.h): the same report,
+// with working memory bounded by the chunk instead of copies of the whole lead.
 LeadQualityReport assess_lead(std::span<const float> lead_mv, double fs_hz, const std::string& name = {},
                               const QualityThresholds& t = {});
 
