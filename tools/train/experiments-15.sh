@@ -10,6 +10,9 @@
 #   r2  r1 + augmentation (--augment 0.5: tools/train/augment.py noise on half the crops)
 #   r3  r2 + the asymmetric loss (Kang & Wen; DeepPSP form, gamma- 0.2, margin 0.05)
 #   r0x r0 with extra's records never trained on (validated and tested only): the data ablation
+#   r4  r3 with the model input band-passed at 0.67-45 Hz by a 1029-tap FIR (4 s; was 0.5 Hz, 515 taps),
+#       so that baseline wander below ~0.4 Hz is kept out of the model (docs/quality.md: wander made
+#       most of the decision changes on noisy copies)
 RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
 if [ -n "${WAIT_PID:-}" ]; then while kill -0 "$WAIT_PID" 2>/dev/null; do sleep 5; done; fi
@@ -22,14 +25,18 @@ R0="--epochs 8"
 R1="--epochs 30 --patience 5 --schedule plateau"
 R2="$R1 --augment 0.5"
 R3="$R2 --loss asl"
+R4="$R3 --bandpass 0.67,45 --fir-taps 1029"
 F="0 1 2 3 4"
 SOURCES="CPSC Georgia PTB-XL Chapman-Ningbo LUDB"
 for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m12-r4-f$f $R4 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
-for f in $F; do run m2-r3-f$f $R3 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
-for s in $SOURCES; do run m2-r3-loso-$s $R3 --leads 2 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m2-r4-f$f $R4 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
+for s in $SOURCES; do run m12-r4-loso-$s $R4 --leads 12 --test-source $s --fold 0 --seed 0; done
+for s in $SOURCES; do run m2-r4-loso-$s $R4 --leads 2 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m2-r0-f$f $R0 --leads 2 --fold $f --seed $f; done
+for L in 6 3; do for f in $F; do run m$L-r4-f$f $R4 --leads $L --fold $f --seed $f --export mobilenet1d-$L; done; done
 for f in $F; do run m12-r1-f$f $R1 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r2-f$f $R2 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r0x-f$f $R0 --extra-test-only --leads 12 --fold $f --seed $f; done
-for f in $F; do run m2-r0-f$f $R0 --leads 2 --fold $f --seed $f; done

@@ -47,7 +47,7 @@ def test_predictions(run: str, lead_set: str) -> tuple[list[str], np.ndarray, np
     model, cfg = TR.load_checkpoint(os.path.join(run, "model.pt"))
     items, folds = TR.load_pool(cfg["data"])
     split = TR.split_pool(items, folds, cfg["fold"], cfg.get("test_source"))
-    pre_cfg = {**TR.P.DEFAULT_PREPROCESS, "fir_taps": 2 * TR.FS + 1}
+    pre_cfg = TR.preprocess_cfg(cfg)
     sigs = TR.preprocessed(items, pre_cfg)
     leads = D.LEAD_SETS[cfg["leads"]]
     te = TR.Arrays(split["test"], sigs, [D.LEADS_12.index(l) for l in leads])
@@ -107,6 +107,7 @@ def final_command(p: dict, plan_path: str, out: str, export: str | None) -> list
     cmd = [sys.executable, "-m", "tools.train.train", "--model", c["model"], "--leads", c["leads"], "--data", c["data"],
            "--loss", c["loss"], "--augment", str(c["augment"]), "--lead-dropout", str(c["lead_dropout"]),
            "--input-len", str(c["input_len"]), "--batch", str(c["batch"]), "--lr", str(c["lr"]),
+           *(["--bandpass", c["bandpass"]] if c.get("bandpass") else []), *(["--fir-taps", str(c["fir_taps"])] if c.get("fir_taps") else []),
            "--epochs", str(p["epochs"]), "--schedule", "step", "--threads", str(c["threads"]), "--seed", "0",
            "--final", plan_path, "--out", out]
     if p["milestones"]:

@@ -95,6 +95,15 @@ def preprocessed(items: list[D.Item], cfg: dict) -> dict[str, np.ndarray]:
     return out
 
 
+def preprocess_cfg(cfg) -> dict:
+    """The runtime's preprocessing of a run (argparse namespace or its config dict): the band-pass of
+    --bandpass / --fir-taps (default 0.5-45 Hz, 2·fs+1 taps), written into the exported file."""
+    get = cfg.get if isinstance(cfg, dict) else lambda k, d=None: getattr(cfg, k, d)
+    band = get("bandpass") or "0.5,45"
+    lo, hi = (float(v) for v in band.split(","))
+    return {**P.DEFAULT_PREPROCESS, "bandpass_hz": [lo, hi], "fir_taps": get("fir_taps") or 2 * FS + 1}
+
+
 class Arrays:
     def __init__(self, items, sigs, lead_idx, sigs_mv=None):
         self.items = items
@@ -207,6 +216,9 @@ def parse_args(argv=None):
     ap.add_argument("--extra-test-only", action="store_true",
                     help="with --data pool+extra: extra's records are validated and tested but never trained on "
                          "(the data ablation: same test records, training without the new data)")
+    ap.add_argument("--bandpass", metavar="LO,HI", help="the model input's band-pass in Hz (default 0.5,45); a higher "
+                    "low edge keeps baseline wander out of the model (docs/quality.md)")
+    ap.add_argument("--fir-taps", type=int, help="taps of the band-pass FIR (odd; default 2*257+1 = 515)")
     ap.add_argument("--augment", type=float, default=0.0, metavar="P",
                     help="probability that a training crop gets noise (tools/train/augment.py); 0 = none")
     ap.add_argument("--lead-dropout", type=float, default=0.0, metavar="P",
@@ -231,7 +243,7 @@ def train(args) -> dict:
     leads = D.LEAD_SETS["12" if args.model == "leadwise" else args.leads]
     lead_idx = [D.LEADS_12.index(l) for l in leads]
     items, folds = load_pool(args.data)
-    pre_cfg = {**P.DEFAULT_PREPROCESS, "fir_taps": 2 * FS + 1}
+    pre_cfg = preprocess_cfg(args)
     sigs = preprocessed(items, pre_cfg)
     augmenting = args.augment > 0 or args.lead_dropout > 0
     if augmenting and args.kd != "none":
@@ -366,7 +378,7 @@ def train(args) -> dict:
             lead_sets = [{"name": ls, "leads": D.LEAD_SETS[ls], "output": f"logits_{ls}",
                           "thresholds": results["lead_sets"][ls]["thresholds"]} for ls in model.lead_sets]
         E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, args.input_len,
-                       r["thresholds"], preprocess={"window_stride": min(P.DEFAULT_PREPROCESS["window_stride"], args.input_len)}, training={"data": f"{args.data}: {len(tr)} train / {len(va)} val records",
+                       r["thresholds"], preprocess=exported_preprocess(args), training={"data": f"{args.data}: {len(tr)} train / {len(va)} val records",
                                                   "folds": (f"test source {args.test_source} (every record), validation fold {val_fold} of the other sources"
                                                             if args.test_source else f"test fold {args.fold}, validation fold {val_fold} (tools/train/folds.json)"),
                                                   "command": results["command"]},
@@ -374,6 +386,12 @@ def train(args) -> dict:
                                      ("challenge_metric", "macro_f1", "macro_auroc", "macro_auprc")} for ls in per_set},
                        lead_sets=lead_sets)
     return results
+
+
+def exported_preprocess(args) -> dict:
+    c = preprocess_cfg(args)
+    return {"window_stride": min(P.DEFAULT_PREPROCESS["window_stride"], args.input_len), "bandpass_hz": c["bandpass_hz"],
+            "fir_taps": c["fir_taps"]}
 
 
 def final_export(args, model, leads, tr, history, final: dict, t0: float) -> dict:
@@ -385,7 +403,7 @@ def final_export(args, model, leads, tr, history, final: dict, t0: float) -> dic
         json.dump(results, f, indent=1)
     if args.export:
         E.export_model(os.path.join(args.out, f"{args.export}.safetensors"), model, args.export, leads, FS, args.input_len,
-                       final["thresholds"], preprocess={"window_stride": min(P.DEFAULT_PREPROCESS["window_stride"], args.input_len)},
+                       final["thresholds"], preprocess=exported_preprocess(args),
                        training={"data": f"{args.data}: all {len(tr)} records (every fold), {len(history)} epochs",
                                  "folds": "none held out; thresholds fitted on the out-of-fold predictions of "
                                           + ", ".join(final["runs"]) + "; metrics are those runs' test folds (mean)",

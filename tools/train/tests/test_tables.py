@@ -134,9 +134,10 @@ class Issue15TablesTest(unittest.TestCase):
             self.assertIn("| r3: r2 + asymmetric loss | 12 | 0.475 ± 0.035 (2) |", text)
             self.assertIn("| 12–12 of 17–17 | 2.0 |", text)
             self.assertIn("| the whole recipe (r3 − r0) | r3 | r0 | +0.025 ± 0.106 (higher on 1 of 2) | – |", text)
-            self.assertIn("| 12 | Georgia | 10 | 50 | 0.300 |", text)
-            self.assertIn("| 12 | CPSC | – |", text)
-            self.assertIn("12 leads: leave-one-source-out mean 0.300 over 1 sources against five-fold 0.475: gap 0.175", text)
+            self.assertIn("| r3 | 12 | Georgia | 10 | 50 | 0.300 |", text)
+            self.assertIn("| r3 | 12 | CPSC | – |", text)
+            self.assertNotIn("| r3 | 2 | CPSC |", text)  # no 2-lead leave-one-source-out run: no rows
+            self.assertIn("r3, 12 leads: leave-one-source-out mean 0.300 over 1 sources against five-fold 0.475: gap 0.175", text)
 
 
 class FinalPlanTest(unittest.TestCase):
