@@ -13,6 +13,8 @@
 #   r4  r3 with the model input band-passed at 0.67-45 Hz by a 1029-tap FIR (4 s; was 0.5 Hz, 515 taps),
 #       so that baseline wander below ~0.4 Hz is kept out of the model (docs/quality.md: wander made
 #       most of the decision changes on noisy copies)
+#   r5  r4 + lead dropout (--lead-dropout 0.3: 1-4 leads of a crop zeroed, as the quality gate zeroes
+#       unusable leads; on noisy copies most large probability changes came with a lead turned unusable)
 RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
 if [ -n "${WAIT_PID:-}" ]; then while kill -0 "$WAIT_PID" 2>/dev/null; do sleep 5; done; fi
@@ -26,11 +28,14 @@ R1="--epochs 30 --patience 5 --schedule plateau"
 R2="$R1 --augment 0.5"
 R3="$R2 --loss asl"
 R4="$R3 --bandpass 0.67,45 --fir-taps 1029"
+R5="$R4 --lead-dropout 0.3"
 F="0 1 2 3 4"
 SOURCES="CPSC Georgia PTB-XL Chapman-Ningbo LUDB"
 for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
+run m12-r5-f0 $R5 --leads 12 --fold 0 --seed 0 --export mobilenet1d-12
 for f in $F; do run m12-r4-f$f $R4 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
+for f in $F; do run m12-r5-f$f $R5 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m2-r4-f$f $R4 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
 for s in $SOURCES; do run m12-r4-loso-$s $R4 --leads 12 --test-source $s --fold 0 --seed 0; done

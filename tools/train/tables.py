@@ -128,6 +128,7 @@ RECIPES = [
     ("r3: r2 + asymmetric loss", "m{L}-r3"),
     ("r0x: r0, extra's records never trained on", "m{L}-r0x"),
     ("r4: r3 with the input band-passed at 0.67-45 Hz (1029 taps)", "m{L}-r4"),
+    ("r5: r4 + lead dropout (0.3)", "m{L}-r5"),
 ]
 RECIPE_COMPARISONS = [
     ("early stopping", "m{L}-r1", "m{L}-r0"),
@@ -136,7 +137,9 @@ RECIPE_COMPARISONS = [
     ("the whole recipe (r3 − r0)", "m{L}-r3", "m{L}-r0"),
     ("extra's data in training (r0 − r0x)", "m{L}-r0", "m{L}-r0x"),
     ("band-pass from 0.67 Hz (r4 − r3)", "m{L}-r4", "m{L}-r3"),
+    ("lead dropout (r5 − r4)", "m{L}-r5", "m{L}-r4"),
     ("r4 − r0", "m{L}-r4", "m{L}-r0"),
+    ("r5 − r0", "m{L}-r5", "m{L}-r0"),
 ]
 RECIPE_LEADS = ["12", "6", "3", "2"]
 LOSO_RECIPES = ["r3", "r4"]
