@@ -14,7 +14,7 @@ import { engineOptions } from './engine-options.js';
 import { loadEcgScreen } from './lib/ecg-screen.js';
 
 // The model with the most leads first; the others after the first screening or 2 s after start,
-// whichever comes first (and at once for a record that lacks a lead of the first model).
+// whichever comes first (and at once for a record one of them may screen instead: modelsFor).
 // engineOptions may be a promise (the single-file build inflates its inline .wasm and models first).
 const ready = Promise.resolve(engineOptions).then((options) => loadEcgScreen({ deferModels: true, ...options }));
 const loadOthers = () => ready.then((ecg) => ecg.loadDeferredModels()).catch(() => {});  // errors surface in modelsFor

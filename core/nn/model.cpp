@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -227,7 +228,9 @@ void check_tensor_hash(const json& header, std::span<const std::uint8_t> data) {
   if (got != want) fail(W, "tensor content hash got " + got + ", expected " + want + " (the tensor bytes were changed after export: the file is damaged)");
 }
 
-std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& header) {
+// The safetensors header: the u64 length N and N bytes of JSON object; returns N. `bytes` may be the
+// file's first bytes only, as long as they hold the header.
+std::uint64_t parse_header(std::span<const std::uint8_t> bytes, json& header) {
   if (bytes.size() < 8) fail("header", "got " + std::to_string(bytes.size()) + " bytes, expected at least 8 (the header length)");
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[static_cast<std::size_t>(i)];
@@ -239,6 +242,11 @@ std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& hea
     fail("header", std::string("got invalid JSON (") + e.what() + "), expected a safetensors JSON header");
   }
   if (!header.is_object()) fail("header", "got " + kind_of(header) + ", expected a JSON object");
+  return n;
+}
+
+std::vector<Tensor> parse_tensors(std::span<const std::uint8_t> bytes, json& header) {
+  const std::uint64_t n = parse_header(bytes, header);
   const std::uint64_t data_size = bytes.size() - 8 - n;
   const std::uint8_t* data = bytes.data() + 8 + n;
   const int schema = schema_of(header);
@@ -477,13 +485,11 @@ std::vector<Shape> Model::infer_shapes(std::int64_t input_len) const {
   return shapes;
 }
 
-Model Model::load(std::span<const std::uint8_t> bytes) {
-  json header;
-  Model m;
-  m.tensors = parse_tensors(bytes, header);
-  std::map<std::string, int> tensor_ids;
-  for (std::size_t i = 0; i < m.tensors.size(); ++i) tensor_ids[m.tensors[i].name] = static_cast<int>(i);
+namespace {
 
+// The ecg_screen document of a parsed header, its fields read into `info` (everything but what the
+// graph decides: lead sets are read by parse_lead_sets). Returns the document.
+json parse_document(const json& header, ModelInfo& info) {
   const json& meta = field(header, "__metadata__", "header");
   if (!meta.is_object()) fail("__metadata__", "got " + kind_of(meta) + ", expected an object");
   std::string format = get_string(meta, "format", "__metadata__");
@@ -497,7 +503,6 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   }
   if (!doc.is_object()) fail("ecg_screen", "got " + kind_of(doc) + ", expected an object");
   const std::string W = "ecg_screen";
-  ModelInfo& info = m.info;
   info.schema = format == kFormat2 ? 2 : 1;
   if (info.schema == 2) info.tensor_sha256 = get_string(doc, "tensor_sha256", W);  // checked against the bytes in parse_tensors
   info.name = get_string(doc, "name", W);
@@ -561,6 +566,45 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   }
   if (doc.contains("training")) info.training_json = doc["training"].dump();
   if (doc.contains("metrics")) info.metrics_json = doc["metrics"].dump();
+  return doc;
+}
+
+// The optional lead sets; `is_output` (when given) says whether a lead set's output is a graph output.
+void parse_lead_sets(const json& doc, ModelInfo& info, const std::function<bool(const std::string&)>& is_output) {
+  const std::string W = "ecg_screen";
+  if (doc.contains("lead_sets") && info.task != "screen") fail(W + ".lead_sets", "got lead sets for task \"" + info.task + "\", expected them only for task \"screen\"");
+  if (doc.contains("lead_sets")) {
+    const json& ls = doc["lead_sets"];
+    if (!ls.is_array()) fail(W + ".lead_sets", "got " + kind_of(ls) + ", expected an array");
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+      const std::string w = W + ".lead_sets[" + std::to_string(i) + "]";
+      if (!ls[i].is_object()) fail(w, "got " + kind_of(ls[i]) + ", expected an object");
+      LeadSet s{get_string(ls[i], "name", w), get_strings(field(ls[i], "leads", w), w + ".leads"), get_string(ls[i], "output", w),
+                get_numbers(field(ls[i], "thresholds", w), w + ".thresholds")};
+      for (const auto& lead : s.leads)
+        if (std::find(info.leads.begin(), info.leads.end(), lead) == info.leads.end()) fail(w + ".leads", "got \"" + lead + "\", expected one of the model's leads");
+      if (is_output && !is_output(s.output)) fail(w + ".output", "got \"" + s.output + "\", expected one of graph.outputs");
+      if (s.thresholds.size() != info.classes.size()) fail(w + ".thresholds", "got " + std::to_string(s.thresholds.size()) + ", expected " + std::to_string(info.classes.size()) + " (one per class)");
+      check_thresholds(s.thresholds, w + ".thresholds");
+      for (std::size_t a = 0; a < s.leads.size(); ++a)
+        if (std::count(s.leads.begin(), s.leads.begin() + static_cast<std::ptrdiff_t>(a), s.leads[a])) fail(w + ".leads", "got lead \"" + s.leads[a] + "\" twice, expected each lead once");
+      info.lead_sets.push_back(std::move(s));
+    }
+  }
+}
+
+}  // namespace
+
+Model Model::load(std::span<const std::uint8_t> bytes) {
+  json header;
+  Model m;
+  m.tensors = parse_tensors(bytes, header);
+  std::map<std::string, int> tensor_ids;
+  for (std::size_t i = 0; i < m.tensors.size(); ++i) tensor_ids[m.tensors[i].name] = static_cast<int>(i);
+
+  const json doc = parse_document(header, m.info);
+  const std::string W = "ecg_screen";
+  const ModelInfo& info = m.info;
 
   // ---- graph
   const std::string G = W + ".graph";
@@ -696,25 +740,7 @@ Model Model::load(std::span<const std::uint8_t> bytes) {
   }
   if (m.outputs.empty()) fail(G + ".outputs", "got none, expected at least one output");
 
-  if (doc.contains("lead_sets") && info.task != "screen") fail(W + ".lead_sets", "got lead sets for task \"" + info.task + "\", expected them only for task \"screen\"");
-  if (doc.contains("lead_sets")) {
-    const json& ls = doc["lead_sets"];
-    if (!ls.is_array()) fail(W + ".lead_sets", "got " + kind_of(ls) + ", expected an array");
-    for (std::size_t i = 0; i < ls.size(); ++i) {
-      const std::string w = W + ".lead_sets[" + std::to_string(i) + "]";
-      if (!ls[i].is_object()) fail(w, "got " + kind_of(ls[i]) + ", expected an object");
-      LeadSet s{get_string(ls[i], "name", w), get_strings(field(ls[i], "leads", w), w + ".leads"), get_string(ls[i], "output", w),
-                get_numbers(field(ls[i], "thresholds", w), w + ".thresholds")};
-      for (const auto& lead : s.leads)
-        if (std::find(info.leads.begin(), info.leads.end(), lead) == info.leads.end()) fail(w + ".leads", "got \"" + lead + "\", expected one of the model's leads");
-      if (m.output_index(s.output) < 0) fail(w + ".output", "got \"" + s.output + "\", expected one of graph.outputs");
-      if (s.thresholds.size() != info.classes.size()) fail(w + ".thresholds", "got " + std::to_string(s.thresholds.size()) + ", expected " + std::to_string(info.classes.size()) + " (one per class)");
-      check_thresholds(s.thresholds, w + ".thresholds");
-      for (std::size_t a = 0; a < s.leads.size(); ++a)
-        if (std::count(s.leads.begin(), s.leads.begin() + static_cast<std::ptrdiff_t>(a), s.leads[a])) fail(w + ".leads", "got lead \"" + s.leads[a] + "\" twice, expected each lead once");
-      info.lead_sets.push_back(std::move(s));
-    }
-  }
+  parse_lead_sets(doc, m.info, [&m](const std::string& name) { return m.output_index(name) >= 0; });
 
   // Shapes at the declared input length; every output must be a class vector (task qrs: one
   // probability per input sample, [1, input_len]).
@@ -755,6 +781,51 @@ double Model::flops(std::int64_t input_len) const {
   double f = 0;
   for (std::size_t i = 0; i < nodes.size(); ++i) f += node_flops(shapes, i);
   return f;
+}
+
+ModelInfo read_model_info(std::span<const std::uint8_t> bytes) {
+  json header;
+  parse_header(bytes, header);
+  ModelInfo info;
+  const json doc = parse_document(header, info);
+  parse_lead_sets(doc, info, nullptr);
+  return info;
+}
+
+namespace {
+
+json info_to_json(const ModelInfo& i) {
+  json j;
+  j["name"] = i.name;
+  j["architecture"] = i.architecture;
+  j["leads"] = i.leads;
+  j["fs_hz"] = i.fs_hz;
+  j["input_len"] = i.input_len;
+  j["demographics"] = i.demographics.empty() ? json(nullptr) : json(i.demographics);
+  for (const auto& c : i.classes) j["classes"].push_back({{"snomed", c.snomed}, {"abbr", c.abbr}, {"name", c.name}});
+  j["task"] = i.task;
+  j["decision_rule"] = i.decision_rule;
+  j["thresholds"] = i.thresholds;
+  for (const auto& s : i.lead_sets) j["lead_sets"].push_back({{"name", s.name}, {"leads", s.leads}, {"output", s.output}, {"thresholds", s.thresholds}});
+  j["schema"] = i.schema;  // 2: dtypes F32/F16/I8 and the tensor hash checked at load
+  j["tensor_sha256"] = i.tensor_sha256.empty() ? json(nullptr) : json(i.tensor_sha256);
+  return j;
+}
+
+}  // namespace
+
+std::string model_info_json(const ModelInfo& info) { return info_to_json(info).dump(); }
+
+std::string model_info_json(const Model& m) {
+  json j = info_to_json(m.info);
+  for (const auto& in : m.inputs) j["inputs"].push_back({{"name", in.name}, {"shape", in.shape.rank == 2 ? std::vector<std::int64_t>{in.shape.c, in.shape.l} : std::vector<std::int64_t>{in.shape.c}}});
+  for (int o : m.outputs) j["outputs"].push_back(m.value_names[static_cast<std::size_t>(o)]);
+  j["parameters"] = m.parameter_count();
+  j["flops_per_window"] = m.flops(m.info.input_len);
+  json dtypes = json::object();  // stored dtype -> values (the scales not counted)
+  for (const auto& t : m.tensors) dtypes[t.dtype] = dtypes.value(t.dtype, std::int64_t{0}) + static_cast<std::int64_t>(t.data.size());
+  j["dtypes"] = dtypes;
+  return j.dump();
 }
 
 const char* backend_name(Backend b) {

@@ -56,6 +56,45 @@ void add_rhythm_result(Findings& f, RhythmResult r, const nn::ModelInfo& info, c
 
 }  // namespace
 
+std::optional<ModelChoice> choose_model(std::span<const nn::ModelInfo* const> models, const std::vector<std::string>& record_leads) {
+  auto has_all = [&](const std::vector<std::string>& leads) {
+    return std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return std::find(record_leads.begin(), record_leads.end(), l) != record_leads.end(); });
+  };
+  std::optional<ModelChoice> best;
+  auto beats = [&](std::size_t n) { return n > (best ? best->leads.size() : 0); };
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    const nn::ModelInfo& info = *models[i];
+    if (info.task != "screen") continue;  // e.g. a rhythm model: other classes, single-label (RhythmClassifier)
+    if (info.lead_sets.empty()) {
+      if (has_all(info.leads) && beats(info.leads.size()))
+        best = ModelChoice{i, info.name, info.task, std::nullopt, std::to_string(info.leads.size()), info.leads};
+    } else {
+      for (std::size_t k = 0; k < info.lead_sets.size(); ++k) {
+        const nn::LeadSet& set = info.lead_sets[k];
+        if (has_all(set.leads) && beats(set.leads.size())) best = ModelChoice{i, info.name, info.task, k, set.name, set.leads};
+      }
+    }
+  }
+  if (best || record_leads.size() != 1) return best;
+  for (std::size_t i = 0; i < models.size(); ++i)
+    if (models[i]->task == "rhythm") return ModelChoice{i, models[i]->name, "rhythm", std::nullopt, "1", record_leads};
+  return std::nullopt;
+}
+
+bool choice_may_change(const std::optional<ModelChoice>& choice, const std::vector<std::string>& record_leads,
+                       const std::vector<std::vector<std::string>>& pending_leads) {
+  if (pending_leads.empty()) return false;
+  if (!choice && record_leads.size() == 1) return true;  // a pending rhythm model would be chosen
+  const std::size_t reads = choice && choice->task == "screen" ? choice->leads.size() : 0;
+  for (const auto& leads : pending_leads) {
+    const auto shared = static_cast<std::size_t>(std::count_if(leads.begin(), leads.end(), [&](const std::string& l) {
+      return std::find(record_leads.begin(), record_leads.end(), l) != record_leads.end();
+    }));
+    if (shared > reads) return true;
+  }
+  return false;
+}
+
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info) { return preprocess_for_model(record, info, dsp::ModelInput(record.fs_hz, info)); }
 
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info, const dsp::ModelInput& model_input) {
@@ -135,6 +174,22 @@ std::optional<std::string> Screener::why_no_model(const Record& record) const {
          " (" + have + "), and " + needs;
 }
 
+std::vector<const nn::ModelInfo*> Screener::model_infos() const {
+  std::vector<const nn::ModelInfo*> infos;
+  for (const auto& m : models_) infos.push_back(&m->model->info);
+  return infos;
+}
+
+std::optional<ModelChoice> Screener::model_choice(const std::vector<std::string>& record_leads) const {
+  return choose_model(model_infos(), record_leads);
+}
+
+std::optional<std::size_t> Screener::rhythm_model() const {
+  for (std::size_t i = 0; i < models_.size(); ++i)
+    if (models_[i]->model->info.task == "rhythm") return i;
+  return std::nullopt;
+}
+
 std::vector<Screener::ModelId> Screener::model_ids() const {
   std::vector<ModelId> ids;
   for (const auto& m : models_) ids.push_back({m->model->info.name, m->file_fnv1a64});
@@ -153,47 +208,28 @@ Findings Screener::screen(const Record& record, const Patient& patient) {
   std::optional<Record> masked;  // the record with its unusable leads zeroed (none: every lead usable)
   screen_rules(record, patient, clock, f, &masked);
 
-  // The model (and, for lead-wise models, the lead set) that uses the most leads the record has.
-  Loaded* chosen = nullptr;
-  const nn::LeadSet* chosen_set = nullptr;
-  std::size_t best = 0;
-  auto has_all = [&](const std::vector<std::string>& leads) {
-    return std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return record.lead_index(l).has_value(); });
-  };
-  std::size_t screening_models = 0;
-  for (auto& m : models_) {
-    const nn::ModelInfo& info = m->model->info;
-    if (info.task != "screen") continue;  // e.g. a rhythm model: other classes, single-label (RhythmClassifier)
-    ++screening_models;
-    if (info.lead_sets.empty()) {
-      if (has_all(info.leads) && info.leads.size() > best) std::tie(chosen, chosen_set, best) = std::tuple(m.get(), nullptr, info.leads.size());
-    } else {
-      for (const nn::LeadSet& set : info.lead_sets) {
-        if (has_all(set.leads) && set.leads.size() > best) std::tie(chosen, chosen_set, best) = std::tuple(m.get(), &set, set.leads.size());
-      }
-    }
+  // The model (and, for lead-wise models, the lead set) that uses the most leads the record has; for
+  // a one-lead record no screening model fits, the first rhythm model (choose_model).
+  const std::optional<ModelChoice> choice = model_choice(record.leads);
+  if (choice && choice->task == "rhythm") {
+    Loaded& rhythm = *models_[choice->model];
+    add_rhythm_result(f, classify_rhythm(*rhythm.model, rhythm.session, record), rhythm.model->info, nn::backend_name(rhythm.session.backend()));
+    clock.lap("model");
+    merge_rules_into_classes(f);
+    judge_signal(f, record, f.model->leads);
+    return f;
   }
-  if (chosen == nullptr && record.n_leads() == 1) {
-    auto rhythm = std::find_if(models_.begin(), models_.end(), [](const auto& m) { return m->model->info.task == "rhythm"; });
-    if (rhythm != models_.end()) {
-      add_rhythm_result(f, classify_rhythm(*(*rhythm)->model, (*rhythm)->session, record), (*rhythm)->model->info, nn::backend_name((*rhythm)->session.backend()));
-      clock.lap("model");
-      merge_rules_into_classes(f);
-      judge_signal(f, record, f.model->leads);
-      return f;
-    }
-  }
-  if (chosen == nullptr) {
-    if (screening_models > 0) {
-      std::string names;
-      for (const auto& m : models_)
-        if (m->model->info.task == "screen") names += (names.empty() ? "" : "; ") + m->model->info.name + " needs " + std::to_string(m->model->info.leads.size()) + " leads";
-      f.warnings.push_back("no model fits this record's leads (" + std::to_string(record.n_leads()) + " leads; " + names + "): rules only");
-    }
+  if (!choice) {
+    std::string names;
+    for (const auto& m : models_)
+      if (m->model->info.task == "screen") names += (names.empty() ? "" : "; ") + m->model->info.name + " needs " + std::to_string(m->model->info.leads.size()) + " leads";
+    if (!names.empty()) f.warnings.push_back("no model fits this record's leads (" + std::to_string(record.n_leads()) + " leads; " + names + "): rules only");
     merge_rules_into_classes(f);
     judge_signal(f, record, record.leads);
     return f;
   }
+  Loaded* chosen = models_[choice->model].get();
+  const nn::LeadSet* chosen_set = choice->lead_set_index ? &chosen->model->info.lead_sets[*choice->lead_set_index] : nullptr;
 
   const nn::Model& model = *chosen->model;
   const nn::ModelInfo& info = model.info;

@@ -166,6 +166,27 @@ class ScreenerHandle {
     guarded([&] { screener_.add_model({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}); });
   }
   std::vector<std::string> model_names() const { return screener_.model_names(); }
+  // modelChoice(leads) -> {index, model, task, leadSet, leads} or null: what screen() runs for a
+  // record with these leads (ecg::screen::choose_model)
+  val model_choice(const val& leads) const {
+    return guarded([&] { return choice_to_js(screener_.model_choice(emscripten::vecFromJSArray<std::string>(leads))); });
+  }
+  // choiceMayChange(leads, pendingLeads) -> whether models not added yet, each given by its leads,
+  // could be chosen instead (ecg::screen::choice_may_change)
+  bool choice_may_change(const val& leads, const val& pending) const {
+    return guarded([&] {
+      const auto record_leads = emscripten::vecFromJSArray<std::string>(leads);
+      std::vector<std::vector<std::string>> pending_leads;
+      const auto n = pending["length"].as<unsigned>();
+      for (unsigned i = 0; i < n; ++i) pending_leads.push_back(emscripten::vecFromJSArray<std::string>(pending[i]));
+      return ecg::screen::choice_may_change(screener_.model_choice(record_leads), record_leads, pending_leads);
+    });
+  }
+  // rhythmModel() -> index of the first rhythm model added, -1 when none
+  int rhythm_model() const {
+    const auto i = screener_.rhythm_model();
+    return i ? static_cast<int>(*i) : -1;
+  }
   // whyNoModel(infoJson, samples) -> why no model added can screen the record; "" when one can
   std::string why_no_model(const std::string& info_json, const val& samples) {
     return guarded([&] { return screener_.why_no_model(to_record(info_json, samples)).value_or(""); });
@@ -183,6 +204,16 @@ class ScreenerHandle {
   const ecg::screen::Screener& screener() const { return screener_; }
 
  private:
+  static val choice_to_js(const std::optional<ecg::screen::ModelChoice>& c) {
+    if (!c) return val::null();
+    val out = val::object();
+    out.set("index", static_cast<double>(c->model));
+    out.set("model", c->name);
+    out.set("task", c->task);
+    out.set("leadSet", c->lead_set);
+    out.set("leads", val::array(c->leads.begin(), c->leads.end()));
+    return out;
+  }
   ecg::screen::Findings run(const std::string& info_json, const val& samples, const std::string& patient_json) {
     return screener_.screen(to_record(info_json, samples), ecg::options::patient(patient_json));
   }
@@ -249,7 +280,7 @@ class NnSession {
           return ecg::nn::Session(model, *b);
         })) {}
 
-  std::string info() const { return info_json(session_.model()); }
+  std::string info() const { return ecg::nn::model_info_json(session_.model()); }
   void reshape(std::size_t batch, double input_len) { guarded([&] { session_.reshape(batch, static_cast<std::int64_t>(input_len)); }); }
   val input_view(std::size_t i) {
     return guarded([&] {
@@ -274,31 +305,6 @@ class NnSession {
   }
 
  private:
-  static std::string info_json(const ecg::nn::Model& m) {
-    nlohmann::json j;
-    const auto& i = m.info;
-    j["name"] = i.name;
-    j["architecture"] = i.architecture;
-    j["leads"] = i.leads;
-    j["fs_hz"] = i.fs_hz;
-    j["input_len"] = i.input_len;
-    j["demographics"] = i.demographics.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.demographics);
-    for (const auto& c : i.classes) j["classes"].push_back({{"snomed", c.snomed}, {"abbr", c.abbr}, {"name", c.name}});
-    j["task"] = i.task;
-    j["decision_rule"] = i.decision_rule;
-    j["thresholds"] = i.thresholds;
-    for (const auto& in : m.inputs) j["inputs"].push_back({{"name", in.name}, {"shape", in.shape.rank == 2 ? std::vector<std::int64_t>{in.shape.c, in.shape.l} : std::vector<std::int64_t>{in.shape.c}}});
-    for (int o : m.outputs) j["outputs"].push_back(m.value_names[static_cast<std::size_t>(o)]);
-    for (const auto& s : i.lead_sets) j["lead_sets"].push_back({{"name", s.name}, {"leads", s.leads}, {"output", s.output}, {"thresholds", s.thresholds}});
-    j["parameters"] = m.parameter_count();
-    j["flops_per_window"] = m.flops(i.input_len);
-    j["schema"] = i.schema;  // 2: dtypes F32/F16/I8 and the tensor hash checked at load
-    j["tensor_sha256"] = i.tensor_sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.tensor_sha256);
-    nlohmann::json dtypes = nlohmann::json::object();  // stored dtype -> values (the scales not counted)
-    for (const auto& t : m.tensors) dtypes[t.dtype] = dtypes.value(t.dtype, std::int64_t{0}) + static_cast<std::int64_t>(t.data.size());
-    j["dtypes"] = dtypes;
-    return j.dump();
-  }
   ecg::nn::Session session_;
 };
 
@@ -312,6 +318,12 @@ std::string ble_protocol() { return ecg::io::ble::protocol_json(); }
 // parsePmdControlPoint(bytes) -> JSON (ecg::io::ble::control_point_json)
 std::string parse_pmd_control_point(const std::string& bytes) {
   return guarded([&] { return ecg::io::ble::control_point_json(byte_span(bytes)); });
+}
+
+// readModelInfo(bytes) -> JSON: what a model file is, from its header alone (ecg::nn::read_model_info;
+// no tensor decoded, no session built)
+std::string read_model_info(const std::string& bytes) {
+  return guarded([&] { return ecg::nn::model_info_json(ecg::nn::read_model_info(byte_span(bytes))); });
 }
 
 // A live stream (ecg::screen::LiveScreener). Each push returns what the page needs to draw and, when
@@ -410,6 +422,9 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .constructor<>()
       .function("addModel", &ScreenerHandle::add_model)
       .function("modelNames", &ScreenerHandle::model_names)
+      .function("modelChoice", &ScreenerHandle::model_choice)
+      .function("choiceMayChange", &ScreenerHandle::choice_may_change)
+      .function("rhythmModel", &ScreenerHandle::rhythm_model)
       .function("whyNoModel", &ScreenerHandle::why_no_model)
       .function("screen", &ScreenerHandle::screen)
       .function("screenCsv", &ScreenerHandle::screen_csv)
@@ -444,6 +459,7 @@ EMSCRIPTEN_BINDINGS(ecg_screen) {
       .function("arenaBytes", &NnSession::arena_bytes)
       .function("setProfiling", &NnSession::set_profiling)
       .function("profileJson", &NnSession::profile_json);
+  emscripten::function("readModelInfo", &read_model_info);
   emscripten::function("bleProtocol", &ble_protocol);
   emscripten::function("parsePmdControlPoint", &parse_pmd_control_point);
   emscripten::class_<LiveStream>("LiveStream")

@@ -243,3 +243,171 @@ TEST_CASE("screener: why_no_model names what each model needs when none can scre
   // no model added: nothing to explain (rules only on purpose)
   CHECK_FALSE(ecg::screen::Screener().why_no_model(sample()));
 }
+
+namespace {
+
+// The table tests/js/models.test.mjs reads too: the same record leads, the same choice in both.
+nlohmann::json model_choice_table() { return reference("model-choice"); }
+
+// A record with exactly these leads: 00003_hr's, or (a lead it lacks, e.g. a chest strap's "ECG") its
+// lead II under that name.
+ecg::Record record_with_leads(const std::vector<std::string>& leads) {
+  const ecg::Record full = sample();
+  if (std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return full.lead_index(l).has_value(); })) return keep_leads(full, leads);
+  REQUIRE(leads.size() == 1);
+  ecg::Record one = keep_leads(full, {"II"});
+  one.leads = leads;
+  return one;
+}
+
+}  // namespace
+
+TEST_CASE("choose_model: the table of record leads x shipped models, the choice screen() then runs", "[screen][model][choice]") {
+  const nlohmann::json table = model_choice_table();
+  ecg::screen::Screener screener;
+  std::vector<ecg::nn::ModelInfo> headers;  // the same models read from their headers alone
+  for (const auto& name : table["models"]) {
+    screener.add_model(shipped_model(name.get<std::string>()));
+    headers.push_back(ecg::nn::read_model_info(shipped_model(name.get<std::string>())));
+  }
+  std::vector<const ecg::nn::ModelInfo*> header_ptrs;
+  for (const auto& h : headers) header_ptrs.push_back(&h);
+  REQUIRE(table["cases"].size() >= 10);
+  for (const auto& row : table["cases"]) {
+    const auto leads = row["leads"].get<std::vector<std::string>>();
+    CAPTURE(row.dump());
+    const auto choice = screener.model_choice(leads);
+    CHECK(choice.has_value() == !row["model"].is_null());
+    // the rule on headers alone gives the same answer as on the loaded models
+    const auto from_headers = ecg::screen::choose_model(header_ptrs, leads);
+    CHECK(from_headers.has_value() == choice.has_value());
+    const ecg::screen::Findings f = screener.screen(record_with_leads(leads), {});
+    if (!choice) {
+      CHECK_FALSE(f.model);
+      continue;
+    }
+    CHECK(choice->name == row["model"].get<std::string>());
+    CHECK(choice->task == row["task"].get<std::string>());
+    CHECK(choice->lead_set == row["lead_set"].get<std::string>());
+    CHECK(table["models"][choice->model].get<std::string>() == choice->name);
+    CHECK(from_headers->name == choice->name);
+    CHECK(from_headers->lead_set == choice->lead_set);
+    REQUIRE(f.model);
+    CHECK(f.model->name == choice->name);
+    CHECK(f.model->lead_set == choice->lead_set);
+    CHECK(f.model->leads == choice->leads);
+  }
+}
+
+TEST_CASE("choose_model: a lead-wise model's largest fitting lead set; ties go to the model added first; other tasks never", "[screen][model][choice]") {
+  const auto leadwise = ecg::nn::read_model_info(model_bytes("tiny-leadwise"));
+  const auto two = ecg::nn::read_model_info(shipped_model("mobilenet1d-2"));
+  const auto rhythm = ecg::nn::read_model_info(shipped_model("rhythm-1"));
+  const auto qrs = ecg::nn::read_model_info(shipped_model("qrs-1"));
+  using V = std::vector<std::string>;
+  const std::vector<const ecg::nn::ModelInfo*> lw_first{&leadwise, &two};
+  auto c = ecg::screen::choose_model(lw_first, V{"I", "II", "V2", "V5"});
+  REQUIRE(c);
+  CHECK(c->name == "tiny-leadwise");
+  CHECK(c->lead_set == "3");
+  CHECK(c->lead_set_index == 3u);
+  CHECK(c->leads == V{"I", "II", "V2"});
+  // I, II: both read 2 leads; the first added wins
+  CHECK(ecg::screen::choose_model(lw_first, V{"I", "II"})->name == "tiny-leadwise");
+  const std::vector<const ecg::nn::ModelInfo*> two_first{&two, &leadwise};
+  CHECK(ecg::screen::choose_model(two_first, V{"I", "II"})->name == "mobilenet1d-2");
+  CHECK_FALSE(ecg::screen::choose_model(two_first, V{"I", "II"})->lead_set_index);
+  // a rhythm model only for a one-lead record; a QRS detector never
+  const std::vector<const ecg::nn::ModelInfo*> others{&qrs, &rhythm};
+  CHECK_FALSE(ecg::screen::choose_model(others, V{"I", "II"}));
+  const auto one = ecg::screen::choose_model(others, V{"ECG"});
+  REQUIRE(one);
+  CHECK(one->model == 1u);
+  CHECK(one->task == "rhythm");
+  CHECK(one->leads == V{"ECG"});
+  CHECK_FALSE(ecg::screen::choose_model({}, V{"I"}));
+}
+
+TEST_CASE("choice_may_change: whether models not loaded yet, known by their leads, could be chosen instead", "[screen][model][choice]") {
+  using V = std::vector<std::string>;
+  const auto twelve = ecg::nn::read_model_info(shipped_model("mobilenet1d-12"));
+  const std::vector<const ecg::nn::ModelInfo*> loaded{&twelve};
+  const std::vector<V> pending{{"I", "II", "III", "aVR", "aVL", "aVF"}, {"I", "II", "V2"}, {"I", "II"}, {"I"}};
+  auto may_change = [&](const V& leads) { return ecg::screen::choice_may_change(ecg::screen::choose_model(loaded, leads), leads, pending); };
+  CHECK_FALSE(may_change(twelve.leads));                   // 12 leads read: no pending model reads more
+  CHECK(may_change(V{"I", "II", "III", "aVR", "aVL", "aVF"}));  // no loaded model fits; a pending one might
+  CHECK(may_change(V{"II", "V5"}));                         // a pending model shares lead II
+  CHECK_FALSE(may_change(V{"ECG1", "ECG2"}));               // no pending model shares a lead, and not one lead
+  CHECK(may_change(V{"ECG"}));                              // one lead: a pending rhythm model would read it
+  CHECK_FALSE(ecg::screen::choice_may_change(std::nullopt, V{"I"}, {}));  // nothing pending
+  // a loaded rhythm choice is beaten by a pending screening model that reads the lead
+  const auto rhythm = ecg::nn::read_model_info(shipped_model("rhythm-1"));
+  const std::vector<const ecg::nn::ModelInfo*> rhythm_loaded{&rhythm};
+  CHECK(ecg::screen::choice_may_change(ecg::screen::choose_model(rhythm_loaded, V{"I"}), V{"I"}, {{"I"}}));
+  CHECK_FALSE(ecg::screen::choice_may_change(ecg::screen::choose_model(rhythm_loaded, V{"ECG"}), V{"ECG"}, {{"I"}}));
+}
+
+TEST_CASE("screener: rhythm_model is the first rhythm model added", "[screen][model][rhythm]") {
+  ecg::screen::Screener s;
+  CHECK_FALSE(s.rhythm_model());
+  s.add_model(shipped_model("mobilenet1d-2"));
+  CHECK_FALSE(s.rhythm_model());
+  s.add_model(shipped_model("rhythm-1"));
+  s.add_model(shipped_model("rhythm-1"));
+  CHECK(s.rhythm_model() == 1u);
+  REQUIRE(s.model_infos().size() == 3);
+  CHECK(s.model_infos()[1]->task == "rhythm");
+}
+
+TEST_CASE("read_model_info: a model file's header alone gives what Model::load reads from its document", "[nn][model][header]") {
+  for (const std::string name : {"mobilenet1d-12", "mobilenet1d-2", "rhythm-1", "qrs-1"}) {
+    CAPTURE(name);
+    const auto bytes = shipped_model(name);
+    std::uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    // the first 8 + N bytes are enough: no tensor is read
+    const std::vector<std::uint8_t> head(bytes.begin(), bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    const ecg::nn::ModelInfo h = ecg::nn::read_model_info(head);
+    const ecg::nn::Model m = ecg::nn::Model::load(bytes);
+    CHECK(h.name == m.info.name);
+    CHECK(h.task == m.info.task);
+    CHECK(h.leads == m.info.leads);
+    CHECK(h.fs_hz == m.info.fs_hz);
+    CHECK(h.input_len == m.info.input_len);
+    CHECK(h.schema == m.info.schema);
+    CHECK(h.tensor_sha256 == m.info.tensor_sha256);
+    CHECK(h.thresholds == m.info.thresholds);
+    CHECK(h.classes.size() == m.info.classes.size());
+    // model_info_json: the header's summary is the loaded model's without what the graph gives
+    const auto from_header = nlohmann::json::parse(ecg::nn::model_info_json(h));
+    auto full = nlohmann::json::parse(ecg::nn::model_info_json(m));
+    for (const char* graph_key : {"inputs", "outputs", "parameters", "flops_per_window", "dtypes"}) {
+      CHECK(full.contains(graph_key));
+      full.erase(graph_key);
+    }
+    CHECK(from_header == full);
+  }
+  const auto leadwise = ecg::nn::read_model_info(model_bytes("tiny-leadwise"));
+  REQUIRE(leadwise.lead_sets.size() == 5);
+  CHECK(leadwise.lead_sets[3].leads == std::vector<std::string>{"I", "II", "V2"});
+}
+
+TEST_CASE("read_model_info: a damaged header is refused in Model::load's words", "[nn][model][header]") {
+  auto message = [](auto&& f) {
+    try {
+      f();
+    } catch (const ecg::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto bytes = shipped_model("rhythm-1");
+  const auto bad_task = ecg::test::edited_model("../../models/rhythm-1.safetensors", [](nlohmann::json&, nlohmann::json& doc) { doc["task"] = "screening"; });
+  CHECK_THAT(message([&] { ecg::nn::read_model_info(bad_task); }), Contains("ecg_screen.task: got \"screening\", expected \"screen\", \"rhythm\" or \"qrs\""));
+  CHECK(message([&] { ecg::nn::read_model_info(bad_task); }) == message([&] { ecg::nn::Model::load(bad_task); }));
+  const auto no_leads = ecg::test::edited_model("../../models/rhythm-1.safetensors", [](nlohmann::json&, nlohmann::json& doc) { doc.erase("leads"); });
+  CHECK(message([&] { ecg::nn::read_model_info(no_leads); }) == message([&] { ecg::nn::Model::load(no_leads); }));
+  CHECK_THAT(message([&] { ecg::nn::read_model_info(std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 100)); }),
+             Contains("model file: header: got a header length of") && Contains("expected at most 92"));
+  CHECK_THAT(message([&] { ecg::nn::read_model_info(std::vector<std::uint8_t>{1, 2, 3}); }), Contains("got 3 bytes, expected at least 8"));
+}

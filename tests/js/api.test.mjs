@@ -155,3 +155,66 @@ test('quality(): per-lead quality of a noisy CinC 2017 record, and an inconclusi
   assert.ok(clean.lead_quality.every((l) => l.usable && l.usable_share === 1), JSON.stringify(clean.lead_quality.map((l) => l.reasons)));
   assert.throws(() => ecg.quality({}), /quality/);
 });
+
+// A CSV record with exactly these leads, each lead the sample's lead of that name (or its lead II for
+// a name the sample lacks, e.g. a chest strap's 'ECG'), 500 Hz, mV.
+function recordWithLeads(ecg, sampleRecord, leads) {
+  const columns = leads.map((l) => sampleRecord.leads.includes(l) ? sampleRecord.lead(l) : sampleRecord.lead('II'));
+  const rows = [leads.join(',')];
+  for (let i = 0; i < columns[0].length; i++) rows.push(columns.map((c) => c[i].toFixed(4)).join(','));
+  return ecg.readRecord([{ name: `${leads.join('-')}.csv`, bytes: new TextEncoder().encode(rows.join('\n')) }], { fsHz: 500, units: 'mV' });
+}
+
+test('chosenModel is the core\'s rule: the table tests/fixtures/screen/model-choice.json (read by Catch2 too), and screen() runs that model', async () => {
+  const table = JSON.parse(readFileSync(`${fixtures}screen/model-choice.json`, 'utf8'));
+  const models = table.models.map((name) => ({ name, bytes: readFileSync(new URL(`../../models/${name}.safetensors`, import.meta.url)) }));
+  const engine = await loadEcgScreen({ models });
+  const sampleRecord = await readRecordFromPath(engine, sample);
+  assert.ok(table.cases.length >= 10);
+  for (const row of table.cases) {
+    const record = recordWithLeads(engine, sampleRecord, row.leads);
+    assert.deepEqual(record.leads, row.leads);
+    const choice = engine.chosenModel(record);
+    const findings = engine.screen(record);
+    if (row.model === null) {
+      assert.equal(choice, null, row.leads.join(' '));
+      assert.equal(findings.model, null);
+      continue;
+    }
+    assert.deepEqual({ model: choice.model, task: choice.task, leadSet: choice.leadSet }, { model: row.model, task: row.task, leadSet: row.lead_set }, row.leads.join(' '));
+    assert.equal(findings.model.name, choice.model);
+    assert.equal(findings.model.lead_set, choice.leadSet);
+    assert.deepEqual(findings.model.leads, choice.leads);
+  }
+  assert.throws(() => engine.chosenModel({ leads: ['I'] }), /^Error: chosenModel: expected a record from readRecord\(\), found object/);
+});
+
+test('modelsFor waits for the deferred models only when one of them could be chosen instead (the core\'s rule)', async () => {
+  const deferred = await loadEcgScreen({ deferModels: true });
+  const sampleRecord = await readRecordFromPath(deferred, sample);
+  const strap = recordWithLeads(deferred, sampleRecord, ['ECG1', 'ECG2']);  // no shipped model shares a lead
+  await deferred.modelsFor(strap);
+  assert.equal(deferred.models.length, 1, 'nothing loaded for a record no deferred model can read');
+  const six = recordWithLeads(deferred, sampleRecord, ['I', 'II', 'III', 'aVR', 'aVL', 'aVF']);
+  assert.equal(deferred.chosenModel(six), null, 'the 12-lead model cannot read 6 leads');
+  await deferred.modelsFor(six);
+  assert.ok(deferred.models.length > 1, 'the deferred models are loaded for a 6-lead record');
+  assert.equal(deferred.chosenModel(six).model, 'mobilenet1d-6');
+});
+
+test('readModelInfo: a model file\'s header alone gives NnModel.info less what the graph gives, and refuses a damaged header', () => {
+  for (const name of ['mobilenet1d-12', 'rhythm-1', 'qrs-1']) {
+    const bytes = readFileSync(new URL(`../../models/${name}.safetensors`, import.meta.url));
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const info = ecg.readModelInfo(bytes.subarray(0, 8 + headerLength));  // the header is enough
+    const model = ecg.loadModel(bytes);
+    const full = { ...model.info };
+    model.delete();
+    for (const key of ['inputs', 'outputs', 'parameters', 'flops_per_window', 'dtypes']) {
+      assert.ok(key in full, key);
+      delete full[key];
+    }
+    assert.deepEqual(info, full, name);
+  }
+  assert.throws(() => ecg.readModelInfo(new Uint8Array([1, 2, 3])), /got 3 bytes, expected at least 8/);
+});

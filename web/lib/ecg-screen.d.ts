@@ -331,7 +331,23 @@ export class EcgRecord {
   lead(lead: string | number): Float32Array;
 }
 
-/** Summary of a loaded model file (schema ecg-screen-model/1). */
+/** The model screen() runs for a record (EcgScreen.chosenModel). */
+export interface ModelChoice {
+  model: string;
+  /** 'screen': a screening model; 'rhythm': a one-lead record no screening model fits. */
+  task: 'screen' | 'rhythm';
+  /** As findings.model.lead_set: the lead set's name, or the number of leads read ('1' for rhythm). */
+  leadSet: string;
+  leads: string[];
+}
+
+/** What a model file's header states (EcgScreen.readModelInfo): ModelInfo without what the graph gives. */
+export type ModelFileInfo = Omit<ModelInfo, 'task' | 'inputs' | 'outputs' | 'parameters' | 'flops_per_window' | 'dtypes'> & {
+  /** 'qrs': a QRS detector (compiled into the core; neither a screening nor a rhythm model). */
+  task: 'screen' | 'rhythm' | 'qrs';
+};
+
+/** Summary of a loaded model file (schema ecg-screen-model/2 or /1). */
 export interface ModelInfo {
   name: string;
   architecture: string;
@@ -532,8 +548,12 @@ export class EcgScreen {
   /** Loads a model file; throws an Error naming the bad field ("got … expected …"). */
   loadModel(bytes: Uint8Array | ArrayBuffer, options?: { backend?: 'simd' | 'reference' }): NnModel;
   readonly version: string;
-  /** With deferModels: waits until the models that may screen this record are loaded (at once when it has every lead of the first). */
+  /** With deferModels: waits until the models that may screen this record are loaded (at once when none not loaded yet could be chosen instead: the core's rule). */
   modelsFor(record: EcgRecord): Promise<void>;
+  /** The model screen() runs for this record among the models loaded (the core's rule), without screening; null when none fits (rules only). */
+  chosenModel(record: EcgRecord): ModelChoice | null;
+  /** What a model file is, from its header alone (no tensor decoded, no session built); throws as loadModel does. */
+  readModelInfo(bytes: Uint8Array | ArrayBuffer): ModelFileInfo;
   /** With deferModels: loads the other shipped models now (once). */
   loadDeferredModels(): Promise<void>;
   /**

@@ -125,7 +125,7 @@ export async function loadEcgScreen(options = {}) {
   if (options.deferModels && rest.length) {
     let loading = null;
     const retryable = () => loadRest().catch((error) => { loading = null; throw error; });  // e.g. offline for a moment
-    ecg.deferred = { leads: shipped[0].leads, load: () => (loading ??= retryable()) };
+    ecg.deferred = { pendingLeads: rest.map((m) => m.leads), load: () => (loading ??= retryable()) };
   } else {
     await loadRest();
   }
@@ -163,7 +163,7 @@ async function readPackageFile(url) {
 /** A loaded core. Create it with loadEcgScreen(). */
 export class EcgScreen {
   constructor(module) {
-    /** Set by loadEcgScreen({deferModels}): the first model's leads and load() for the others. */
+    /** Set by loadEcgScreen({deferModels}): the leads of the models not loaded yet, and load() for them. */
     this.deferred = null;
     /** The model files added (addModel), for live streams' rhythm model. */
     this.modelFiles = [];
@@ -176,12 +176,32 @@ export class EcgScreen {
 
   /**
    * With loadEcgScreen({deferModels: true}): waits until the models that may screen `record` are
-   * loaded (at once when the record has every lead of the first model). Without: resolves at once.
+   * loaded (at once when none of the models not loaded yet could be chosen instead of the one loaded:
+   * the core's rule, ecg::screen::choice_may_change). Without: resolves at once.
    * @param {EcgRecord} record
    */
   async modelsFor(record) {
-    if (!this.deferred || this.deferred.leads.every((lead) => record.leads.includes(lead))) return;
+    requireRecord(record, 'modelsFor');
+    if (!this.deferred || !this.screener.choiceMayChange(record.leads, this.deferred.pendingLeads)) return;
     await this.deferred.load();
+  }
+
+  /**
+   * The model screen() runs for `record` among the models loaded, without screening it (the core's
+   * rule: the screening model, or lead set, reading the most of the record's leads; for a one-lead
+   * record no screening model fits, the first rhythm model); null when none fits (rules only).
+   * @param {EcgRecord} record
+   * @returns {{ model: string, task: 'screen' | 'rhythm', leadSet: string, leads: string[] } | null}
+   *   leadSet: as findings.model.lead_set (the lead set's name, or the number of leads read)
+   * @example
+   *   ecg.chosenModel(record);  // { model: 'mobilenet1d-2', task: 'screen', leadSet: '2', leads: ['I', 'II'] }
+   */
+  chosenModel(record) {
+    requireRecord(record, 'chosenModel');
+    const choice = this.screener.modelChoice(record.leads);
+    if (!choice) return null;
+    const { model, task, leadSet, leads } = choice;
+    return { model, task, leadSet, leads };
   }
 
   /** With loadEcgScreen({deferModels: true}): loads the other shipped models now (once). */
@@ -264,6 +284,22 @@ export class EcgScreen {
     checkOptions('loadModel options', options, { backend: ['"simd" or "reference"', isString] });
     const { backend = 'simd' } = options ?? {};
     return new NnModel(new this.module.NnSession(toBytes(bytes, 'model'), backend));
+  }
+
+  /**
+   * What a model file is, from its header alone (no tensor decoded, no inference session built): the
+   * fields of NnModel.info the file's document states (name, architecture, leads, fs_hz, input_len,
+   * demographics, classes, task, decision_rule, thresholds, lead_sets, schema, tensor_sha256), without
+   * those its graph gives (inputs, outputs, parameters, flops_per_window, dtypes). The bytes may be the
+   * file's first 8 + N bytes only (N: the header length in its first 8 bytes, little-endian).
+   * @param {Uint8Array | ArrayBuffer} bytes
+   * @returns {ModelFileInfo}
+   * @throws {Error} naming the bad field with "got … expected …", as loadModel does
+   * @example
+   *   ecg.readModelInfo(bytes).task;  // 'screen', 'rhythm' or 'qrs'
+   */
+  readModelInfo(bytes) {
+    return JSON.parse(this.module.readModelInfo(toBytes(bytes, 'model')));
   }
 
   /** Names of the screening models loaded (see loadEcgScreen's `models`). */
@@ -546,7 +582,7 @@ export class EcgScreen {
     checkOptions('live stream options', { rhythmModel }, { rhythmModel: ['a model file {name, bytes} or null', (v) => v === null || isNamedBytes(v)] });
     const source = rest.source ?? 'ecg';
     const stream = new LiveStream(new this.module.LiveStream(json));
-    // The rhythm model: the one given, else (ECG streams) the first added model whose task is 'rhythm'.
+    // The rhythm model: the one given, else (ECG streams) the first rhythm model added.
     const model = rhythmModel !== undefined ? rhythmModel : source === 'ecg' ? this.#rhythmModelFile() : null;
     if (model) {
       try {
@@ -559,15 +595,9 @@ export class EcgScreen {
     return stream;
   }
 
+  // The first rhythm model added (the core's Screener knows each model's task), or null.
   #rhythmModelFile() {
-    for (const file of this.modelFiles) {
-      file.task ??= (() => {
-        const session = new this.module.NnSession(toBytes(file.bytes, file.name), 'simd');
-        try { return JSON.parse(session.info()).task; } finally { session.delete(); }
-      })();
-      if (file.task === 'rhythm') return file;
-    }
-    return null;
+    return this.modelFiles[this.screener.rhythmModel()] ?? null;
   }
 }
 

@@ -139,6 +139,21 @@ class Model {
   double node_flops(const std::vector<Shape>& shapes, std::size_t node) const;
 };
 
+// What a model file is, from its header alone: the u64 length and the JSON header (`bytes` may be the
+// file's first 8 + N bytes only). Every ModelInfo field Model::load reads from the ecg_screen document,
+// with the same checks and messages; no tensor is decoded, no hash checked, no graph built, and a lead
+// set's output is not looked up in the graph. For a file's name, task or leads without loading it.
+ModelInfo read_model_info(std::span<const std::uint8_t> bytes);
+
+// A model's summary as one JSON object: the one serialisation used by the bindings (NnModel.info,
+// readModelInfo) and by anything else that prints one. From a ModelInfo: name, architecture, leads,
+// fs_hz, input_len, demographics (null when none), classes [{snomed, abbr, name}], task, decision_rule,
+// thresholds, lead_sets (when the model has them), schema, tensor_sha256 (null for schema 1). From a
+// loaded Model, also what its graph and tensors say: inputs [{name, shape}], outputs, parameters,
+// flops_per_window and dtypes (stored dtype -> number of values, the I8 scales not counted).
+std::string model_info_json(const ModelInfo& info);
+std::string model_info_json(const Model& model);
+
 // SHA-256 of `bytes` as 64 lowercase hex digits (the schema-2 tensor content hash).
 std::string sha256_hex(std::span<const std::uint8_t> bytes);
 

@@ -121,6 +121,29 @@ Record preprocess_for_model(const Record& record, const nn::ModelInfo& info);
 // The same with the preprocessing's filters designed already (model_input: for record.fs_hz and info).
 Record preprocess_for_model(const Record& record, const nn::ModelInfo& info, const dsp::ModelInput& model_input);
 
+// The model screening uses for a record with these leads, among models given in the order added:
+// the screening model (task "screen"; for a lead-wise model, its lead set) that reads the most of the
+// record's leads, all of them present (the first added wins a tie); else, for a one-lead record, the
+// first rhythm model (task "rhythm"). Other tasks are never chosen. The one rule: Screener::screen
+// applies it, and the JS API asks it (EcgScreen.chosenModel, modelsFor).
+struct ModelChoice {
+  std::size_t model = 0;                      // index among the models given
+  std::string name;                           // the model's name
+  std::string task;                           // "screen" or "rhythm"
+  std::optional<std::size_t> lead_set_index;  // a lead-wise model's lead set (into ModelInfo::lead_sets)
+  std::string lead_set;                       // that lead set's name; else the number of leads read ("12"; "1" for rhythm)
+  std::vector<std::string> leads;             // the leads it reads (rhythm: the record's one lead)
+};
+std::optional<ModelChoice> choose_model(std::span<const nn::ModelInfo* const> models, const std::vector<std::string>& record_leads);
+
+// Whether models not added yet, of which only their leads are known (each model's ModelInfo::leads),
+// could be chosen instead of `choice` for a record with these leads. A model reads at most those of its
+// leads the record has (a lead set is a subset of its leads) and is chosen only with more leads than
+// `choice` reads (the one added first wins a tie); with no screening model chosen for a one-lead
+// record, any model might be (a rhythm model reads whatever its one lead is called).
+bool choice_may_change(const std::optional<ModelChoice>& choice, const std::vector<std::string>& record_leads,
+                       const std::vector<std::vector<std::string>>& pending_leads);
+
 // The full pipeline with models: picks, among the screening models added (task "screen"), the one
 // (and for lead-wise models the lead set) using the most leads that the record has, runs it over
 // windows covering the whole record, aggregates, decides per class, and merges with the rules. A
@@ -137,6 +160,13 @@ class Screener {
   // Adds a model file (bytes of a models/*.safetensors); throws ecg::Error when it is invalid.
   void add_model(std::span<const std::uint8_t> model_file);
   std::vector<std::string> model_names() const;
+  // The ModelInfo of each model added, in order.
+  std::vector<const nn::ModelInfo*> model_infos() const;
+  // choose_model among the models added: what screen() runs for a record with these leads.
+  std::optional<ModelChoice> model_choice(const std::vector<std::string>& record_leads) const;
+  // The first rhythm model added (task "rhythm"): what a one-lead record falls back to, and the
+  // default rhythm model of a live ECG stream; nullopt when none was added.
+  std::optional<std::size_t> rhythm_model() const;
   // Each model added, in order: its name and the FNV-1a 64 of its file's bytes (two files with the
   // same name but other weights differ here; `eval --shard` results record it, merge compares it).
   struct ModelId {
