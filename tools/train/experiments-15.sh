@@ -18,11 +18,16 @@
 RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
 if [ -n "${WAIT_PID:-}" ]; then while kill -0 "$WAIT_PID" 2>/dev/null; do sleep 5; done; fi
-run() { name=$1; shift; if [ -f $RUNS/$name/results.json ]; then return; fi
+# Each finished run's results.json is also copied into the repository (tools/train/results-15/NAME/),
+# so that the tables of docs/results.md can be regenerated from committed results
+# (tools.train.tables tools/train/results-15 --section 15) after ../train-runs is gone.
+KEEP=tools/train/results-15
+keep() { if [ -f $RUNS/$1/results.json ] && [ ! -f $KEEP/$1/results.json ]; then mkdir -p $KEEP/$1; cp $RUNS/$1/results.json $KEEP/$1/; fi; }
+run() { name=$1; shift; if [ -f $RUNS/$name/results.json ]; then keep $name; return; fi
   mkdir -p $RUNS/$name; echo "$(date -Is) start $name: $*" >> $RUNS/queue15.log
   nice -n 19 $PY -m tools.train.train "$@" --model mobilenet1d --data pool+extra --input-len 2560 --threads 2 \
     --out $RUNS/$name > $RUNS/$name/stdout.log 2>&1
-  echo "$(date -Is) end $name rc=$?" >> $RUNS/queue15.log; }
+  echo "$(date -Is) end $name rc=$?" >> $RUNS/queue15.log; keep $name; }
 R0="--epochs 8"
 R1="--epochs 30 --patience 5 --schedule plateau"
 R2="$R1 --augment 0.5"
@@ -31,16 +36,17 @@ R4="$R3 --bandpass 0.67,45 --fir-taps 1029"
 R5="$R4 --lead-dropout 0.3"
 F="0 1 2 3 4"
 SOURCES="CPSC Georgia PTB-XL Chapman-Ningbo LUDB"
-for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
-for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
-run m12-r5-f0 $R5 --leads 12 --fold 0 --seed 0 --export mobilenet1d-12
+# Order: the paired recipe comparison at 12 leads first (r0, r4, r5 on the same folds and seeds),
+# then generalisation (leave-one-source-out) and the 2-lead runs, then the single-piece ablations.
+for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r4-f$f $R4 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for f in $F; do run m12-r5-f$f $R5 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
-for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
-for f in $F; do run m2-r4-f$f $R4 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
 for s in $SOURCES; do run m12-r4-loso-$s $R4 --leads 12 --test-source $s --fold 0 --seed 0; done
-for s in $SOURCES; do run m2-r4-loso-$s $R4 --leads 2 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m2-r4-f$f $R4 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
 for f in $F; do run m2-r0-f$f $R0 --leads 2 --fold $f --seed $f; done
+for s in $SOURCES; do run m2-r4-loso-$s $R4 --leads 2 --test-source $s --fold 0 --seed 0; done
+for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
+for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
 for L in 6 3; do for f in $F; do run m$L-r4-f$f $R4 --leads $L --fold $f --seed $f --export mobilenet1d-$L; done; done
 for f in $F; do run m12-r1-f$f $R1 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r2-f$f $R2 --leads 12 --fold $f --seed $f; done
