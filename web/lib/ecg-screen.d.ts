@@ -347,7 +347,10 @@ export type ModelFileInfo = Omit<ModelInfo, 'task' | 'inputs' | 'outputs' | 'par
   task: 'screen' | 'rhythm' | 'qrs';
 };
 
-/** Summary of a loaded model file (schema ecg-screen-model/2 or /1). */
+/**
+ * Summary of a loaded model file (schema ecg-screen-model/2 or /1). Like Findings, a wire format: its
+ * keys are the model file's own field names (snake_case, docs/model-format.md), not an options style.
+ */
 export interface ModelInfo {
   name: string;
   architecture: string;
