@@ -42,7 +42,7 @@ ecg::dsp::QrsDetector g_detector = ecg::dsp::QrsDetector::learned;
 
 constexpr const char* kUsage =
     "usage: ecg-bench [--detector learned|classical] COMMAND ...  (the QRS detector; default learned)\n"
-    "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
+    "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] [--qrs-model FILE] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] [--noise bw|ma|em|mix --snr DB] <record>...\n"
     "       ecg-bench rules --labels LIST.csv [--dataset NAME] [--dump FILE.csv]\n"
     "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--dump FILE.csv]\n"
@@ -164,11 +164,19 @@ int bench_rpeaks(const std::vector<std::string>& args) {
   std::string lead, ext = "atr";
   double window_ms = 150.0;
   std::vector<std::string> records;
+  std::string model_path;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--lead" && i + 1 < args.size()) lead = args[++i];
     else if (args[i] == "--window-ms" && i + 1 < args.size()) window_ms = std::stod(args[++i]);
     else if (args[i] == "--ann" && i + 1 < args.size()) ext = args[++i];
+    else if (args[i] == "--qrs-model" && i + 1 < args.size()) model_path = args[++i];
     else records.push_back(args[i]);
+  }
+  std::optional<ecg::dsp::LearnedQrs> model;  // --qrs-model FILE: another QRS model file (one lead only, not --lead all)
+  if (!model_path.empty()) {
+    if (lead == "all") { std::fputs("ecg-bench rpeaks: --qrs-model works on one lead, not --lead all\n", stderr); return 2; }
+    const ecg::cli::LoadedFile f = ecg::cli::load_file(model_path);
+    model.emplace(std::span<const std::uint8_t>(f.bytes.data(), f.bytes.size()));
   }
   if (records.empty()) {
     std::fputs(kUsage, stderr);
@@ -183,7 +191,9 @@ int bench_rpeaks(const std::vector<std::string>& args) {
       const bool fused = lead == "all";  // --lead all: every lead, fused (detect_rpeaks(Record))
       const std::size_t li = fused ? 0 : pick_lead(record, lead);
       Reference ref = read_reference(arg, ext);
-      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record, g_detector) : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector), ref);
+      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record, g_detector)
+                         : model ? ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, *model)
+                                 : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector), ref);
       auto beats = outside(ref.beats, ref);
       Score s = match(beats, det, static_cast<std::int64_t>(std::lround(window_ms * 1e-3 * record.fs_hz)));
       total.tp += s.tp, total.fn += s.fn, total.fp += s.fp;
