@@ -33,8 +33,10 @@ Adam over --steps), last weights exported: no model selection, so no validation 
 --checkpoint-every steps and resumes from it when started again with the same options.
 
 Cross-validation on cpsc2019 (tools/train/qrs_cv.py): for fold K,
-  nice -n 10 /usr/bin/python3 -m tools.train.qrs --hold-out-fold K --init-from ../train-runs/qrs3 \\
-      --steps 1500 --lr 1e-3 --threads 2 --out ../train-runs/qrs-cv/fK
+  nice -n 10 /usr/bin/python3 -m tools.train.qrs --hold-out-fold K --init-from models/qrs-1.safetensors \\
+      --steps 1500 --lr 2e-4 --cpsc2019-share 0.1 --threads 1 --cache ../train-runs/qrs-cv/sources.pkl \\
+      --out ../train-runs/qrs-cv-b/fK
+(recipe B of docs/rpeaks.cv.md; then `python3 -m tools.train.qrs_cv --runs ../train-runs/qrs-cv-b`).
 """
 from __future__ import annotations
 

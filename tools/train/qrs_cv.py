@@ -6,7 +6,11 @@ with the same reference beats kept together, groups dealt to the smallest fold).
 fine-tuned from qrs-1 on the original mix plus the cpsc2019 records of the four other folds:
 
   nice -n 10 /usr/bin/python3 -m tools.train.qrs --hold-out-fold K --init-from RUNS/qrs-1.safetensors \\
-      --steps 800 --lr 5e-4 --threads 1 --cache RUNS/sources.pkl --out RUNS/fK
+      --steps 800 --lr 5e-4 --threads 1 --cache RUNS/sources.pkl --out RUNS/fK        # recipe A
+  ... --steps 1500 --lr 2e-4 --cpsc2019-share 0.1 ...                                    # recipe B
+
+(RUNS/qrs-1.safetensors: a copy of models/qrs-1.safetensors, sha256 268c0765…; two folds ran side by
+side, one thread each.)
 
 Then (from the repo root, after the native build):
 
@@ -15,7 +19,8 @@ Then (from the repo root, after the native build):
 exports RUNS/fK/model.pt to RUNS/fK/qrs.safetensors, runs `ecg-bench cpsc2019 --per-record
 --qrs-model` with it and with RUNS/qrs-1.safetensors (the model the folds started from), and scores
 each fold's held-out records only (the CPSC 2019 scoring of ecg-bench). The out-of-fold numbers pool
-the 49 records, each scored by the one fold model that never saw it.
+the 49 records, each scored by the one fold model that never saw it. docs/rpeaks.cv.md is the text
+written there by hand plus the --md output of both recipes' RUNS (--postprocess --title ...).
 """
 from __future__ import annotations
 

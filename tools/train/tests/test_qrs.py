@@ -112,6 +112,14 @@ class TestCpsc2019Folds(unittest.TestCase):
         for group in (["00259", "00260"], ["01044", "01046"], ["01234", "01235", "01240"]):
             self.assertEqual(len({where[i] for i in group}), 1, group)
 
+    @unittest.skipUnless(os.path.isdir(os.path.join(os.path.expanduser(os.environ.get("ECG_DATA", "~/.cache/ecg-data")), "cpsc2019", "ref")),
+                         "cpsc2019 not unpacked")
+    def test_fold_table_is_what_cpsc2019_make_folds_gives(self):
+        from tools.train import data as D
+        import json
+        with open(Q.CPSC2019_FOLDS_JSON) as f:
+            self.assertEqual(Q.cpsc2019_make_folds(D.data_root()), json.load(f)["folds"])
+
     def test_hold_out_fold_trains_on_the_other_four(self):
         folds = Q.cpsc2019_folds()
         args = Q.parse_args(["--out", "x", "--hold-out-fold", "2"])
