@@ -322,8 +322,9 @@ std::vector<float> despike(std::span<const float> x, bool& changed) {
 }
 
 // raw_band: the QRS band of `raw` when the caller has it; used where despiking changed nothing.
+// qrs: the learned detector to run (nullptr: the built-in one).
 std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz, std::span<const double> taps, QrsDetector detector,
-                                       std::span<const float> raw_band) {
+                                       std::span<const float> raw_band, LearnedQrs* qrs) {
   if (raw.size() < 3) return {};
   bool despiked = false;
   const std::vector<float> clean = despike(raw, despiked);
@@ -334,7 +335,7 @@ std::vector<std::int64_t> detect_chunk(std::span<const float> raw, double fs_hz,
     // The network sees the despiked lead (a glitch to the rail, scaled by the lead's robust range,
     // would dwarf everything within the network's 2.6 s of context); its candidates (±40 ms) move
     // to the R wave of the QRS band within ±50 ms.
-    for (double c : builtin_qrs().candidates(x, fs_hz))
+    for (double c : (qrs ? *qrs : builtin_qrs()).candidates(x, fs_hz))
       peaks.push_back(std::clamp<std::int64_t>(std::llround(c), 0, static_cast<std::int64_t>(raw.size()) - 1));
     if (band.empty()) refine_to_r(peaks, fir_zero_phase(x, taps), fs_hz, 0.05);
     else refine_to_r(peaks, band, fs_hz, 0.05);
@@ -360,7 +361,7 @@ namespace {
 
 // band: x's QRS band when the caller has it, for the chunk that holds the whole lead.
 std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, std::span<const double> taps, QrsDetector detector,
-                                      std::span<const float> band) {
+                                      std::span<const float> band, LearnedQrs* qrs = nullptr) {
   // Chunks of 60 s with 8 s of lead-in (the detector learns its levels there) and 2 s of lead-out;
   // only peaks inside a chunk's own 60 s are kept, so memory is bounded by the chunk, not the lead.
   const std::size_t core = samples_of(kRpeakChunkS, fs_hz), before = samples_of(8.0, fs_hz), after = samples_of(2.0, fs_hz);
@@ -370,7 +371,7 @@ std::vector<std::int64_t> detect_lead(std::span<const float> x, double fs_hz, st
     const std::size_t hi = std::min(x.size(), start + core + after);
     const std::size_t end = std::min(x.size(), start + core);
     const bool whole = lo == 0 && hi == x.size();
-    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps, detector, whole ? band : std::span<const float>())) {
+    for (std::int64_t p : detect_chunk(x.subspan(lo, hi - lo), fs_hz, taps, detector, whole ? band : std::span<const float>(), qrs)) {
       const auto at = p + static_cast<std::int64_t>(lo);
       if (at < static_cast<std::int64_t>(start) || at >= static_cast<std::int64_t>(end)) continue;
       if (!out.empty() && at - out.back() < static_cast<std::int64_t>(samples_of(0.2, fs_hz))) continue;
@@ -388,6 +389,12 @@ std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz, 
   if (!(fs_hz > 0) || x.size() < 3) return {};
   const auto taps = qrs_band_taps(fs_hz);
   return detect_lead(x, fs_hz, taps, detector, qrs_band.size() == x.size() ? qrs_band : std::span<const float>());
+}
+
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> x, double fs_hz, LearnedQrs& qrs) {
+  if (!(fs_hz > 0) || x.size() < 3) return {};
+  const auto taps = qrs_band_taps(fs_hz);
+  return detect_lead(x, fs_hz, taps, QrsDetector::learned, {}, &qrs);
 }
 
 std::vector<std::int64_t> detect_rpeaks(const Record& record, QrsDetector detector, const std::vector<std::vector<float>>* qrs_bands,

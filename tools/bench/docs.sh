@@ -72,7 +72,10 @@ only. One design change was made after looking at held-out results: the first tr
 LUDB and without P/T-like bumps) was scored on DS2 once and took the non-conducted P waves of 231 and
 the P waves in the pauses of 232 for beats (328 and 135 false detections); LUDB odd records and the
 bump augmentation were added and the model retrained with the schedule unchanged. `cpsc2019` was
-scored for the first model and the final one, and nothing was chosen on it. The whole-database
+scored for the first model and the final one, and nothing was chosen on it. In issue #13.1 its
+failing records were studied (the diagnosis in the cpsc2019 section) and fine-tuning qrs-1 with
+cpsc2019 was cross-validated on it record-wise; neither recipe was shipped, so qrs-1 has still never
+been trained on cpsc2019, but cpsc2019 is no longer an unexamined test set. The whole-database
 MIT-BIH row mixes DS1 (trained) and DS2 (held out). The classical detector's thresholds were chosen
 on MIT-BIH, CPSC 2021 and LUDB (its noise rules on DS1 with noise), so only its `cpsc2019` and DS2
 noise rows are held out for it.
@@ -118,7 +121,11 @@ MD
     row "CPSC 2021 odd patients ($(echo $c21odd | wc -w) records, **held out**)" "both, fused" "≥ 99.5 / 99.5" build/rpeaks-c21odd-all.md
     ludbrow "LUDB (all records, annotated span; odd trained)" build/rpeaks-ludb.txt
     ludbrow "LUDB even records (annotated span, **held out**)" build/rpeaks-ludbeven.txt
-    c19row "cpsc2019 (49 records, **held out**)" build/rpeaks-cpsc2019.md
+    c19row "cpsc2019 (49 records, **held out**: never trained on)" build/rpeaks-cpsc2019.md
+    # 5-fold CV of fine-tuning with cpsc2019 (docs/rpeaks.cv.md, tools/train/qrs_cv.py; not shipped): out-of-fold rows
+    cvrow() { awk -F'|' -v n="$1" -v k="$2" '/^### Recipe/ {r++} r == k && /out of fold.*fold models/ {gsub(/ /,"",$5); gsub(/ /,"",$10); gsub(/ /,"",$11); print "| " n " | single | " $10 " | " $11 " (QRSacc " $5 ") | ≥ 99 / 99, QRSacc ≥ 0.93 |"}' docs/rpeaks.cv.md; }
+    [ -s docs/rpeaks.cv.md ] && cvrow "cpsc2019, qrs-1 fine-tuned with cpsc2019, recipe A, 5-fold CV out of fold (not shipped)" 1
+    [ -s docs/rpeaks.cv.md ] && cvrow "cpsc2019, qrs-1 fine-tuned with cpsc2019, recipe B, 5-fold CV out of fold (not shipped)" 2
     noiserow "" build/rpeaks-noise.md
     row "classical: MIT-BIH (48 records)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-mit-classical.md
     row "classical: MIT-BIH DS2 (22 records)" "first channel" "≥ 99.7 / 99.7" build/rpeaks-ds2-classical.md
@@ -128,7 +135,10 @@ MD
     cat <<'MD'
 
 **Not reached yet** (see the rows above): the held-out cpsc2019 set, QRSacc below 0.93 and beat
-Se/+P just below 99 % (its failing records were not studied, to keep it a test set);
+Se/+P just below 99 %: its errors are motion artefacts and beat-like waves taken for beats and small
+beats missed, never a beat found just outside the 75-ms window (diagnosis in the cpsc2019 section);
+fine-tuning with cpsc2019, cross-validated record-wise, did not clearly beat qrs-1 and was not
+shipped (docs/rpeaks.cv.md, in the cpsc2019 section);
 electrode-motion noise at 6 dB (+P below 97 %: its QRS-sized bursts and baseline steps are taken
 for beats); CPSC 2021 lead I alone (its artefact-dominated records; both leads fused meet the goal).
 Against the classical detector, the learned one is better on every held-out row that has a
@@ -140,7 +150,7 @@ MD
     cat build/rpeaks-mit.md
     cat <<'MD'
 
-## cpsc2019 (49 records, CPSC 2019 scoring, held out)
+## cpsc2019 (49 records, CPSC 2019 scoring, held out: never trained on)
 
 MATLAB v5 files with zlib-compressed variables, read by a bench-only reader in ecg-bench (zlib is
 linked into ecg-bench only; the core and the WebAssembly build read MATLAB v4 and need no zlib).
@@ -159,6 +169,36 @@ build/native/ecg-bench cpsc2019 --per-record $ECG_DATA/cpsc2019
 
 MD
     cat build/rpeaks-cpsc2019.md
+    cat <<'MD'
+
+### What the errors are (issue #13.1 diagnosis, qrs-1)
+
+From `ecg-bench cpsc2019 --per-record --dump` (references and detections of every imperfect record)
+and the network's probabilities (`tools/train/qrs.py` on the same preprocessed lead). "Size" is the
+peak-to-peak of the model input within ±60 ms over the median of the record's reference beats.
+
+| record | FN | FP | what |
+|---|---|---|---|
+| 00126 | 0 | 1 | artefact: a motion artefact 16 × the beats' size, 184 ms after a beat |
+| 00224 | 0 | 2 | artefacts: one 7 × the beats (284 ms from a beat), one small wave (0.4 ×) in mid-RR |
+| 00513 | 1 | 1 | an artefact (2.1 ×, p 0.69) 324 ms before a beat (p 0.66) wins the 250-ms refractory contest: the beat is lost |
+| 00619 | 0 | 1 | near the edge: a small wave (0.36 ×) at 0.81 s, 362 ms from the nearest beat |
+| 00719 | 1 | 0 | missed small beat (0.62 ×, p 0.08) at 170 bpm (RR 0.35 s) |
+| 00949 | 4 | 5 | motion-artefact record: five artefact detections (0.9–7.5 ×, 142–274 ms from beats), four beats missed (p ≤ 0.46) |
+| 01384 | 1 | 0 | missed small beat (0.23 × the others, p 0.02) |
+| 01511 | 1 | 0 | missed small beat (0.47 ×, p 0.49, just under the 0.5 threshold), RR 0.40 s |
+| 01660 | 0 | 1 | a beat-sized wave (0.89 ×, p 0.93) in mid-RR, 364 ms from a beat |
+
+No error is a localisation miss: every FP is at least 142 ms from the nearest reference beat and no
+missed beat has a detection within 142 ms, so a wider window or a different R placement would not
+change a point; no beat is detected twice. Two FPs lie within 1 s of the record's start (00619,
+00949), neither a cut-off beat. So the 11 FPs are artefacts (7 of them larger than the beats) or
+P/T-sized waves, and the 8 FNs are small or low-probability beats, half of them in 00949 alone.
+Threshold and amplitude gate were then chosen by nested cross-validation (below): for qrs-1 the
+default (0.5, 0.1) is chosen in four of five folds and nothing better is found.
+
+MD
+    [ -s docs/rpeaks.cv.md ] && cat docs/rpeaks.cv.md
     cat <<'MD'
 
 ## CPSC 2021 (cpsc2021 + extra/cpsc2021-extra: 23 records, 200 Hz, 2 leads, beat annotations in `.atr`)

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -41,13 +42,13 @@ ecg::dsp::QrsDetector g_detector = ecg::dsp::QrsDetector::learned;
 
 constexpr const char* kUsage =
     "usage: ecg-bench [--detector learned|classical] COMMAND ...  (the QRS detector; default learned)\n"
-    "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] <record>...\n"
+    "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] [--qrs-model FILE] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] [--noise bw|ma|em|mix --snr DB] <record>...\n"
     "       ecg-bench rules --labels LIST.csv [--dataset NAME] [--dump FILE.csv]\n"
     "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--dump FILE.csv]\n"
     "       ecg-bench merge --labels LIST.csv [--model FILE]... [--folds tools/train/folds.json --fold 0]\n"
     "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
-    "       ecg-bench cpsc2019 [--per-record] [--dump] DIR\n"
+    "       ecg-bench cpsc2019 [--per-record] [--dump] [--qrs-model FILE] DIR\n"
     "       ecg-bench noise [--seconds 300] [--seed 1] [--noise bw,ma,em,mix] <record>...\n"
     "       ecg-bench speed [--repeats 50] <record>...\n"
     "       ecg-bench quality cinc2017|noisy-copies|flat-noise ... (tools/bench/quality_bench.cpp)\n"
@@ -72,6 +73,8 @@ constexpr const char* kUsage =
     "  hr           share of records (first lead) whose detected heart rate is plausible, per class.\n"
     "  cpsc2019     QRSacc, beat Se and +P on CPSC 2019 records (DIR/data/data_N.mat, DIR/ref/R_N.mat),\n"
     "               scored as the challenge's score.py (75 ms, refs in 0.5-9.5 s, 1 / 0.7 / 0.3 / 0 points).\n"
+    "               --qrs-model: run this QRS model file (task qrs) instead of the built-in one (e.g. the\n"
+    "               cross-validation models of tools/train/qrs_cv.py).\n"
     "  noise        Se and +P with synthetic baseline-wander (bw), muscle (ma), electrode-motion (em) and\n"
     "               mixed noise added at SNR 24..-6 dB (EC57/nst SNR from the QRS peak-to-peak amplitude).\n"
     "  speed        milliseconds per fused detect_rpeaks(Record) call.\n"
@@ -161,11 +164,19 @@ int bench_rpeaks(const std::vector<std::string>& args) {
   std::string lead, ext = "atr";
   double window_ms = 150.0;
   std::vector<std::string> records;
+  std::string model_path;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--lead" && i + 1 < args.size()) lead = args[++i];
     else if (args[i] == "--window-ms" && i + 1 < args.size()) window_ms = std::stod(args[++i]);
     else if (args[i] == "--ann" && i + 1 < args.size()) ext = args[++i];
+    else if (args[i] == "--qrs-model" && i + 1 < args.size()) model_path = args[++i];
     else records.push_back(args[i]);
+  }
+  std::optional<ecg::dsp::LearnedQrs> model;  // --qrs-model FILE: another QRS model file (one lead only, not --lead all)
+  if (!model_path.empty()) {
+    if (lead == "all") { std::fputs("ecg-bench rpeaks: --qrs-model works on one lead, not --lead all\n", stderr); return 2; }
+    const ecg::cli::LoadedFile f = ecg::cli::load_file(model_path);
+    model.emplace(std::span<const std::uint8_t>(f.bytes.data(), f.bytes.size()));
   }
   if (records.empty()) {
     std::fputs(kUsage, stderr);
@@ -180,7 +191,9 @@ int bench_rpeaks(const std::vector<std::string>& args) {
       const bool fused = lead == "all";  // --lead all: every lead, fused (detect_rpeaks(Record))
       const std::size_t li = fused ? 0 : pick_lead(record, lead);
       Reference ref = read_reference(arg, ext);
-      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record, g_detector) : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector), ref);
+      auto det = outside(fused ? ecg::dsp::detect_rpeaks(record, g_detector)
+                         : model ? ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, *model)
+                                 : ecg::dsp::detect_rpeaks(record.lead(li), record.fs_hz, g_detector), ref);
       auto beats = outside(ref.beats, ref);
       Score s = match(beats, det, static_cast<std::int64_t>(std::lround(window_ms * 1e-3 * record.fs_hz)));
       total.tp += s.tp, total.fn += s.fn, total.fp += s.fp;
@@ -883,11 +896,18 @@ Cpsc2019Score score_cpsc2019(std::vector<double> ref, const std::vector<std::int
 // ecg-bench cpsc2019 DIR: every DIR/data/data_N.mat with DIR/ref/R_N.mat.
 int bench_cpsc2019(const std::vector<std::string>& args) {
   bool per_record = false, dump = false;
-  std::string dir;
-  for (const auto& a : args) {
+  std::string dir, model_path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
     if (a == "--per-record") per_record = true;
     else if (a == "--dump") dump = true;
+    else if (a == "--qrs-model" && i + 1 < args.size()) model_path = args[++i];
     else dir = a;
+  }
+  std::optional<ecg::dsp::LearnedQrs> model;
+  if (!model_path.empty()) {
+    const ecg::cli::LoadedFile f = ecg::cli::load_file(model_path);
+    model.emplace(std::span<const std::uint8_t>(f.bytes.data(), f.bytes.size()));
   }
   if (dir.empty()) {
     std::fputs(kUsage, stderr);
@@ -907,7 +927,7 @@ int bench_cpsc2019(const std::vector<std::string>& args) {
     const auto x64 = read_mat5_first_matrix((fs::path(dir) / "data" / ("data_" + id + ".mat")).string());
     const auto ref = read_mat5_first_matrix((fs::path(dir) / "ref" / ("R_" + id + ".mat")).string());
     std::vector<float> x(x64.begin(), x64.end());
-    const auto det = ecg::dsp::detect_rpeaks(x, fs_hz, g_detector);
+    const auto det = model ? ecg::dsp::detect_rpeaks(x, fs_hz, *model) : ecg::dsp::detect_rpeaks(x, fs_hz, g_detector);
     const auto s = score_cpsc2019(ref, det, fs_hz);
     total.tp += s.tp, total.fn += s.fn, total.fp += s.fp, total.fp_all += s.fp_all, total.points += s.points, ++n;
     full += s.points == 1.0, one_fp += s.points == 0.7, one_fn += s.points == 0.3;

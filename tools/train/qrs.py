@@ -13,7 +13,10 @@ Data (training only; every record named here is excluded from every number repor
     (data_<patient>_<segment>: 0 8 84 92 66 ...). Patients with an odd id (101 21 35 25) are held out.
   - LUDB records with an odd number (1, 3, …, 199), all 12 leads, each lead's own QRS marks ('N'),
     only the annotated span (the rest is masked). Even-numbered records are held out.
-  DS2, the paced records, CPSC 2021 odd patients, LUDB even records and cpsc2019 are never read here.
+  - Optionally (--cpsc2019-folds / --hold-out-fold) the CPSC 2019 records of the folds named in
+    tools/train/qrs_cpsc2019_folds.json (record-wise 5-fold cross-validation), drawn as a fixed share
+    of the crops (--cpsc2019-share); without these options cpsc2019 is not read.
+  DS2, the paced records, CPSC 2021 odd patients and LUDB even records are never read here.
 Input: the lead resampled to 100 Hz (polyphase, tools/train/preprocess.py = the C++ core), band-pass
 0.5–40 Hz (FIR 201 taps), divided by the median peak-to-peak range of its 1-s blocks (normalize
 "block_range_per_lead"; robust to artefact spikes, which z-scoring is not). Training crops are 10 s.
@@ -26,6 +29,14 @@ muscle noise (white, band-limited 8–45 Hz, slowly modulated), electrode motion
 0.3–3 s), spikes to a rail (1–3 samples, 3–30 × signal), clipping of the crop at 40–90 % of its range.
 Target: 1 within ±4 samples of a reference beat; binary cross-entropy. Fixed schedule (one-cycle
 Adam over --steps), last weights exported: no model selection, so no validation set is needed.
+--init-from RUN starts from RUN/model.pt (fine-tuning); a run saves --out/checkpoint.pt every
+--checkpoint-every steps and resumes from it when started again with the same options.
+
+Cross-validation on cpsc2019 (tools/train/qrs_cv.py): for fold K,
+  nice -n 10 /usr/bin/python3 -m tools.train.qrs --hold-out-fold K --init-from models/qrs-1.safetensors \\
+      --steps 1500 --lr 2e-4 --cpsc2019-share 0.1 --threads 1 --cache ../train-runs/qrs-cv/sources.pkl \\
+      --out ../train-runs/qrs-cv-b/fK
+(recipe B of docs/rpeaks.cv.md; then `python3 -m tools.train.qrs_cv --runs ../train-runs/qrs-cv-b`).
 """
 from __future__ import annotations
 
@@ -64,6 +75,9 @@ DS1 = [101, 106, 108, 109, 112, 114, 115, 116, 118, 119, 122, 124, 201, 203, 205
 # MIT annotation codes of beats (ecgcodes.h): N L R a V F J A S E j / Q, B, e n, f, r
 BEAT_CODES = set(range(1, 14)) | {25, 34, 35, 38, 41}
 VFON, VFOFF = 32, 33
+CPSC2019_FOLDS_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "qrs_cpsc2019_folds.json")
+CPSC2019_FS = 500
+CPSC2019_EDGE_S = 0.25  # the first and last 0.25 s of a cpsc2019 record are masked (a beat cut by the edge may be unannotated)
 PREPROCESS = {"resample": "polyphase", "bandpass_hz": list(BAND), "fir_taps": TAPS, "fir_window": "hamming",
               "normalize": "block_range_per_lead", "epsilon": 1e-3, "window_stride": CROP, "aggregate": "none"}
 
@@ -161,6 +175,73 @@ def training_sources(root: str) -> list[dict]:
                 mask[int(a * FS / fs): int(b * FS / fs) + 1] = 0
             sources.append({"name": os.path.basename(base), "x": x, "y": _target(r, x.size), "mask": mask})
     return sources
+
+
+def cached_training_sources(root: str, cache: str | None) -> list[dict]:
+    """training_sources(root), read from / written to the pickle `cache` when given (the original mix
+    takes minutes to read and resample; cross-validation reads it once per fold)."""
+    import pickle
+    if cache and os.path.exists(cache):
+        with open(cache, "rb") as f:
+            got = pickle.load(f)
+        if got["root"] == os.path.abspath(root):
+            return got["sources"]
+    sources = training_sources(root)
+    if cache:
+        with open(cache + ".tmp", "wb") as f:
+            pickle.dump({"root": os.path.abspath(root), "sources": sources}, f, protocol=4)
+        os.replace(cache + ".tmp", cache)
+    return sources
+
+
+def read_cpsc2019(root: str, rid: str) -> tuple[np.ndarray, np.ndarray]:
+    """(lead in mV at 500 Hz, reference R peaks in samples) of cpsc2019 record RID (data_RID.mat, R_RID.mat)."""
+    import scipy.io
+    d = os.path.join(root, "cpsc2019")
+    x = np.asarray(scipy.io.loadmat(os.path.join(d, "data", f"data_{rid}.mat"))["ecg"], np.float64).ravel()
+    r = np.asarray(scipy.io.loadmat(os.path.join(d, "ref", f"R_{rid}.mat"))["R_peak"], np.float64).ravel()
+    return x.astype(np.float32), np.round(r).astype(np.int64)
+
+
+def cpsc2019_make_folds(root: str, k: int = 5) -> dict:
+    """The fold table of tools/train/qrs_cpsc2019_folds.json: records sorted by name; records whose
+    reference R peaks agree within 2 samples are one group (the same recording); groups, in the order
+    of their first record, go to the fold with the fewest records so far (lowest number on ties)."""
+    d = os.path.join(root, "cpsc2019", "data")
+    ids = sorted(f[5:-4] for f in os.listdir(d) if f.startswith("data_") and f.endswith(".mat"))
+    refs = {i: read_cpsc2019(root, i)[1] for i in ids}
+    groups: list[list[str]] = []
+    for i in ids:
+        for g in groups:
+            r = refs[g[0]]
+            if r.size == refs[i].size and np.all(np.abs(r - refs[i]) < 3):
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    folds: dict[int, list[str]] = {f: [] for f in range(k)}
+    for g in groups:
+        folds[min(range(k), key=lambda f: (len(folds[f]), f))] += g
+    return {str(f): sorted(v) for f, v in folds.items()}
+
+
+def cpsc2019_folds(path: str = CPSC2019_FOLDS_JSON) -> dict[int, list[str]]:
+    with open(path) as f:
+        return {int(k): v for k, v in json.load(f)["folds"].items()}
+
+
+def cpsc2019_sources(root: str, ids: list[str]) -> list[dict]:
+    """cpsc2019 records as training sources: the lead at 100 Hz, its reference beats, the edges masked."""
+    out = []
+    for rid in ids:
+        x5, r = read_cpsc2019(root, rid)
+        x = P.resample(x5, CPSC2019_FS, FS).astype(np.float32)
+        mask = np.ones(x.size, np.float32)
+        e = int(round(CPSC2019_EDGE_S * FS))
+        mask[:e], mask[x.size - e:] = 0, 0
+        out.append({"name": f"cpsc2019/{rid}", "x": x, "y": _target(np.round(r * FS / CPSC2019_FS).astype(np.int64), x.size),
+                    "mask": mask, "cpsc2019": True})
+    return out
 
 
 def _target(r: np.ndarray, n: int) -> np.ndarray:
@@ -372,7 +453,46 @@ def parse_args(argv=None):
     a.add_argument("--export", help="write the model file here (e.g. models/qrs-1.safetensors)")
     a.add_argument("--data", default=None, help="dataset root (default: $ECG_DATA or ~/.cache/ecg-data)")
     a.add_argument("--from-run", action="store_true", help="no training: export --out/model.pt to --export")
-    return a.parse_args(argv)
+    a.add_argument("--init-from", default=None, help="start from RUN/model.pt or from a model file (e.g. "
+                   "models/qrs-1.safetensors; its batch-norm is folded, so it stays frozen) instead of random weights")
+    a.add_argument("--cpsc2019-folds", default="", help="train also on these cpsc2019 folds (comma-separated, "
+                   "tools/train/qrs_cpsc2019_folds.json), or 'all'")
+    a.add_argument("--hold-out-fold", type=int, default=None, help="train also on every cpsc2019 fold but this one")
+    a.add_argument("--cpsc2019-share", type=float, default=0.25, help="share of the crops drawn from the cpsc2019 records")
+    a.add_argument("--checkpoint-every", type=int, default=250)
+    a.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)  # tests: stop after this step's checkpoint
+    a.add_argument("--cache", default=None, help="pickle of the original training mix (read if present, else written)")
+    args = a.parse_args(argv)
+    if args.hold_out_fold is not None and args.cpsc2019_folds:
+        a.error("--hold-out-fold and --cpsc2019-folds exclude each other")
+    return args
+
+
+def cpsc2019_train_ids(args) -> list[str]:
+    """The cpsc2019 records a run trains on (none unless --cpsc2019-folds or --hold-out-fold)."""
+    folds = cpsc2019_folds()
+    if args.hold_out_fold is not None:
+        if args.hold_out_fold not in folds:
+            raise SystemExit(f"--hold-out-fold: got {args.hold_out_fold}, expected one of {sorted(folds)}")
+        use = [f for f in folds if f != args.hold_out_fold]
+    elif args.cpsc2019_folds == "all":
+        use = list(folds)
+    elif args.cpsc2019_folds:
+        use = [int(v) for v in args.cpsc2019_folds.split(",")]
+    else:
+        use = []
+    return sorted(i for f in use for i in folds[f])
+
+
+def sampling_weights(sources: list[dict], share: float) -> np.ndarray:
+    """Crop probabilities: the original mix in proportion to length; cpsc2019 records (if any) equally,
+    `share` of the crops together."""
+    w = np.array([s["x"].size for s in sources], np.float64)
+    c = np.array([bool(s.get("cpsc2019")) for s in sources])
+    if c.any() and (~c).any():
+        w[~c] *= (1 - share) / w[~c].sum()
+        w[c] = share / c.sum()
+    return w / w.sum()
 
 
 def train(args) -> dict:
@@ -381,24 +501,45 @@ def train(args) -> dict:
     rng = np.random.default_rng(args.seed)
     root = args.data or D.data_root()
     t0 = time.time()
-    sources = training_sources(root)
-    weights = np.array([s["x"].size for s in sources], np.float64)
-    weights /= weights.sum()
-    print(f"{len(sources)} training leads, {sum(int(s['y'].sum()) // (2 * HALF_WIDTH + 1) for s in sources)} beats "
+    sources = cached_training_sources(root, args.cache)
+    c19 = cpsc2019_train_ids(args)
+    sources += cpsc2019_sources(root, c19)
+    weights = sampling_weights(sources, args.cpsc2019_share)
+    print(f"{len(c19)} cpsc2019 records ({args.cpsc2019_share if c19 else 0:.2f} of the crops); {len(sources)} training leads, {sum(int(s['y'].sum()) // (2 * HALF_WIDTH + 1) for s in sources)} beats "
           f"(approx.), loaded in {time.time() - t0:.0f} s", flush=True)
-    model = QrsNet(args.channels)
+    model, frozen_bn = QrsNet(args.channels), False
+    if args.init_from:
+        model, frozen_bn = init_model(args.init_from)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
     os.makedirs(args.out, exist_ok=True)
-    log = open(os.path.join(args.out, "log.tsv"), "w")
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    config = {k: v for k, v in vars(args).items() if k not in ("threads", "export", "from_run", "checkpoint_every", "cache", "stop_after")}
+    running, first = None, 1
+    if os.path.exists(ckpt_path):  # resume: the same options, the same random streams
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+        if ck["config"] != config:
+            diff = sorted(k for k in set(ck["config"]) | set(config) if ck["config"].get(k) != config.get(k))
+            raise SystemExit(f"{ckpt_path}: made with other options ({', '.join(diff)}); use another --out or remove it")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        rng.bit_generator.state = ck["rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        running, first = ck["running"], ck["step"] + 1
+        print(f"resumed at step {first} from {ckpt_path}", flush=True)
+    log = open(os.path.join(args.out, "log.tsv"), "a" if first > 1 else "w")
     t0 = time.time()
-    running = None
-    for step in range(1, args.steps + 1):
+    for step in range(first, args.steps + 1):
         batch = [sample_crop(sources[i], rng) for i in rng.choice(len(sources), size=args.batch, p=weights)]
         x = torch.from_numpy(np.stack([b[0] for b in batch])[:, None])
         y = torch.from_numpy(np.stack([b[1] for b in batch])[:, None])
         m = torch.from_numpy(np.stack([b[2] for b in batch])[:, None])
         model.train()
+        if frozen_bn:  # weights from a model file: its batch-norm is folded, the layers are identities
+            for mod in model.modules():
+                if isinstance(mod, nn.BatchNorm1d):
+                    mod.eval()
         loss = (F.binary_cross_entropy_with_logits(model(x), y, reduction="none", pos_weight=torch.tensor(2.0)) * m).sum() / m.sum()
         opt.zero_grad()
         loss.backward()
@@ -409,14 +550,32 @@ def train(args) -> dict:
             print(f"step {step} loss {running:.4f} {time.time() - t0:.0f} s", flush=True)
             log.write(f"{step}\t{running:.5f}\t{time.time() - t0:.1f}\n")
             log.flush()
+        if step % args.checkpoint_every == 0 and step < args.steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "running": running,
+                        "step": step, "config": config}, ckpt_path + ".tmp")
+            os.replace(ckpt_path + ".tmp", ckpt_path)
+            if args.stop_after is not None and step >= args.stop_after:
+                log.close()
+                return {"stopped_at": step}
+    log.close()
     model.eval()
-    torch.save({"state": model.state_dict(), "channels": args.channels}, os.path.join(args.out, "model.pt"))
-    training = {"data": "MIT-BIH DS1 (both channels) + CPSC 2021 even patient ids (both leads) + LUDB odd records (12 leads)",
-                "held_out": "MIT-BIH DS2 and paced records, CPSC 2021 odd patient ids, LUDB even records, cpsc2019",
+    torch.save({"state": model.state_dict(), "channels": model.stem.out_channels, "dilations": model.dilations}, os.path.join(args.out, "model.pt"))
+    held_c19 = sorted(set(i for v in cpsc2019_folds().values() for i in v) - set(c19))
+    data = "MIT-BIH DS1 (both channels) + CPSC 2021 even patient ids (both leads) + LUDB odd records (12 leads)"
+    if c19:
+        data += f" + {len(c19)} cpsc2019 records ({args.cpsc2019_share:.2f} of the crops)"
+    held = "MIT-BIH DS2 and paced records, CPSC 2021 odd patient ids, LUDB even records"
+    if held_c19:
+        held += ", cpsc2019" + ("" if not c19 else " " + " ".join(held_c19))
+    training = {"data": data, "held_out": held, "cpsc2019_train": c19,
+                "init_from": args.init_from, "cpsc2019_share": args.cpsc2019_share if c19 else 0.0,
                 "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed,
                 "command": "python3 -m tools.train.qrs " + " ".join(sys.argv[1:])}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(training, f, indent=1)
+    if os.path.exists(ckpt_path):
+        os.remove(ckpt_path)
     if args.export:
         export(model, args.export, training)
     return training
@@ -432,9 +591,38 @@ def export(model: QrsNet, path: str, training: dict) -> dict:
 
 def load_checkpoint(path: str) -> QrsNet:
     ck = torch.load(path, map_location="cpu")
-    model = QrsNet(ck["channels"])
+    model = QrsNet(ck["channels"], tuple(ck.get("dilations", (1, 2, 4, 8, 16))))
     model.load_state_dict(ck["state"])
     return model.eval()
+
+
+def load_model_weights(path: str) -> QrsNet:
+    """A QrsNet holding the weights of an exported model file (batch-norm folded into the convolutions):
+    its batch-norm layers are set to the identity (mean 0, variance 1 - eps, scale 1, shift 0), so in
+    eval mode it computes what the file does. Fine-tuning from it keeps batch-norm in eval mode."""
+    _, t = E.load_model_file(path)
+    c = t["stem.weight"].shape[0]
+    dil = [int(k) for k in range(len([n for n in t if n.endswith(".conv1.weight")]))]
+    model = QrsNet(c, dilations=tuple(2 ** k for k in dil))
+    pairs = [(model.stem, "stem", model.stem_bn)] + [(blk[j], f"b{k}.conv{j // 2 + 1}", blk[j + 1])
+                                                     for k, blk in enumerate(model.blocks) for j in (0, 2)] + [(model.head, "head", None)]
+    with torch.no_grad():
+        for conv, name, bn in pairs:
+            conv.weight.copy_(torch.from_numpy(np.asarray(t[f"{name}.weight"], np.float32)).reshape(conv.weight.shape))
+            conv.bias.copy_(torch.from_numpy(np.asarray(t[f"{name}.bias"], np.float32)))
+            if bn is not None:
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0 - bn.eps)
+                bn.weight.fill_(1.0)
+                bn.bias.zero_()
+    return model.eval()
+
+
+def init_model(path: str) -> tuple[QrsNet, bool]:
+    """(model, whether its batch-norm stays frozen) from a run directory (RUN/model.pt) or a model file."""
+    if path.endswith(".safetensors"):
+        return load_model_weights(path), True
+    return load_checkpoint(os.path.join(path, "model.pt")), False
 
 
 def model_input(lead_mv: np.ndarray, fs: float) -> np.ndarray:

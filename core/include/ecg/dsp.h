@@ -216,6 +216,9 @@ class LearnedQrs {
 };
 // The detector compiled into the core (models/qrs-1.safetensors), one instance per thread.
 LearnedQrs& builtin_qrs();
+// detect_rpeaks(lead_mv, fs_hz) with this learned detector instead of the built-in one (the same
+// chunking, candidate rule and R-wave placement): for benchmarks of other QRS model files.
+std::vector<std::int64_t> detect_rpeaks(std::span<const float> lead_mv, double fs_hz, LearnedQrs& qrs);
 
 // Heart rate in beats per minute from the median RR interval; nullopt with fewer than two peaks.
 std::optional<double> heart_rate_bpm(std::span<const std::int64_t> rpeaks, double fs_hz);

@@ -100,5 +100,85 @@ class TestExport(unittest.TestCase):
             np.testing.assert_allclose(np.asarray(got).reshape(-1), want, atol=1e-5)
 
 
+class TestCpsc2019Folds(unittest.TestCase):
+    def test_fold_table_holds_every_record_once_and_keeps_same_recordings_together(self):
+        folds = Q.cpsc2019_folds()
+        ids = [i for v in folds.values() for i in v]
+        self.assertEqual(sorted(folds), [0, 1, 2, 3, 4])
+        self.assertEqual(len(ids), 49)
+        self.assertEqual(len(set(ids)), 49)
+        self.assertLessEqual(max(map(len, folds.values())) - min(map(len, folds.values())), 1)
+        where = {i: k for k, v in folds.items() for i in v}
+        for group in (["00259", "00260"], ["01044", "01046"], ["01234", "01235", "01240"]):
+            self.assertEqual(len({where[i] for i in group}), 1, group)
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(os.path.expanduser(os.environ.get("ECG_DATA", "~/.cache/ecg-data")), "cpsc2019", "ref")),
+                         "cpsc2019 not unpacked")
+    def test_fold_table_is_what_cpsc2019_make_folds_gives(self):
+        from tools.train import data as D
+        import json
+        with open(Q.CPSC2019_FOLDS_JSON) as f:
+            self.assertEqual(Q.cpsc2019_make_folds(D.data_root()), json.load(f)["folds"])
+
+    def test_hold_out_fold_trains_on_the_other_four(self):
+        folds = Q.cpsc2019_folds()
+        args = Q.parse_args(["--out", "x", "--hold-out-fold", "2"])
+        got = Q.cpsc2019_train_ids(args)
+        self.assertEqual(sorted(got), sorted(i for k, v in folds.items() if k != 2 for i in v))
+        self.assertFalse(set(got) & set(folds[2]))
+        self.assertEqual(Q.cpsc2019_train_ids(Q.parse_args(["--out", "x"])), [])
+        self.assertEqual(len(Q.cpsc2019_train_ids(Q.parse_args(["--out", "x", "--cpsc2019-folds", "all"]))), 49)
+        with self.assertRaises(SystemExit):
+            Q.parse_args(["--out", "x", "--hold-out-fold", "1", "--cpsc2019-folds", "0"])
+
+    def test_cpsc2019_records_get_their_share_of_the_crops(self):
+        src = [{"x": np.zeros(n)} for n in (1000, 3000)] + [{"x": np.zeros(500), "cpsc2019": True}] * 4
+        w = Q.sampling_weights(src, 0.25)
+        self.assertAlmostEqual(w.sum(), 1.0)
+        np.testing.assert_allclose(w, [0.1875, 0.5625, 0.0625, 0.0625, 0.0625, 0.0625])
+        np.testing.assert_allclose(Q.sampling_weights(src[:2], 0.25), [0.25, 0.75])  # no cpsc2019: by length
+
+
+def _synthetic_sources(n=4, seconds=30, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        x = 0.05 * rng.standard_normal(seconds * Q.FS).astype(np.float32)
+        r = np.arange(40, x.size - 40, 80 + 10 * k)
+        x[r] += 1.0
+        out.append({"name": f"s{k}", "x": x, "y": Q._target(r, x.size), "mask": np.ones(x.size, np.float32)})
+    return out
+
+
+class TestResumeAndInit(unittest.TestCase):
+    def test_model_file_weights_reproduce_the_golden_probabilities(self):
+        model = Q.load_model_weights(os.path.join(FIXTURES, "..", "..", "models", "qrs-1.safetensors"))
+        t, _ = E.read_safetensors(os.path.join(FIXTURES, "nn", "qrs-1.golden.safetensors"))
+        np.testing.assert_allclose(Q.probabilities(model, t["input.ecg"][0]), t["output.qrs"][0], atol=1e-5)
+
+    def test_an_interrupted_run_resumes_to_the_same_weights(self):
+        orig = Q.cached_training_sources
+        Q.cached_training_sources = lambda root, cache: _synthetic_sources()
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                common = ["--steps", "6", "--batch", "2", "--channels", "4", "--threads", "1", "--checkpoint-every", "2", "--data", d]
+                Q.train(Q.parse_args(common + ["--out", os.path.join(d, "a")]))
+                got = Q.train(Q.parse_args(common + ["--out", os.path.join(d, "b"), "--stop-after", "4"]))
+                self.assertEqual(got, {"stopped_at": 4})
+                self.assertTrue(os.path.exists(os.path.join(d, "b", "checkpoint.pt")))
+                Q.train(Q.parse_args(common + ["--out", os.path.join(d, "b")]))
+                self.assertFalse(os.path.exists(os.path.join(d, "b", "checkpoint.pt")))
+                a = Q.load_checkpoint(os.path.join(d, "a", "model.pt")).state_dict()
+                b = Q.load_checkpoint(os.path.join(d, "b", "model.pt")).state_dict()
+                for k in a:
+                    torch.testing.assert_close(a[k], b[k], rtol=0, atol=0)
+                # other options: refused, not silently mixed
+                Q.train(Q.parse_args(common + ["--out", os.path.join(d, "c"), "--stop-after", "2"]))
+                with self.assertRaises(SystemExit):
+                    Q.train(Q.parse_args(common[:1] + ["7"] + common[2:] + ["--out", os.path.join(d, "c")]))
+        finally:
+            Q.cached_training_sources = orig
+
+
 if __name__ == "__main__":
     unittest.main()
