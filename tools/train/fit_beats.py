@@ -29,6 +29,7 @@ FEATURES = ["rr_pre_ratio", "rr_post_ratio", "rr_pre_over_post", "rr_pre_over_pr
             "rr_pre_s", "rr_post_s", "rr_pre_over_average", "rr_pre_over_sinus", "rr_post_over_sinus"]
 L2 = 1e-2
 FOLDS = 6
+GOALS = (0.80, 0.70, 0.95, 0.95)  # S Se, S +P, V Se, V +P (docs/beats.md)
 
 
 def features(row: dict) -> list[float]:
@@ -43,6 +44,11 @@ def features(row: dict) -> list[float]:
             float(row["rr_pre_ms"]) / max(1.0, float(row["average_rr_ms"])),
             float(row["rr_pre_ms"]) / max(1.0, float(row["sinus_rr_ms"])),
             float(row["rr_post_ms"]) / max(1.0, float(row["sinus_rr_ms"]))]
+
+
+def goal_score(s_se: float, s_ppv: float, v_se: float, v_ppv: float) -> float:
+    """min(S Se / 0.80, S +P / 0.70) + min(V Se / 0.95, V +P / 0.95): the shortfall from the goals of each class."""
+    return min(s_se / GOALS[0], s_ppv / GOALS[1]) + min(v_se / GOALS[2], v_ppv / GOALS[3])
 
 
 def load(path: str):
@@ -87,9 +93,9 @@ def fit(Xs: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return res.x.reshape(len(CLASSES), k + 1)
 
 
-def weights_for(y: np.ndarray) -> np.ndarray:
+def weights_for(y: np.ndarray, wexp: float = 0.5) -> np.ndarray:
     counts = np.bincount(y, minlength=len(CLASSES)).astype(float)
-    cw = np.where(counts > 0, (counts[0] / np.maximum(counts, 1)) ** 0.5, 0.0)
+    cw = np.where(counts > 0, (counts[0] / np.maximum(counts, 1)) ** wexp, 0.0)
     return cw[y]
 
 
