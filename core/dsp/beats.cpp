@@ -332,28 +332,33 @@ std::array<double, 5> shape_measures(const BeatEvidence& e) {
           std::min(e.residual, 3.0), e.pre_corr};
 }
 
-// The classifier's inputs, in the order of tools/train/fit_beats.py FEATURES; decide() expands
-// them (standardised) with all their pairwise products, so the boundaries are quadratic.
+// The classifier's inputs, in the order of tools/train/fit_beats.py FEATURES; classify_evidence()
+// expands them (standardised) with all their pairwise products, so the boundaries are quadratic.
+// RR enters only as ratios (no absolute interval: those differ between patients), shape both as
+// measured against the dominant beat and minus the record's running median of that measure.
 std::array<double, kBase> features(const BeatEvidence& e) {
   const double prem = std::max(0.0, 1.0 - e.rr_pre_ratio);
+  const auto m = shape_measures(e);
   return {e.rr_pre_ratio,
           e.rr_post_ratio,
           e.rr_pre_ratio / std::max(0.05, e.rr_post_ratio),
           e.rr_pre_over_prev,
-          e.qrs_corr,
-          std::log(std::clamp(e.width_ratio, 0.2, 5.0)),
-          std::log(std::clamp(e.amp_ratio, 0.1, 10.0)),
-          std::min(e.residual, 3.0),
-          e.pre_corr,
+          m[0],
+          m[1],
+          m[2],
+          m[3],
+          m[4],
           e.p_wave ? 1.0 : 0.0,
           prem * e.qrs_corr,
-          e.local_rr_ms / 1000.0,
           std::min(e.rr_irregularity, 1.0),
-          e.rr_pre_ms / 1000.0,
-          e.rr_post_ms / 1000.0,
           e.rr_pre_ms / std::max(1.0, e.average_rr_ms),
           e.rr_pre_ms / std::max(1.0, e.sinus_rr_ms),
-          e.rr_post_ms / std::max(1.0, e.sinus_rr_ms)};
+          e.rr_post_ms / std::max(1.0, e.sinus_rr_ms),
+          m[0] - e.median_qrs_corr,
+          m[1] - e.median_log_width,
+          m[2] - e.median_log_amp,
+          m[3] - e.median_residual,
+          m[4] - e.median_pre_corr};
 }
 
 // Median as numpy's (the mean of the two middle values of an even count). Reorders v (not empty).
