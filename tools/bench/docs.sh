@@ -373,7 +373,7 @@ On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baselin
   classes) V, so DS1's in-sample V Se on matched beats falls (96.7 → 92.9 %; +P 94.4 → 95.7 %) for
   fewer false V calls where the quadratic boundary is out of its range. Out of fold on DS1 (adopted variant, its offsets) the guard
   leaves V Se at 86.0 % and raises V +P 86.2 → 91.0 %, while S +P falls 59.6 → 58.0 % (alike beats
-  it takes from V go to S), goal score 1.748 → 1.733: kept, as V +P gains more than S +P loses. It was added after looking at dev 12-lead records (PTB-XL
+  it takes from V go to S), goal score 1.748 → 1.733 (`beats_variants ... guard`): kept, as V +P gains more than S +P loses. It was added after looking at dev 12-lead records (PTB-XL
   00176_hr: two premature narrow beats with P waves, correlation 0.93, called V at p 0.54); the
   counts come from `python3 -m tools.train.beats_variants build/beats-ds1.csv`.
 

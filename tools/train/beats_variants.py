@@ -10,7 +10,7 @@ look like the dominant beat (beats::resembles_dominant) and how many of them the
 table (core/dsp/beats_model.inc) calls V without that guard. DS2 is never read.
 
     build/native/ecg-bench beats --dump build/beats-ds1.csv $ECG_DATA/mitbih/{101,106,...}.hea
-    /usr/bin/python3 -m tools.train.beats_variants build/beats-ds1.csv [base|capacity|rr|all]
+    /usr/bin/python3 -m tools.train.beats_variants build/beats-ds1.csv [base|capacity|rr|all|study|guard]
 
 About 2 minutes per variant on 2 cores.
 """
@@ -198,6 +198,20 @@ def main() -> None:
     which = sys.argv[2] if len(sys.argv) > 2 else "all"
     if which == "study":
         study(rows, X3, X, y, rec)
+        return
+    if which == "guard":  # fit_beats.py's variant out of fold at its offsets, without and with the guard
+        oof = oof_logits(X, y, rec, quad=True, wexp=fb.WEXP, l2=fb.L2)
+        _, bs, bv, *_ = choose(oof, y, fb.goal_score)
+        alike = np.array([float(r["qrs_corr"]) >= 0.9 and float(r["width_ratio"]) <= 1.15 and 0.75 <= float(r["amp_ratio"]) <= 1.33 for r in rows])
+        L = oof + np.array([0.0, bs, bv, 0.0])
+        for name, guarded in (("no guard", False), ("guard", True)):
+            G = L.copy()
+            if guarded:
+                G[alike, 2] = -np.inf
+            p = G.argmax(1)
+            (a, b, _), (c, d, _) = fb.f1(p, y, 1), fb.f1(p, y, 2)
+            print(f"out of fold, offsets S {bs:+.2f} V {bv:+.2f}, {name}: S {100 * a:.1f} / {100 * b:.1f}, V {100 * c:.1f} / {100 * d:.1f}, "
+                  f"goal score {fb.goal_score(a, b, c, d):.3f}")
         return
     # beats::resembles_dominant (core/include/ecg/beats.h) on the dumped evidence, and what the
     # committed table (core/dsp/beats_model.inc) calls those beats without the guard.
