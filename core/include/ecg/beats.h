@@ -68,7 +68,7 @@ std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, doubl
 // (<= kLikeDominantMaxWidth x) and amplitude (kLikeDominantAmpLo..Hi x) is never called V: a
 // ventricular beat has an abnormal QRS (AAMI EC57), so the classifier's V gives way to the more
 // probable of N, S and F. A trade: on MIT-BIH DS1, 177 V beats are that alike and the fitted table
-// calls 113 of them V (docs/beats.md), but out of its range (10-s 500 Hz records) it called premature
+// calls 143 of them V (docs/beats.md), but out of its range (10-s 500 Hz records) it called premature
 // narrow beats with P waves V.
 inline constexpr double kLikeDominantCorr = 0.9;
 inline constexpr double kLikeDominantMaxWidth = 1.15;
