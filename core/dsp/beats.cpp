@@ -325,28 +325,69 @@ std::optional<Template> block_template(const Prepared& p, std::span<const std::i
   return t;
 }
 
-// The classifier's inputs, in the order of tools/train/fit_beats.py FEATURES; decide() expands
-// them (standardised) with all their pairwise products, so the boundaries are quadratic.
+// The shape measures as the classifier takes them: qrs_corr, log width ratio, log amplitude ratio,
+// residual (at most 3), pre_corr (the order of the running medians in BeatEvidence).
+std::array<double, 5> shape_measures(const BeatEvidence& e) {
+  return {e.qrs_corr, std::log(std::clamp(e.width_ratio, 0.2, 5.0)), std::log(std::clamp(e.amp_ratio, 0.1, 10.0)),
+          std::min(e.residual, 3.0), e.pre_corr};
+}
+
+// The classifier's inputs, in the order of tools/train/fit_beats.py FEATURES; classify_evidence()
+// expands them (standardised) with all their pairwise products, so the boundaries are quadratic.
+// RR enters only as ratios (no absolute interval: those differ between patients), shape both as
+// measured against the dominant beat and minus the record's running median of that measure.
 std::array<double, kBase> features(const BeatEvidence& e) {
   const double prem = std::max(0.0, 1.0 - e.rr_pre_ratio);
+  const auto m = shape_measures(e);
   return {e.rr_pre_ratio,
           e.rr_post_ratio,
           e.rr_pre_ratio / std::max(0.05, e.rr_post_ratio),
           e.rr_pre_over_prev,
-          e.qrs_corr,
-          std::log(std::clamp(e.width_ratio, 0.2, 5.0)),
-          std::log(std::clamp(e.amp_ratio, 0.1, 10.0)),
-          std::min(e.residual, 3.0),
-          e.pre_corr,
+          m[0],
+          m[1],
+          m[2],
+          m[3],
+          m[4],
           e.p_wave ? 1.0 : 0.0,
           prem * e.qrs_corr,
-          e.local_rr_ms / 1000.0,
           std::min(e.rr_irregularity, 1.0),
-          e.rr_pre_ms / 1000.0,
-          e.rr_post_ms / 1000.0,
           e.rr_pre_ms / std::max(1.0, e.average_rr_ms),
           e.rr_pre_ms / std::max(1.0, e.sinus_rr_ms),
-          e.rr_post_ms / std::max(1.0, e.sinus_rr_ms)};
+          e.rr_post_ms / std::max(1.0, e.sinus_rr_ms),
+          m[0] - e.median_qrs_corr,
+          m[1] - e.median_log_width,
+          m[2] - e.median_log_amp,
+          m[3] - e.median_residual,
+          m[4] - e.median_pre_corr};
+}
+
+// Median as numpy's (the mean of the two middle values of an even count). Reorders v (not empty).
+double median(std::vector<double>& v) {
+  const std::size_t h = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(h), v.end());
+  const double hi = v[h];
+  if (v.size() % 2) return hi;
+  return 0.5 * (*std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(h)) + hi);
+}
+
+// The running medians of the shape measures over the classified beats `done` (in detection order):
+// for each, its kShapeMedianHalf neighbours either side among them and itself.
+void set_shape_medians(std::vector<ClassifiedBeat>& out, const std::vector<std::size_t>& done) {
+  std::vector<std::array<double, 5>> m(done.size());
+  for (std::size_t j = 0; j < done.size(); ++j) m[j] = shape_measures(out[done[j]].evidence);
+  std::vector<double> w;
+  for (std::size_t j = 0; j < done.size(); ++j) {
+    const std::size_t lo = j >= kShapeMedianHalf ? j - kShapeMedianHalf : 0, hi = std::min(done.size(), j + kShapeMedianHalf + 1);
+    std::array<double, 5> med{};
+    for (std::size_t k = 0; k < 5; ++k) {
+      w.clear();
+      for (std::size_t q = lo; q < hi; ++q) w.push_back(m[q][k]);
+      med[k] = median(w);
+    }
+    BeatEvidence& e = out[done[j]].evidence;
+    e.median_qrs_corr = med[0], e.median_log_width = med[1], e.median_log_amp = med[2], e.median_residual = med[3],
+    e.median_pre_corr = med[4];
+  }
 }
 
 }  // namespace
@@ -471,6 +512,7 @@ std::vector<ClassifiedBeat> classify(std::span<const float> lead_mv, double fs_h
     blocks.pop_back();
   }
   std::vector<std::optional<Template>> templates;
+  std::vector<bool> matched(nb, false);  // shape evidence measured (the others stay Q)
   // The samples a block's beats read: from the earliest one's P-wave window to the latest one's QRS
   // window, each widened by the lag.
   auto stretch = [&](std::size_t k) -> const Prepared& {
@@ -498,7 +540,7 @@ std::vector<ClassifiedBeat> classify(std::span<const float> lead_mv, double fs_h
       e.pre_corr = pre_valid(i) ? pearson(p.yp(r + m.lag - g.pre_from), t.pre.data(), g.pre_len()) : 1.0;
       auto it = std::lower_bound(delineated.begin(), delineated.end(), r, [](const dsp::Beat& b, std::int64_t v) { return b.r < v; });
       e.p_wave = it != delineated.end() && it->r == r && it->p_peak.has_value();
-      decide(out[i]);
+      matched[i] = true;
     }
   };
   // Each block's template, and the beats of each block that has its own matched while its stretch
@@ -530,6 +572,11 @@ std::vector<ClassifiedBeat> classify(std::span<const float> lead_mv, double fs_h
   for (std::size_t k : waiting) {
     if (templates[k]) match_block(k, stretch(k));
   }
+  // Classes once every beat's evidence is in: the running medians read the beats around.
+  std::vector<std::size_t> done;
+  for (std::size_t i = 0; i < nb; ++i) if (matched[i]) done.push_back(i);
+  set_shape_medians(out, done);
+  for (std::size_t i : done) decide(out[i]);
   return out;
 }
 

@@ -243,9 +243,10 @@ TEST_CASE("dsp streamed: stretches of the zero-phase FIR, the running median and
 namespace {
 bool same_beats(const std::vector<ecg::beats::ClassifiedBeat>& a, const std::vector<ecg::beats::ClassifiedBeat>& b) {
   auto fields = [](const ecg::beats::BeatEvidence& e) {
-    return std::array<double, 19>{e.rr_pre_ratio, e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_pre_ms, e.rr_post_ms, e.average_rr_ms,
+    return std::array<double, 24>{e.rr_pre_ratio, e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_pre_ms, e.rr_post_ms, e.average_rr_ms,
                                   e.sinus_rr_ms, e.rr_irregularity, e.qrs_corr, e.width_ratio, e.width_ms, e.amp_ratio, e.residual,
-                                  e.pre_corr, e.p_S, e.p_V, e.p_F, e.p_wave ? 1.0 : 0.0};
+                                  e.pre_corr, e.p_S, e.p_V, e.p_F, e.p_wave ? 1.0 : 0.0, e.median_qrs_corr, e.median_log_width,
+                                  e.median_log_amp, e.median_residual, e.median_pre_corr};
   };
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -147,7 +147,7 @@ int bench_mit(const std::vector<std::string>& args) {
   std::FILE* out = dump.empty() ? nullptr : std::fopen(dump.c_str(), "w");
   if (!dump.empty() && !out) throw ecg::Error("ecg-bench beats: cannot write '" + dump + "'");
   if (out) {
-    std::fprintf(out, "record,sample,ref,called,rr_pre_ratio,rr_post_ratio,rr_pre_over_prev,local_rr_ms,rr_irregularity,rr_pre_ms,rr_post_ms,average_rr_ms,sinus_rr_ms,qrs_corr,width_ratio,width_ms,amp_ratio,residual,pre_corr,p_wave\n");
+    std::fprintf(out, "record,sample,ref,called,rr_pre_ratio,rr_post_ratio,rr_pre_over_prev,local_rr_ms,rr_irregularity,rr_pre_ms,rr_post_ms,average_rr_ms,sinus_rr_ms,qrs_corr,width_ratio,width_ms,amp_ratio,residual,pre_corr,p_wave,median_qrs_corr,median_log_width,median_log_amp,median_residual,median_pre_corr\n");
   }
   std::printf("| record | lead | fs (Hz) | ref N | ref S | ref V | ref F | ref Q | missed | extra | S Se (%%) | S +P (%%) | V Se (%%) | V +P (%%) |\n"
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -182,9 +182,10 @@ int bench_mit(const std::vector<std::string>& args) {
         ++c.m[idx(ref[i].cls)][idx(b.cls)];
         if (out) {
           const auto& e = b.evidence;
-          std::fprintf(out, "%s,%lld,%s,%s,%.5f,%.5f,%.5f,%.2f,%.5f,%.2f,%.2f,%.2f,%.2f,%.5f,%.5f,%.2f,%.5f,%.5f,%.5f,%d\n", record.name.c_str(), static_cast<long long>(b.sample),
+          std::fprintf(out, "%s,%lld,%s,%s,%.5f,%.5f,%.5f,%.2f,%.5f,%.2f,%.2f,%.2f,%.2f,%.5f,%.5f,%.2f,%.5f,%.5f,%.5f,%d,%.5f,%.5f,%.5f,%.5f,%.5f\n", record.name.c_str(), static_cast<long long>(b.sample),
                        std::string(ecg::beats::to_string(ref[i].cls)).c_str(), std::string(ecg::beats::to_string(b.cls)).c_str(), e.rr_pre_ratio,
-                       e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_irregularity, e.rr_pre_ms, e.rr_post_ms, e.average_rr_ms, e.sinus_rr_ms, e.qrs_corr, e.width_ratio, e.width_ms, e.amp_ratio, e.residual, e.pre_corr, e.p_wave ? 1 : 0);
+                       e.rr_post_ratio, e.rr_pre_over_prev, e.local_rr_ms, e.rr_irregularity, e.rr_pre_ms, e.rr_post_ms, e.average_rr_ms, e.sinus_rr_ms, e.qrs_corr, e.width_ratio, e.width_ms, e.amp_ratio, e.residual, e.pre_corr, e.p_wave ? 1 : 0,
+                       e.median_qrs_corr, e.median_log_width, e.median_log_amp, e.median_residual, e.median_pre_corr);
         }
       }
       for (std::size_t k = 0; k < det.size(); ++k) if (!matched[k]) ++c.m[5][idx(det_beats[k]->cls)];

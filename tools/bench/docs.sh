@@ -372,9 +372,9 @@ Every detected beat gets an AAMI EC57 class — **N** normal and bundle-branch (
 On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baseline removed by 200 ms +
 600 ms running medians and low-passed at 40 Hz:
 
-- **Prematurity**: RR before and after the beat over the *local RR* (median of the 20 RR intervals
-  around it), the RR before over the RR before that, the RR intervals themselves (s), the RR before
-  over the ~5-minute average RR (median of the 300 intervals around it), the RR before and after
+- **Prematurity** (ratios only: absolute intervals differ between patients): RR before and after the
+  beat over the *local RR* (median of the 20 RR intervals around it), the RR before over the RR
+  before that, the RR before over the ~5-minute average RR (median of the 300 intervals around it), the RR before and after
   over the *sinus cycle* (95th percentile of the 100 intervals around the beat: where ectopic beats
   outnumber sinus ones, for example runs of atrial beats faster than a sinus bradycardia, the
   median is the ectopic cycle and the slower one is the sinus cycle), and the local
@@ -387,16 +387,21 @@ On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baselin
   correlation with the dominant QRS, RMS residual / dominant RMS, QRS peak-to-peak over the
   dominant's, QRS width (walk out from the steepest slope while the smoothed |slope| stays above
   15 % of its peak) over the dominant's median width, correlation of the pre-QRS segment (P wave,
-  T-on-P) with the dominant's.
+  T-on-P) with the dominant's; and each of these five measures (correlation, log width ratio, log
+  amplitude ratio, residual, pre-QRS correlation) minus its *running median* over the classified
+  beats within 32 beats of this one (`BeatEvidence::median_*`: the record's own recent level, a
+  per-record normalisation, so a noisy record or one with an odd dominant beat is measured against
+  itself).
 - **P wave**: whether `dsp::delineate` found a P wave before the QRS.
-- **Classifier**: a multinomial logistic regression (N, S, V, F) on these 18 features standardised
-  and expanded with all their pairwise products (189 inputs, quadratic boundaries), class-weighted
-  ((n_N / n_c)^0.5), L2 0.01, fitted by `tools/train/fit_beats.py` on **MIT-BIH DS1 only** (de Chazal
+- **Classifier**: a multinomial logistic regression (N, S, V, F) on these 20 features standardised
+  and expanded with all their pairwise products (230 inputs, quadratic boundaries), class-weighted
+  ((n_N / n_c)^1, de Chazal's inverse-frequency weighting), L2 0.01, fitted by `tools/train/fit_beats.py` on **MIT-BIH DS1 only** (de Chazal
   et al. 2004 inter-patient split: DS1 = 101 106 108 109 112 114 115 116 118 119 122 124 201 203 205
   207 208 209 215 220 223 230; DS2 = 100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221
   222 228 231 232 233 234; paced 102 104 107 217 in neither). The offsets added to the S and V
   biases were chosen by leave-records-out cross-validation inside DS1 (6 folds of whole records;
-  maximising F1(S) + F1(V) out of fold). The table (`core/dsp/beats_model.inc`, its header says the
+  maximising the out-of-fold *goal score* min(S Se / 0.80, S +P / 0.70) + min(V Se / 0.95,
+  V +P / 0.95), i.e. the shortfall from the goals of each class). The table (`core/dsp/beats_model.inc`, its header says the
   out-of-fold DS1 numbers) is C++ constants written by that script; no DS2 beat was used to fit or
   choose anything. Beats whose QRS window leaves the record, and every beat of a flat or clipped
   lead, are Q.
@@ -404,9 +409,11 @@ On one lead (II when usable, else the first usable lead; MIT-BIH: MLII), baselin
   width (≤ 1.15 ×) and amplitude (0.75–1.33 ×) is never called V (a ventricular beat has an
   abnormal QRS); the more probable of N, S and F is taken instead (`beats::resembles_dominant`,
   tested at its edges in tests/core/test_beats.cpp). It is a trade: 177 of DS1's 3,776 V beats are
-  that alike, and without the guard the fitted table calls 113 of them (and 29 alike beats of other
-  classes) V, so DS1's in-sample V Se falls (95.2 → 92.2 %) for fewer false V calls where the
-  quadratic boundary is out of its range. It was added after looking at dev 12-lead records (PTB-XL
+  that alike, and without the guard the fitted table calls 143 of them (and 59 alike beats of other
+  classes) V, so DS1's in-sample V Se on matched beats falls (96.7 → 92.9 %; +P 94.4 → 95.7 %) for
+  fewer false V calls where the quadratic boundary is out of its range. Out of fold on DS1 (adopted variant, its offsets) the guard
+  leaves V Se at 86.0 % and raises V +P 86.2 → 91.0 %, while S +P falls 59.6 → 58.0 % (alike beats
+  it takes from V go to S), goal score 1.748 → 1.733 (`beats_variants ... guard`): kept, as V +P gains more than S +P loses. It was added after looking at dev 12-lead records (PTB-XL
   00176_hr: two premature narrow beats with P waves, correlation 0.93, called V at p 0.54); the
   counts come from `python3 -m tools.train.beats_variants build/beats-ds1.csv`.
 
@@ -432,7 +439,7 @@ last section shows k = 1, 2, 3, 5 on the dev labels.
 highest Se + Sp over all dev records for both classes in the sweep below (for k = 2 the sensitivity
 falls by more than half while the specificity gains 3-5 points). The share criterion is 0 (unused).
 
-**History, for honesty about the held-out set.** DS2 has been scored four times. A first feature
+**History, for honesty about the held-out set.** DS2 has been scored five times. A first feature
 set (mean local RR, no irregularity, absolute or 5-minute RR; commit 8ec2167) gave on DS2 S Se 8.1 % /
 +P 25.9 %, V 88.2 % / 88.6 %. A second (median local RR, irregularity, absolute RR, 5-minute RR;
 commit f43044f) was adopted because its DS1 out-of-fold F1(S) + F1(V) was higher (1.374 against
@@ -450,6 +457,56 @@ intervals, 90th of the 300; linear instead of quadratic; class weights (n_N/n_c)
 (header of `core/dsp/beats_model.inc`). DS2 and CPSC 2021 were then scored once, and once more after
 the convention guard (above) was added; nothing was chosen on either score.
 
+*The variant study (issue #14.1), DS1 only.* The table before it (18 features, weights
+(n_N/n_c)^0.5, offsets by F1(S) + F1(V)) had an out-of-fold DS1 S Se of only 52 % (+P 61 %): it did
+not generalise across DS1's own patients. `/usr/bin/python3 -m tools.train.beats_variants
+build/beats-ds1.csv study` crosses feature sets (the 18; without the three absolute RR intervals;
+those 15 plus the five shape measures minus their running median over ±32 matched beats,
+re-derived from the dump) with model capacities and with the criterion that chooses the S/V bias
+offsets, every number out of fold (6 folds of whole DS1 records, the guard not applied); the rule
+fixed before looking was to adopt the row with the highest goal score:
+
+| features | model | offsets chosen by | S, V offsets | F1(S)+F1(V) | goal score | S Se / +P (%) | V Se / +P (%) |
+|---|---|---|---|---|---|---|---|
+| 18 (committed) | quadratic, w^0.5, L2 0.01 | F1(S)+F1(V) | -1.50, -0.25 | 1.394 | 1.498 | 52.1 / 60.9 | 86.3 / 80.4 |
+| 18 (committed) | quadratic, w^0.5, L2 0.01 | goal | -1.00, -0.75 | 1.369 | 1.573 | 55.6 / 50.8 | 84.1 / 83.4 |
+| 18 (committed) | quadratic, w^1, L2 0.01 | F1(S)+F1(V) | -3.00, -1.00 | 1.384 | 1.512 | 53.6 / 57.0 | 86.5 / 80.0 |
+| 18 (committed) | quadratic, w^1, L2 0.01 | goal | -2.50, -1.75 | 1.371 | 1.585 | 57.5 / 49.1 | 84.0 / 84.2 |
+| 18 (committed) | quadratic, w^0.5, L2 0.1 | F1(S)+F1(V) | -0.50, +1.00 | 1.337 | 1.460 | 54.4 / 51.8 | 88.5 / 74.1 |
+| 18 (committed) | quadratic, w^0.5, L2 0.1 | goal | -0.75, +0.00 | 1.325 | 1.524 | 53.0 / 46.0 | 84.3 / 82.3 |
+| 18 (committed) | linear, w^0.5 | F1(S)+F1(V) | +0.50, +1.25 | 1.232 | 1.225 | 63.1 / 38.0 | 91.3 / 64.7 |
+| 18 (committed) | linear, w^0.5 | goal | +0.25, +1.75 | 1.217 | 1.269 | 55.1 / 46.2 | 93.4 / 57.9 |
+| 18 (committed) | linear, w^1 | F1(S)+F1(V) | -1.50, +0.50 | 1.277 | 1.328 | 61.8 / 46.2 | 91.0 / 63.5 |
+| 18 (committed) | linear, w^1 | goal | -2.25, -0.25 | 1.250 | 1.359 | 51.7 / 44.6 | 88.1 / 68.6 |
+| 15: no absolute RR | quadratic, w^0.5, L2 0.01 | F1(S)+F1(V) | -1.00, -0.25 | 1.412 | 1.560 | 53.4 / 57.7 | 86.7 / 84.8 |
+| 15: no absolute RR | quadratic, w^0.5, L2 0.01 | goal | -0.50, -0.25 | 1.403 | 1.622 | 59.2 / 50.7 | 86.0 / 85.3 |
+| 15: no absolute RR | quadratic, w^1, L2 0.01 | F1(S)+F1(V) | -2.00, -1.25 | 1.391 | 1.589 | 59.6 / 48.7 | 86.0 / 84.9 |
+| 15: no absolute RR | quadratic, w^1, L2 0.01 | goal | -2.25, -1.50 | 1.391 | 1.611 | 56.9 / 50.1 | 85.5 / 86.0 |
+| 15: no absolute RR | quadratic, w^0.5, L2 0.1 | F1(S)+F1(V) | +0.25, +1.25 | 1.317 | 1.410 | 59.9 / 42.9 | 88.8 / 75.7 |
+| 15: no absolute RR | quadratic, w^0.5, L2 0.1 | goal | -0.25, +0.75 | 1.303 | 1.457 | 51.2 / 43.1 | 87.4 / 79.9 |
+| 15: no absolute RR | linear, w^0.5 | F1(S)+F1(V) | +0.75, +1.50 | 1.237 | 1.212 | 66.6 / 37.1 | 92.0 / 64.8 |
+| 15: no absolute RR | linear, w^0.5 | goal | +0.75, +0.00 | 1.210 | 1.253 | 69.2 / 28.2 | 81.2 / 80.8 |
+| 15: no absolute RR | linear, w^1 | F1(S)+F1(V) | -1.50, +0.75 | 1.273 | 1.324 | 62.2 / 47.1 | 91.1 / 61.9 |
+| 15: no absolute RR | linear, w^1 | goal | -1.75, +0.75 | 1.258 | 1.347 | 56.8 / 49.5 | 91.2 / 60.8 |
+| 15 + shape minus record running median (5) | quadratic, w^0.5, L2 0.01 | F1(S)+F1(V) | -0.75, +0.75 | 1.525 | 1.649 | 62.3 / 72.5 | 88.6 / 82.7 |
+| 15 + shape minus record running median (5) | quadratic, w^0.5, L2 0.01 | goal | +0.00, +0.50 | 1.483 | 1.729 | 67.3 / 59.7 | 85.8 / 84.4 |
+| 15 + shape minus record running median (5) | quadratic, w^1, L2 0.01 | F1(S)+F1(V) | -2.25, -0.50 | 1.517 | 1.691 | 63.6 / 66.7 | 88.2 / 85.1 |
+| 15 + shape minus record running median (5) | quadratic, w^1, L2 0.01 | goal | -1.75, -0.75 | 1.496 | 1.750 | 67.4 / 59.7 | 86.3 / 86.3 |
+| 15 + shape minus record running median (5) | quadratic, w^0.5, L2 0.1 | F1(S)+F1(V) | +0.00, +1.50 | 1.416 | 1.556 | 59.9 / 57.2 | 90.4 / 76.8 |
+| 15 + shape minus record running median (5) | quadratic, w^0.5, L2 0.1 | goal | +0.00, +1.00 | 1.410 | 1.608 | 60.9 / 52.3 | 87.8 / 81.8 |
+| 15 + shape minus record running median (5) | linear, w^0.5 | F1(S)+F1(V) | +0.75, +2.00 | 1.291 | 1.323 | 67.4 / 49.5 | 93.5 / 58.6 |
+| 15 + shape minus record running median (5) | linear, w^0.5 | goal | +0.50, +2.00 | 1.281 | 1.357 | 61.5 / 52.5 | 93.7 / 57.7 |
+| 15 + shape minus record running median (5) | linear, w^1 | F1(S)+F1(V) | -1.50, +0.50 | 1.302 | 1.372 | 64.7 / 49.7 | 89.9 / 62.9 |
+| 15 + shape minus record running median (5) | linear, w^1 | goal | -2.00, +0.00 | 1.280 | 1.399 | 55.9 / 48.8 | 88.0 / 66.8 |
+| **adopted: the 20 with the medians computed in C++** (`core/dsp/beats_model.inc` header) | quadratic, w^1, L2 0.01 | goal | -1.75, -0.75 | 1.493 | 1.748 | 67.4 / 59.6 | 86.0 / 86.2 |
+
+Dropping the absolute RR intervals helped a little (goal score 1.573 → 1.622); the running-median
+shape features helped most (→ 1.729, with F1 1.525 against 1.394, S +P 72.5 % at the F1 choice);
+the linear model and a stronger L2 were worse throughout, so the quadratic expansion is not what
+failed to generalise. The goal criterion trades S +P for S Se against F1. Implemented in C++ and
+refitted, the adopted row gives 1.748. DS2 and CPSC 2021 were then scored once (the fifth DS2
+scoring, below and under *What fails*); nothing was chosen on that score.
+
 **What fails.** S beats are mostly missed on DS2: record 232 holds 1,382 of its 1,837 S beats, and
 there the atrial premature beats outnumber the sinus beats, so against the record's own RR and
 dominant beat they look normal; S +P is lowered by normal beats in irregular rhythms called S. The
@@ -460,6 +517,17 @@ moved DS2 to S 7.3 / 32.1 %, V 89.9 / 92.0 % (V beats that look like the dominan
 CPSC 2021 S to 50.5 / 26.5 %, and removed 10 of the 75 false PVC records on the dev labels (no true
 one lost). The
 goals (V ≥ 95 % / 95 %, S ≥ 80 % / 70 %) are **not met**; V is above de Chazal's anchor, S below it.
+
+**The fifth scoring (the tables below: the study's adopted variant, chosen on DS1 out-of-fold numbers
+alone).** DS2: S Se 7.3 → 10.9 %, S +P 32.1 → 29.6 %, V Se 89.9 → 86.2 %, V +P 92.0 → 92.6 %. By the
+study's own criterion it is not worse (goal score 1.038 → 1.044; F1(S) + F1(V) 1.028 → 1.052), so the
+table was kept; but two of the four numbers fell, V Se the most. The out-of-fold gain on DS1 (S 52 / 61
+→ 67 / 60 %) carried over only in part: record 232 (three quarters of DS2's S beats) went 1.4 → 3.1 %,
+its atrial beats still alike to the record's own cycle and dominant beat. The fusion class takes more
+beats (N called F 148 → 749, S called F 15 → 233, V called F 161 → 279: the inverse-frequency weight of
+F is about 110), which is where much of the lost V Se went (and to S: V called S 9 → 83). CPSC 2021: S 50.5 / 26.5 → 82.2 / 40.3 %,
+V 80.0 / 7.4 → 73.3 / 11.2 % (15 V beats). Dev labels: PAC beat rule Se 60.0 → 77.1 % at the same
+Sp 93.7 %; PVC 90.9 / 93.0 → 90.9 / 92.9 %. The goals are still **not met**.
 MD
     echo; echo "Produced at commit \`$commit\` by \`bash tools/bench/docs.sh beats\`, i.e."; echo
     echo '```'

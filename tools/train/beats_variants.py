@@ -10,7 +10,7 @@ look like the dominant beat (beats::resembles_dominant) and how many of them the
 table (core/dsp/beats_model.inc) calls V without that guard. DS2 is never read.
 
     build/native/ecg-bench beats --dump build/beats-ds1.csv $ECG_DATA/mitbih/{101,106,...}.hea
-    /usr/bin/python3 -m tools.train.beats_variants build/beats-ds1.csv [base|capacity|rr|all]
+    /usr/bin/python3 -m tools.train.beats_variants build/beats-ds1.csv [base|capacity|rr|all|study|guard]
 
 About 2 minutes per variant on 2 cores.
 """
@@ -26,12 +26,34 @@ import numpy as np
 from tools.train import fit_beats as fb
 
 
+# The 18 features of the table before the study (commit 7c65c43): the study's starting point.
+FEATURES_V3 = ["rr_pre_ratio", "rr_post_ratio", "rr_pre_over_post", "rr_pre_over_prev", "qrs_corr", "log_width_ratio", "log_amp_ratio",
+               "residual", "pre_corr", "p_wave", "prematurity_x_corr", "local_rr_s", "rr_irregularity",
+               "rr_pre_s", "rr_post_s", "rr_pre_over_average", "rr_pre_over_sinus", "rr_post_over_sinus"]
+
+
+def features_v3(row: dict) -> list[float]:
+    pre, post = float(row["rr_pre_ratio"]), float(row["rr_post_ratio"])
+    corr = float(row["qrs_corr"])
+    return [pre, post, pre / max(0.05, post), float(row["rr_pre_over_prev"]), corr,
+            float(np.log(np.clip(float(row["width_ratio"]), 0.2, 5.0))),
+            float(np.log(np.clip(float(row["amp_ratio"]), 0.1, 10.0))),
+            min(float(row["residual"]), 3.0), float(row["pre_corr"]), float(row["p_wave"]),
+            max(0.0, 1.0 - pre) * corr, float(row["local_rr_ms"]) / 1000.0,
+            min(float(row["rr_irregularity"]), 1.0), float(row["rr_pre_ms"]) / 1000.0, float(row["rr_post_ms"]) / 1000.0,
+            float(row["rr_pre_ms"]) / max(1.0, float(row["average_rr_ms"])),
+            float(row["rr_pre_ms"]) / max(1.0, float(row["sinus_rr_ms"])),
+            float(row["rr_post_ms"]) / max(1.0, float(row["sinus_rr_ms"]))]
+
+
 def load(path: str):
+    """rows, the 18 features before the study, fit_beats.py's features, classes, records."""
     rows = [r for r in csv.DictReader(open(path)) if r["ref"] in fb.CLASSES]
+    X3 = np.array([features_v3(r) for r in rows])
     X = np.array([fb.features(r) for r in rows])
     y = np.array([fb.CLASSES.index(r["ref"]) for r in rows])
     rec = np.array([int(r["record"]) for r in rows])
-    return rows, X, y, rec
+    return rows, X3, X, y, rec
 
 
 def committed_table():
@@ -88,14 +110,109 @@ def criterion(X, y, rec, quad=True, wexp=0.5, l2=fb.L2):
     return best[0], s_se, s_ppv, v_se, v_ppv
 
 
+def oof_logits(X, y, rec, quad=True, wexp=0.5, l2=1e-2):
+    """Out-of-fold logits (FOLDS folds of whole DS1 records) of one model variant."""
+    saved, fb.L2 = fb.L2, l2
+    Z = np.clip((X - X.mean(0)) / (X.std(0) + 1e-9), -8, 8)
+    Xs = fb.expand(Z) if quad else Z
+    records = sorted(set(rec.tolist()))
+    oof = np.zeros((len(y), len(fb.CLASSES)))
+    for f in range(fb.FOLDS):
+        test = np.isin(rec, records[f::fb.FOLDS])
+        w = fb.weights_for(y[~test], wexp)
+        oof[test] = fb.logits(fb.fit(Xs[~test], y[~test], w), Xs[test])
+    fb.L2 = saved
+    return oof
+
+
+def choose(oof, y, score):
+    """The S and V bias offsets (grid -3..3, step 0.25) that maximise score(S Se, S +P, V Se, V +P) out of fold."""
+    grid = np.arange(-3.0, 3.01, 0.25)
+    best = None
+    for bs in grid:
+        for bv in grid:
+            p = (oof + np.array([0.0, bs, bv, 0.0])).argmax(1)
+            (s_se, s_ppv, _), (v_se, v_ppv, _) = fb.f1(p, y, 1), fb.f1(p, y, 2)
+            c = score(s_se, s_ppv, v_se, v_ppv)
+            if best is None or c > best[0]:
+                best = (c, bs, bv, s_se, s_ppv, v_se, v_ppv)
+    return best
+
+
+def record_normalised(rows, X, names, half=32):
+    """X's columns `names` minus their running median over the +-half matched beats of the same record
+    (what a per-record / recent normalisation of the evidence would give; re-derived from the dump)."""
+    byrec = defaultdict(list)
+    for i, r in enumerate(rows):
+        byrec[r["record"]].append(i)
+    cols = [FEATURES_V3.index(n) for n in names]
+    out = np.zeros((len(rows), len(cols)))
+    for idx in byrec.values():
+        idx.sort(key=lambda i: int(rows[i]["sample"]))
+        v = X[np.array(idx)][:, cols]
+        for j in range(len(idx)):
+            out[idx[j]] = v[j] - np.median(v[max(0, j - half):j + half + 1], axis=0)
+    return out
+
+
+def study(rows, X, Xnew, y, rec) -> None:
+    """Feature sets x model capacities x selection criteria, all out of fold on DS1 (docs/beats.md).
+    X: the 18 features before the study; Xnew: fit_beats.py's (the running medians as C++ computes them)."""
+    absolute = [FEATURES_V3.index(n) for n in ("local_rr_s", "rr_pre_s", "rr_post_s")]
+    relative = [k for k in range(X.shape[1]) if k not in absolute]
+    shape = ["qrs_corr", "log_width_ratio", "log_amp_ratio", "residual", "pre_corr"]
+    sets = {
+        "18 (committed)": X,
+        "15: no absolute RR": X[:, relative],
+        "15 + shape minus record running median (5)": np.hstack([X[:, relative], record_normalised(rows, X, shape)]),
+    }
+    if fb.FEATURES != FEATURES_V3:
+        sets[f"fit_beats.py's {len(fb.FEATURES)} (the same, medians from C++)"] = Xnew
+    models = [("quadratic, w^0.5, L2 0.01", dict(quad=True, wexp=0.5)),
+              ("quadratic, w^1, L2 0.01", dict(quad=True, wexp=1.0)),
+              ("quadratic, w^0.5, L2 0.1", dict(quad=True, wexp=0.5, l2=0.1)),
+              ("linear, w^0.5", dict(quad=False, wexp=0.5)),
+              ("linear, w^1", dict(quad=False, wexp=1.0))]
+    criteria = {"F1(S)+F1(V)": lambda a, b, c, d: 2 * a * b / max(1e-9, a + b) + 2 * c * d / max(1e-9, c + d),
+                "goal": fb.goal_score}
+    print("| features | model | offsets chosen by | S, V offsets | F1(S)+F1(V) | goal score | S Se / +P (%) | V Se / +P (%) |\n"
+          "|---|---|---|---|---|---|---|---|", flush=True)
+    for sname, Xv in sets.items():
+        for mname, kw in models:
+            oof = oof_logits(Xv, y, rec, **kw)
+            for cname, crit in criteria.items():
+                _, bs, bv, s_se, s_ppv, v_se, v_ppv = choose(oof, y, crit)
+                f1 = criteria["F1(S)+F1(V)"](s_se, s_ppv, v_se, v_ppv)
+                goal = criteria["goal"](s_se, s_ppv, v_se, v_ppv)
+                print(f"| {sname} | {mname} | {cname} | {bs:+.2f}, {bv:+.2f} | {f1:.3f} | {goal:.3f} | "
+                      f"{100 * s_se:.1f} / {100 * s_ppv:.1f} | {100 * v_se:.1f} / {100 * v_ppv:.1f} |", flush=True)
+
+
 def report(tag, result):
     c, s_se, s_ppv, v_se, v_ppv = result
     print(f"| {tag} | {c:.3f} | {100 * s_se:.1f} / {100 * s_ppv:.1f} | {100 * v_se:.1f} / {100 * v_ppv:.1f} |", flush=True)
 
 
 def main() -> None:
-    rows, X, y, rec = load(sys.argv[1])
+    rows, X3, X, y, rec = load(sys.argv[1])
     which = sys.argv[2] if len(sys.argv) > 2 else "all"
+    if which == "study":
+        study(rows, X3, X, y, rec)
+        return
+    if which == "guard":  # fit_beats.py's variant out of fold at its offsets, without and with the guard
+        oof = oof_logits(X, y, rec, quad=True, wexp=fb.WEXP, l2=fb.L2)
+        _, bs, bv, *_ = choose(oof, y, fb.goal_score)
+        alike = np.array([float(r["qrs_corr"]) >= 0.9 and float(r["width_ratio"]) <= 1.15 and 0.75 <= float(r["amp_ratio"]) <= 1.33 for r in rows])
+        L = oof + np.array([0.0, bs, bv, 0.0])
+        for name, guarded in (("no guard", False), ("guard", True)):
+            G = L.copy()
+            if guarded:
+                G[alike, 2] = -np.inf
+            p = G.argmax(1)
+            (a, b, _), (c, d, _) = fb.f1(p, y, 1), fb.f1(p, y, 2)
+            print(f"out of fold, offsets S {bs:+.2f} V {bv:+.2f}, {name}: S {100 * a:.1f} / {100 * b:.1f}, V {100 * c:.1f} / {100 * d:.1f}, "
+                  f"goal score {fb.goal_score(a, b, c, d):.3f}")
+        return
     # beats::resembles_dominant (core/include/ecg/beats.h) on the dumped evidence, and what the
     # committed table (core/dsp/beats_model.inc) calls those beats without the guard.
     alike = [i for i, r in enumerate(rows)
@@ -109,10 +226,10 @@ def main() -> None:
     print(f"DS1 V beats like the dominant beat: {v_alike} of {int((y == 2).sum())}; without the guard the committed table calls "
           f"{v_called} of them V, and {other_called} alike beats of other classes")
     print("| variant | F1(S) + F1(V) out of fold | S Se / +P (%) | V Se / +P (%) |\n|---|---|---|---|")
-    previous = X[:, :len(fb.FEATURES) - 2]  # the set before the two sinus-cycle features
+    previous = X3[:, :len(FEATURES_V3) - 2]  # the set before the two sinus-cycle features
     if which in ("base", "all"):
         report("previous 16 features (commit f43044f)", criterion(previous, y, rec))
-        report("fit_beats.py's 18 features (committed)", criterion(X, y, rec))
+        report("the 18 features before the study (commit 7c65c43)", criterion(X3, y, rec))
     if which in ("capacity", "all"):
         report("previous 16, linear (no pairwise products)", criterion(previous, y, rec, quad=False))
         report("previous 16, linear, class weights (n_N/n_c)^1", criterion(previous, y, rec, quad=False, wexp=1.0))

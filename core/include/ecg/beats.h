@@ -43,6 +43,11 @@ struct BeatEvidence {
   double residual = 0.0;        // RMS(beat - dominant) / RMS(dominant) over the QRS window, best lag
   double pre_corr = 1.0;        // correlation of the 300..100 ms before R with the dominant's (P wave, T-on-P)
   bool p_wave = false;          // delineation found a P wave before the QRS
+  // The record's own recent level of each shape measure (per-record normalisation): the median over
+  // the classified (not Q) beats within kShapeMedianHalf of this one among them, of qrs_corr,
+  // log(width_ratio), log(amp_ratio) and residual as the classifier takes them (clamped: see
+  // shape_measures in core/dsp/beats.cpp), and pre_corr. The classifier reads each measure minus its median.
+  double median_qrs_corr = 1.0, median_log_width = 0.0, median_log_amp = 0.0, median_residual = 0.0, median_pre_corr = 1.0;
   double p_S = 0.0, p_V = 0.0, p_F = 0.0;  // the classifier's probabilities (N is the rest)
 };
 
@@ -63,14 +68,18 @@ std::vector<ClassifiedBeat> classify_beats(std::span<const float> lead_mv, doubl
 // (<= kLikeDominantMaxWidth x) and amplitude (kLikeDominantAmpLo..Hi x) is never called V: a
 // ventricular beat has an abnormal QRS (AAMI EC57), so the classifier's V gives way to the more
 // probable of N, S and F. A trade: on MIT-BIH DS1, 177 V beats are that alike and the fitted table
-// calls 113 of them V (docs/beats.md), but out of its range (10-s 500 Hz records) it called premature
+// calls 143 of them V (docs/beats.md), but out of its range (10-s 500 Hz records) it called premature
 // narrow beats with P waves V.
 inline constexpr double kLikeDominantCorr = 0.9;
 inline constexpr double kLikeDominantMaxWidth = 1.15;
 inline constexpr double kLikeDominantAmpLo = 0.75, kLikeDominantAmpHi = 1.33;
 bool resembles_dominant(const BeatEvidence& e);
 
-// The classifier alone on given evidence: sets e.p_S, e.p_V, e.p_F and returns N, S, V or F.
+// Beats either side (among the classified ones) whose shape measures give a beat's running medians.
+inline constexpr std::size_t kShapeMedianHalf = 32;
+
+// The classifier alone on given evidence (the running medians included): sets e.p_S, e.p_V, e.p_F and
+// returns N, S, V or F.
 BeatClass classify_evidence(BeatEvidence& e);
 
 // Multi-lead record: shape and width on one lead — II when usable, else the first usable lead — and
