@@ -413,34 +413,39 @@ std::optional<double> rr_nrmssd(std::span<const double> rr_ms) {
   return std::sqrt(ss / static_cast<double>(rr_ms.size() - 1)) / mean;
 }
 
+std::vector<std::uint8_t> rr_ectopic_beats(std::span<const double> rr_ms) {
+  const std::size_t n = rr_ms.size();
+  std::vector<std::uint8_t> ectopic(n + 1, 0);
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    // Local median RR over up to kEctopyHalfWindow intervals either side, the pair in question excluded.
+    std::vector<double> ref;
+    const std::size_t lo = i >= kEctopyHalfWindow ? i - kEctopyHalfWindow : 0, hi = std::min(n, i + 2 + kEctopyHalfWindow);
+    for (std::size_t j = lo; j < hi; ++j)
+      if (j != i && j != i + 1) ref.push_back(rr_ms[j]);
+    if (ref.size() < 2) continue;
+    const double m = median(ref);
+    if (rr_ms[i] < kPrematureRatio * m && rr_ms[i + 1] > kPauseRatio * m) ectopic[i + 1] = 1;  // beat i + 1 closes interval i
+  }
+  return ectopic;
+}
+
 RrIrregularity rr_irregularity(std::span<const double> rr_ms, std::span<const std::uint8_t> ectopic_beats) {
   RrIrregularity out;
   const std::size_t n = rr_ms.size();
   out.intervals = n;
   out.nrmssd = rr_nrmssd(rr_ms);
+  std::vector<std::uint8_t> from_rr;
+  if (ectopic_beats.empty()) {
+    from_rr = rr_ectopic_beats(rr_ms);
+    ectopic_beats = from_rr;
+  }
   std::vector<bool> drop(n, false);
-  if (!ectopic_beats.empty()) {
-    // Beat j closes interval j - 1 (its coupling interval) and opens interval j (the pause after it).
-    for (std::size_t j = 0; j < ectopic_beats.size() && j <= n; ++j) {
-      if (!ectopic_beats[j]) continue;
-      ++out.ectopic_beats;
-      if (j >= 1) drop[j - 1] = true;
-      if (j < n) drop[j] = true;
-    }
-  } else {
-    for (std::size_t i = 0; i + 1 < n; ++i) {
-      // Local median RR over up to kEctopyHalfWindow intervals either side, the pair in question excluded.
-      std::vector<double> ref;
-      const std::size_t lo = i >= kEctopyHalfWindow ? i - kEctopyHalfWindow : 0, hi = std::min(n, i + 2 + kEctopyHalfWindow);
-      for (std::size_t j = lo; j < hi; ++j)
-        if (j != i && j != i + 1) ref.push_back(rr_ms[j]);
-      if (ref.size() < 2) continue;
-      const double m = median(ref);
-      if (rr_ms[i] < kPrematureRatio * m && rr_ms[i + 1] > kPauseRatio * m) {
-        ++out.ectopic_beats;
-        drop[i] = drop[i + 1] = true;
-      }
-    }
+  // Beat j closes interval j - 1 (its coupling interval) and opens interval j (the pause after it).
+  for (std::size_t j = 0; j < ectopic_beats.size() && j <= n; ++j) {
+    if (!ectopic_beats[j]) continue;
+    ++out.ectopic_beats;
+    if (j >= 1) drop[j - 1] = true;
+    if (j < n) drop[j] = true;
   }
   std::vector<double> kept, deltas;
   for (std::size_t i = 0; i < n; ++i) {

@@ -504,6 +504,15 @@ TEST_CASE("AF rule: a premature beat (RR < 0.85 x local median) followed by a pa
     const auto g = rr_irregularity(rr);
     CHECK(g.ectopic_beats == r.ectopic);
     CHECK(g.kept_intervals == 20 - 2 * r.ectopic);
+    // The RR rule's beats as flags: beat 10 closes the premature interval 9; given as a mask, the same result.
+    const auto flags = ecg::rules::rr_ectopic_beats(rr);
+    REQUIRE(flags.size() == rr.size() + 1);
+    CHECK(static_cast<std::size_t>(std::count(flags.begin(), flags.end(), 1)) == r.ectopic);
+    CHECK(flags[10] == r.ectopic);
+    const auto m = rr_irregularity(rr, flags);
+    CHECK(m.ectopic_beats == g.ectopic_beats);
+    CHECK(m.kept_intervals == g.kept_intervals);
+    CHECK(m.median_delta == g.median_delta);
   }
 }
 

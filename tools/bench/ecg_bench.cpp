@@ -18,6 +18,7 @@
 #include "cli/files.h"
 #include "ecg/dsp.h"
 #include "ecg/annotations.h"
+#include "ecg/beats.h"
 #include "ecg/error.h"
 #include "ecg/metric.h"
 #include "ecg/rules.h"
@@ -45,7 +46,7 @@ constexpr const char* kUsage =
     "       ecg-bench rpeaks [--lead NAME|INDEX|all] [--window-ms 150] [--ann atr] [--qrs-model FILE] <record>...\n"
     "       ecg-bench delineation [--lead II] [--ext ii] [--noise bw|ma|em|mix --snr DB] <record>...\n"
     "       ecg-bench rules --labels LIST.csv [--dataset NAME] [--dump FILE.csv]\n"
-    "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--dump FILE.csv]\n"
+    "       ecg-bench af [--reference REFERENCE.csv] [--cpsc record.hea...] [--window-s 30] [--ectopy rr|beats|both] [--dump FILE.csv]\n"
     "       ecg-bench merge --labels LIST.csv [--model FILE]... [--folds tools/train/folds.json --fold 0]\n"
     "       ecg-bench hr --reference path/to/REFERENCE.csv\n"
     "       ecg-bench cpsc2019 [--per-record] [--dump] [--qrs-model FILE] DIR\n"
@@ -66,6 +67,8 @@ constexpr const char* kUsage =
     "  af           the IrregularRR (AF) rule alone: CinC 2017 (A against N and O; '~' left out) split by\n"
     "               record (FNV-1a hash of the name: even = tuning half, odd = held-out half), and CPSC 2021\n"
     "               windows (AF: >= 90 % of the window inside '(AFIB'; non-AF: no AF or flutter at all).\n"
+    "               --ectopy: the ectopic beats the rule discounts: rr (its own RR rule, as screen() runs it),\n"
+    "               beats (the beat classifier's S and V beats), both (either).\n"
     "  merge        challenge metric of the model alone, of the rules deciding their classes, of the shipped\n"
     "               merge policy and of each rule class decided by rule / agreement / either (the rest by the\n"
     "               model); --fold keeps only records of that test fold (never trained on by the shipped fold-0\n"
@@ -509,10 +512,12 @@ int bench_af(const std::vector<std::string>& args) {
   std::string reference, dump_path;
   std::vector<std::string> cpsc;
   double window_s = 30;
+  std::string ectopy = "rr";  // the AF rule's ectopic beats: rr (the RR rule), beats (the beat classes S / V), both
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--reference" && i + 1 < args.size()) reference = args[++i];
     else if (args[i] == "--dump" && i + 1 < args.size()) dump_path = args[++i];
     else if (args[i] == "--window-s" && i + 1 < args.size()) window_s = std::stod(args[++i]);
+    else if (args[i] == "--ectopy" && i + 1 < args.size()) ectopy = args[++i];
     else if (args[i] == "--cpsc") {
       while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) cpsc.push_back(args[++i]);
     }
@@ -522,10 +527,27 @@ int bench_af(const std::vector<std::string>& args) {
     dump.open(dump_path);
     dump << "id,source,label,split,decision,evidence,note,rr_ms,p_flags\n";
   }
-  auto run = [](const ecg::Record& rec, std::vector<std::int64_t>& rpeaks, std::vector<ecg::dsp::Beat>& beats) {
+  if (ectopy != "rr" && ectopy != "beats" && ectopy != "both") {
+    std::fprintf(stderr, "ecg-bench af: --ectopy expects rr, beats or both, found '%s'\n", ectopy.c_str());
+    return 2;
+  }
+  auto run = [&ectopy](const ecg::Record& rec, std::vector<std::int64_t>& rpeaks, std::vector<ecg::dsp::Beat>& beats) {
     rpeaks = ecg::dsp::detect_rpeaks(rec, g_detector);
     beats = ecg::dsp::delineate(rec, rpeaks);
-    const auto report = ecg::rules::evaluate(rec, ecg::Sex::unknown, rpeaks, beats);
+    std::vector<std::uint8_t> mask;
+    if (ectopy != "rr" && rpeaks.size() >= 2) {
+      mask.assign(rpeaks.size(), 0);
+      const auto classes = ecg::beats::classify_beats(rec, rpeaks, beats);
+      for (std::size_t j = 0; j < classes.size() && j < mask.size(); ++j)
+        mask[j] = classes[j].cls == ecg::beats::BeatClass::S || classes[j].cls == ecg::beats::BeatClass::V;
+      if (ectopy == "both") {
+        std::vector<double> rr;
+        for (std::size_t j = 1; j < rpeaks.size(); ++j) rr.push_back(static_cast<double>(rpeaks[j] - rpeaks[j - 1]) * 1000.0 / rec.fs_hz);
+        const auto by_rr = ecg::rules::rr_ectopic_beats(rr);
+        for (std::size_t j = 0; j < mask.size() && j < by_rr.size(); ++j) mask[j] = mask[j] || by_rr[j];
+      }
+    }
+    const auto report = ecg::rules::evaluate(rec, ecg::Sex::unknown, rpeaks, beats, mask);
     return *report.find("IrregularRR");
   };
   if (!reference.empty()) {

@@ -104,6 +104,9 @@ struct RrIrregularity {
   std::optional<double> delta_share;   // share of kept pairs with |RR[i+1] - RR[i]| > kAfDeltaFraction x median kept RR
 };
 RrIrregularity rr_irregularity(std::span<const double> rr_ms, std::span<const std::uint8_t> ectopic_beats = {});
+// The RR series' own ectopic beats (one flag per beat, rr_ms.size() + 1): what rr_irregularity uses
+// when no flags are given.
+std::vector<std::uint8_t> rr_ectopic_beats(std::span<const double> rr_ms);
 
 // The IrregularRR (AF) rule: positive when the RR intervals left after removing ectopic beats are
 // irregularly irregular (>= kAfMinKeptIntervals kept, median_delta > kAfMedianDelta and delta_share
