@@ -246,7 +246,7 @@ TEST_CASE("screener: why_no_model names what each model needs when none can scre
 
 namespace {
 
-// The table tests/js/models.test.mjs reads too: the same record leads, the same choice in both.
+// The table tests/js/api.test.mjs reads too: the same record leads, the same choice in both.
 nlohmann::json model_choice_table() { return reference("model-choice"); }
 
 // A record with exactly these leads: 00003_hr's, or (a lead it lacks, e.g. a chest strap's "ECG") its
