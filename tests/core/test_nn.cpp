@@ -356,9 +356,10 @@ std::vector<std::uint8_t> put_together(Parts p, bool rehash = true) {
   if (rehash) p.doc["tensor_sha256"] = sha256_hex(data);
   p.header["__metadata__"]["ecg_screen"] = p.doc.dump();
   const std::string h = p.header.dump();
-  std::vector<std::uint8_t> out(8);
+  std::vector<std::uint8_t> out;
+  out.reserve(8 + h.size() + data.size());
   const std::uint64_t hn = h.size();
-  std::memcpy(out.data(), &hn, 8);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(hn >> (8 * i)));  // u64 little-endian
   out.insert(out.end(), h.begin(), h.end());
   out.insert(out.end(), data.begin(), data.end());
   return out;
