@@ -145,23 +145,18 @@ void Screener::add_model(std::span<const std::uint8_t> model_file) {
 }
 
 std::optional<std::string> Screener::why_no_model(const Record& record) const {
-  if (models_.empty()) return std::nullopt;
+  if (models_.empty() || model_choice(record.leads)) return std::nullopt;
   std::string needs;
   for (const auto& m : models_) {
     const nn::ModelInfo& info = m->model->info;
     if (info.task == "rhythm") {
-      if (record.n_leads() == 1) return std::nullopt;
       needs += (needs.empty() ? "" : "; ") + info.name + " (a rhythm model) reads one-lead records only";
       continue;
     }
-    auto fits = [&](const std::vector<std::string>& leads) {
-      return std::all_of(leads.begin(), leads.end(), [&](const std::string& l) { return record.lead_index(l).has_value(); });
-    };
     std::vector<const std::vector<std::string>*> sets{&info.leads};
     for (const nn::LeadSet& set : info.lead_sets) sets.push_back(&set.leads);
     std::string want;
     for (const auto* leads : sets) {
-      if (fits(*leads)) return std::nullopt;
       std::string l;
       for (const auto& name : *leads) l += (l.empty() ? "" : " ") + name;
       want += (want.empty() ? "" : " or ") + l;

@@ -163,6 +163,15 @@ std::size_t pick_lead(const ecg::Record& record, const std::string& lead) {
   throw ecg::Error("record '" + record.name + "' has no lead '" + lead + "'");
 }
 
+// --qrs-model FILE: a QRS model file (task qrs) run instead of the built-in detector; none for "".
+std::optional<ecg::dsp::LearnedQrs> load_qrs_model(const std::string& path) {
+  std::optional<ecg::dsp::LearnedQrs> model;
+  if (path.empty()) return model;
+  const ecg::cli::LoadedFile f = ecg::cli::load_file(path);
+  model.emplace(std::span<const std::uint8_t>(f.bytes.data(), f.bytes.size()));
+  return model;
+}
+
 int bench_rpeaks(const std::vector<std::string>& args) {
   std::string lead, ext = "atr";
   double window_ms = 150.0;
@@ -175,12 +184,8 @@ int bench_rpeaks(const std::vector<std::string>& args) {
     else if (args[i] == "--qrs-model" && i + 1 < args.size()) model_path = args[++i];
     else records.push_back(args[i]);
   }
-  std::optional<ecg::dsp::LearnedQrs> model;  // --qrs-model FILE: another QRS model file (one lead only, not --lead all)
-  if (!model_path.empty()) {
-    if (lead == "all") { std::fputs("ecg-bench rpeaks: --qrs-model works on one lead, not --lead all\n", stderr); return 2; }
-    const ecg::cli::LoadedFile f = ecg::cli::load_file(model_path);
-    model.emplace(std::span<const std::uint8_t>(f.bytes.data(), f.bytes.size()));
-  }
+  if (!model_path.empty() && lead == "all") { std::fputs("ecg-bench rpeaks: --qrs-model works on one lead, not --lead all\n", stderr); return 2; }
+  std::optional<ecg::dsp::LearnedQrs> model = load_qrs_model(model_path);  // another QRS model file (one lead only)
   if (records.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
@@ -926,11 +931,7 @@ int bench_cpsc2019(const std::vector<std::string>& args) {
     else if (a == "--qrs-model" && i + 1 < args.size()) model_path = args[++i];
     else dir = a;
   }
-  std::optional<ecg::dsp::LearnedQrs> model;
-  if (!model_path.empty()) {
-    const ecg::cli::LoadedFile f = ecg::cli::load_file(model_path);
-    model.emplace(std::span<const std::uint8_t>(f.bytes.data(), f.bytes.size()));
-  }
+  std::optional<ecg::dsp::LearnedQrs> model = load_qrs_model(model_path);
   if (dir.empty()) {
     std::fputs(kUsage, stderr);
     return 2;
