@@ -37,7 +37,8 @@ R5="$R4 --lead-dropout 0.3"
 F="0 1 2 3 4"
 SOURCES="CPSC Georgia PTB-XL Chapman-Ningbo LUDB"
 # Order: the paired recipe comparison at 12 leads first (r0, r4, r5 on the same folds and seeds),
-# then generalisation (leave-one-source-out) and the 2-lead runs, then the single-piece ablations.
+# then generalisation (leave-one-source-out) and the 2-lead runs, the 6- and 3-lead r4 folds and the
+# final models, then the single-piece ablations.
 for f in $F; do run m12-r0-f$f $R0 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r4-f$f $R4 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for f in $F; do run m12-r5-f$f $R5 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
@@ -45,9 +46,20 @@ for s in $SOURCES; do run m12-r4-loso-$s $R4 --leads 12 --test-source $s --fold 
 for f in $F; do run m2-r4-f$f $R4 --leads 2 --fold $f --seed $f --export mobilenet1d-2; done
 for f in $F; do run m2-r0-f$f $R0 --leads 2 --fold $f --seed $f; done
 for s in $SOURCES; do run m2-r4-loso-$s $R4 --leads 2 --test-source $s --fold 0 --seed 0; done
+# The shipped models (issue 15.4): thresholds from the five r4 fold runs' out-of-fold predictions, then
+# one model trained on every record (tools/train/final.py); its plan and results are kept like a run's.
+final() { L=$1; name=m$L-r4-final; if [ -f $RUNS/$name/results.json ]; then keep $name; return; fi
+  mkdir -p $RUNS/$name; echo "$(date -Is) start $name" >> $RUNS/queue15.log
+  $PY -m tools.train.final $(for f in $F; do echo $RUNS/m$L-r4-f$f; done) --out $RUNS/$name/plan.json \
+    --train $RUNS/$name --export mobilenet1d-$L > $RUNS/$name/final.log 2>&1
+  echo "$(date -Is) end $name rc=$?" >> $RUNS/queue15.log; keep $name
+  [ -f $RUNS/$name/plan.json ] && [ -f $KEEP/$name/results.json ] && cp $RUNS/$name/plan.json $KEEP/$name/; }
+for L in 6 3; do for f in $F; do run m$L-r4-f$f $R4 --leads $L --fold $f --seed $f --export mobilenet1d-$L; done; done
+for L in 12 6 3 2; do final $L; done
+# the single-lead rhythm model with the same recipe (issue 15.6) before the ablations
+bash tools/train/rhythm-experiments.sh $RUNS
 for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
 for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
-for L in 6 3; do for f in $F; do run m$L-r4-f$f $R4 --leads $L --fold $f --seed $f --export mobilenet1d-$L; done; done
 for f in $F; do run m12-r1-f$f $R1 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r2-f$f $R2 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r0x-f$f $R0 --extra-test-only --leads 12 --fold $f --seed $f; done

@@ -8,9 +8,13 @@ Example (from the repo root):
 Data: cinc2017 (`data.index_cinc2017`: 7,673 records after dropping the two duplicate copies),
 folds from tools/train/folds.json key "cinc2017" (`data.make_cinc2017_folds`, stratified by class,
 records are the split unit: CinC 2017 gives no patient ids).
-Protocol: test fold = --fold, the other four folds train. The schedule is fixed (one-cycle LR over
---epochs) and the final-epoch weights are evaluated and exported: no model selection, hence no
-validation fold.
+Protocol: test fold = --fold, the other four folds train. By default the schedule is fixed (one-cycle
+LR over --epochs) and the final-epoch weights are evaluated and exported: no model selection, hence no
+validation fold. With --val-share S --patience K --schedule plateau (the recipe of the screening
+models, docs/results.md Issue 15): a class-stratified share S of the training folds validates each
+epoch (CinC 2017 F1, runtime-style windows), the lr falls 10x after 2 epochs without a better score,
+training stops after K, and the best validation epoch is kept; the test fold is never looked at
+before the end. --augment P adds tools/train/augment.py's noise to a share P of the training crops.
 Input: the record resampled 300 → 130 Hz (the Polar H10 rate, so live H10 data needs no resampling),
 band-passed 0.5–45 Hz, z-scored over the whole record (tools/train/preprocess.py = the C++ core);
 windows of 1,950 samples (15 s). Training: one random 15-s crop per record and epoch (a shorter
@@ -69,9 +73,12 @@ def load_rows(source: str) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
     return rows, D.read_folds()["cinc2017"]
 
 
-def preprocessed(rows) -> dict[str, np.ndarray]:
-    """(1, n) float32 at FS per record; cached on disk outside the repo."""
-    tag = hashlib.sha1(json.dumps([PREPROCESS, FS, sorted(r for r, _, _ in rows)], sort_keys=True).encode()).hexdigest()[:12]
+def preprocessed(rows, cfg: dict | None = None) -> dict[str, np.ndarray]:
+    """(1, n) float32 at FS per record (PREPROCESS, or cfg: normalize "none" gives band-passed mV for
+    --augment); cached on disk outside the repo."""
+    cfg = cfg or PREPROCESS
+    key = [PREPROCESS, FS, sorted(r for r, _, _ in rows)] if cfg == PREPROCESS else [cfg, FS, sorted(r for r, _, _ in rows)]
+    tag = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     path = os.path.join(CACHE, f"cinc2017-{tag}.npz")
     if os.path.exists(path):
         with np.load(path) as z:
@@ -79,19 +86,19 @@ def preprocessed(rows) -> dict[str, np.ndarray]:
     out = {}
     for r, _, hea in rows:
         h, sig = D.read_wfdb_signal(hea)
-        out[r] = preprocess_record(sig, h.fs)
+        out[r] = preprocess_record(sig, h.fs, cfg)
     os.makedirs(CACHE, exist_ok=True)
     np.savez(path, **out)
     return out
 
 
-def preprocess_record(sig: np.ndarray, fs: float) -> np.ndarray:
+def preprocess_record(sig: np.ndarray, fs: float, cfg: dict | None = None) -> np.ndarray:
     """P.preprocess to FS, with the resampling done by scipy.signal.resample_poly: the same filter
     (test_preprocess checks P.resample against it; they agree to ~1e-7) and ~100× faster than the
     numpy reference, which matters for the 7,673-record cache."""
     g = gcd(int(fs), FS)
     y = scipy.signal.resample_poly(np.asarray(sig, np.float64), FS // g, int(fs) // g, axis=-1)
-    return P.preprocess(y, FS, FS, PREPROCESS)  # equal rates: the resample step is a copy
+    return P.preprocess(y, FS, FS, cfg or PREPROCESS)  # equal rates: the resample step is a copy
 
 
 def crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -103,6 +110,42 @@ def crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     out = np.zeros((x.shape[0], n), dtype=np.float32)
     out[:, :t] = x
     return out
+
+
+def crop_mv(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """crop() of a band-passed record in mV, with the mask of its real samples (padding on the right)."""
+    t = x.shape[-1]
+    if t >= n:
+        s = int(rng.integers(0, t - n + 1))
+        return x[:, s:s + n], np.ones(n, bool)
+    out = np.zeros((x.shape[0], n), dtype=x.dtype)
+    out[:, :t] = x
+    valid = np.zeros(n, bool)
+    valid[:t] = True
+    return out, valid
+
+
+def augmented(mv: np.ndarray, mu_sd: tuple, n: int, p: float, fir: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A training crop as the runtime's z-scored input; with probability p the noise of
+    tools/train/augment.py (wander, white, muscle, mains, electrode motion; in mV, before the band-pass,
+    so the model sees it as the runtime would) is added first."""
+    from . import augment as A
+    x, valid = crop_mv(mv, n, rng)
+    noise = A.band_passed(A.noise_mv(rng, 1, n + len(fir) - 1, FS), fir) if rng.random() < p else None
+    return A.noisy_zscore(x, valid, mu_sd[0], mu_sd[1], noise, PREPROCESS["epsilon"])
+
+
+def validation_split(tr: list[tuple[str, int]], share: float, seed: int) -> tuple[list, list]:
+    """(train, validation): a class-stratified share of the training records (seeded), for early stopping."""
+    if share <= 0:
+        return tr, []
+    rng = np.random.default_rng(10_000 + seed)
+    val = set()
+    for c in range(len(CLASSES)):
+        recs = sorted(r for r, y in tr if y == c)
+        k = int(round(share * len(recs)))
+        val.update(recs[i] for i in rng.permutation(len(recs))[:k])
+    return [t for t in tr if t[0] not in val], [t for t in tr if t[0] in val]
 
 
 # -------------------------------------------------------------------------------------- metrics
@@ -155,6 +198,14 @@ def parse_args(argv=None):
     ap.add_argument("--stem-stride", type=int, default=4, help="stride of the stem conv (4: 15 s at 130 Hz end at 16 steps)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--schedule", choices=["onecycle", "plateau"], default="onecycle",
+                    help="onecycle: one-cycle lr over --epochs, final epoch kept; plateau: lr x0.1 after 2 epochs "
+                         "without a better validation F1 (down to lr/100), best epoch kept (needs --val-share)")
+    ap.add_argument("--val-share", type=float, default=0.0,
+                    help="class-stratified share of the training folds held out to validate each epoch (early stopping)")
+    ap.add_argument("--patience", type=int, default=0, help="stop after this many epochs without a better validation F1")
+    ap.add_argument("--augment", type=float, default=0.0, metavar="P",
+                    help="probability that a training crop gets the noise of tools/train/augment.py")
     ap.add_argument("--data", choices=["cinc2017", "fixtures"], default="cinc2017")
     ap.add_argument("--input-len", type=int, default=INPUT_LEN, help="samples per window at 130 Hz (smoke test only)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch after this many steps (smoke test)")
@@ -175,10 +226,19 @@ def train(args) -> dict:
     os.makedirs(args.out, exist_ok=True)
     if args.input_len != INPUT_LEN:  # smoke test: shorter windows, same protocol
         INPUT_LEN, STRIDE = args.input_len, args.input_len // 2
+    if args.schedule == "plateau" and args.val_share <= 0:
+        raise ValueError("--schedule plateau needs --val-share (the validation F1 drives it)")
     rows, folds = load_rows(args.data)
     sigs = preprocessed(rows)
     tr = [(r, CLASSES.index(l)) for r, l, _ in rows if folds[r] != args.fold]
     te = [(r, CLASSES.index(l)) for r, l, _ in rows if folds[r] == args.fold]
+    tr, va = validation_split(tr, args.val_share, args.seed)
+    xva, yva = [sigs[r] for r, _ in va], np.array([y for _, y in va], dtype=np.int64)
+    if args.augment > 0:
+        mv = preprocessed(rows, {**PREPROCESS, "normalize": "none"})
+        mvtr = [mv[r] for r, _ in tr]
+        mu_sd = [(m.astype(np.float64).mean(-1), m.astype(np.float64).std(-1)) for m in mvtr]
+        fir = P.bandpass_filter(FS, *PREPROCESS["bandpass_hz"], PREPROCESS["fir_taps"])
     xtr, ytr = [sigs[r] for r, _ in tr], np.array([y for _, y in tr])
     xte, yte = [sigs[r] for r, _ in te], np.array([y for _, y in te])
     counts = np.bincount(ytr, minlength=len(CLASSES)).astype(np.float64)
@@ -190,12 +250,19 @@ def train(args) -> dict:
     if args.max_steps:
         steps_per_epoch = min(steps_per_epoch, args.max_steps)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2)
+    if args.schedule == "plateau":
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, "max", factor=0.1, patience=2, min_lr=args.lr / 100)
+    else:
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.epochs * steps_per_epoch, pct_start=0.2)
     log_path = os.path.join(args.out, "log.tsv")
     with open(log_path, "w") as f:
-        f.write("epoch\ttrain_loss\tseconds\n")
+        f.write("epoch\ttrain_loss\tseconds" + ("\tval_macro_f1_nao\tlr" if va else "") + "\n")
     history = []
+    best = (-1.0, 0, None)  # (validation F1, epoch, state)
     for epoch in range(args.epochs):
+        if args.patience and best[2] is not None and epoch - best[1] >= args.patience:
+            print(f"early stop after epoch {epoch}: validation F1 best at epoch {best[1]}", flush=True)
+            break
         model.train()
         order = rng.permutation(len(tr))
         losses = []
@@ -203,26 +270,40 @@ def train(args) -> dict:
             idx = order[step * args.batch:(step + 1) * args.batch]
             if len(idx) == 0:
                 break
-            xb = np.stack([crop(xtr[i], INPUT_LEN, rng) for i in idx])
+            if args.augment > 0:
+                xb = np.stack([augmented(mvtr[i], mu_sd[i], INPUT_LEN, args.augment, fir, rng) for i in idx])
+            else:
+                xb = np.stack([crop(xtr[i], INPUT_LEN, rng) for i in idx])
             xb *= np.where(rng.random(len(idx)) < 0.5, -1.0, 1.0).astype(np.float32)[:, None, None]
             loss = F.cross_entropy(model(torch.from_numpy(xb)), torch.from_numpy(ytr[idx]), weight=w)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            sched.step()
+            if args.schedule == "onecycle":
+                sched.step()
             losses.append(float(loss))
         row = [epoch + 1, float(np.mean(losses)), time.time() - t0]
+        if va:
+            score = cinc2017_scores(confusion(yva, predict(model, xva).argmax(1)))["macro_f1_nao"]
+            row += [score, opt.param_groups[0]["lr"]]
+            if score > best[0]:
+                best = (score, epoch + 1, {k: v.detach().clone() for k, v in model.state_dict().items()})
+            if args.schedule == "plateau":
+                sched.step(score)
         history.append(row)
         with open(log_path, "a") as f:
             f.write("\t".join(f"{v:.6f}" if isinstance(v, float) else str(v) for v in row) + "\n")
         print("epoch", *[f"{v:.4f}" if isinstance(v, float) else v for v in row], flush=True)
+    if best[2] is not None and args.patience:  # early stopping keeps the best validation epoch
+        model.load_state_dict(best[2])
     config = dict(vars(args))
     torch.save({"state": model.state_dict(), "config": config}, os.path.join(args.out, "model.pt"))
     probs = predict(model, xte)
     test = cinc2017_scores(confusion(yte, probs.argmax(1)))
     results = {"config": config, "command": "nice -n 10 /usr/bin/python3 -m tools.train.rhythm " + " ".join(sys.argv[1:]),
                "classes": CLASSES, "fs_hz": FS, "input_len": INPUT_LEN, "window_stride": STRIDE,
-               "n_train": len(tr), "n_test": len(te), "test_fold": args.fold, "train_counts": counts.astype(int).tolist(),
+               "n_train": len(tr), "n_val": len(va), "n_test": len(te), "test_fold": args.fold,
+               "best_epoch": best[1] if best[2] is not None and args.patience else len(history), "epochs_run": len(history), "train_counts": counts.astype(int).tolist(),
                "class_weights": w.tolist(), "params": M.count_params(model), "history": history, "test": test,
                "seconds": time.time() - t0}
     print("test", json.dumps({k: test[k] for k in ("macro_f1_nao", "f1", "accuracy")}), flush=True)
@@ -232,7 +313,9 @@ def train(args) -> dict:
                        classes=CLASS_META, demographics=None, task="rhythm",
                        training={"data": f"cinc2017 (PhysioNet/CinC 2017 training set, AliveCor single lead, 300 Hz resampled to {FS} Hz): "
                                          f"{len(tr)} train records, {len(te)} test records",
-                                 "folds": f"test fold {args.fold} of tools/train/folds.json cinc2017; the other four folds train; final epoch, no model selection",
+                                 "folds": f"test fold {args.fold} of tools/train/folds.json cinc2017; the other four folds train"
+                                          + (f" ({len(va)} of their records held out to validate each epoch; best validation epoch kept)"
+                                             if va and args.patience else "; final epoch, no model selection"),
                                  "command": results["command"]},
                        metrics={"test_fold": args.fold, "macro_f1_nao": test["macro_f1_nao"], "f1": test["f1"],
                                 "accuracy": test["accuracy"]})

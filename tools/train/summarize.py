@@ -54,6 +54,8 @@ def model_card(name: str, model_file: str, runs: list[str], shipped_run: str) ->
     with open(os.path.join(shipped_run, "results.json")) as f:
         shipped = json.load(f)
     n_params = sum(int(v.size) for v in tensors.values())
+    if "final" in shipped:
+        return final_model_card(name, model_file, doc, n_params, s, runs, shipped)
     lines = [f"# Model card: {name}", "",
              f"- File: `models/{name}.safetensors` ({os.path.getsize(model_file):,} bytes, {n_params:,} stored floats "
              f"after batch-norm folding), schema `ecg-screen-model/1`, architecture `{doc['architecture']}`.",
@@ -86,6 +88,51 @@ def model_card(name: str, model_file: str, runs: list[str], shipped_run: str) ->
               "not be trusted.",
               "- Evaluated only by cross-validation on the same sources (mostly PTB-XL); expect lower scores on other "
               "hospitals and devices (the 2021 challenge saw large drops on unseen databases).", ""]
+    return "\n".join(lines)
+
+
+def _metrics_table(s: dict) -> list[str]:
+    return ["| lead set | folds | challenge metric | macro F1 | macro AUROC | macro AUPRC |", "|---|---|---|---|---|---|",
+            *(markdown_row(ls, s, ls) for ls in s["lead_sets"])]
+
+
+LIMITS = ["## Intended use and limits", "",
+          "- A research screening aid inside ecg-screen, not a diagnostic device: every finding needs a clinician."]
+
+
+def final_model_card(name: str, model_file: str, doc: dict, n_params: int, s: dict, runs: list[str], shipped: dict) -> str:
+    """The card of a model trained on every record by tools/train/final.py (results.json key "final")."""
+    fin = shipped["final"]
+    per_fold = ", ".join(f"{v:.3f}" for v in fin["cv_challenge_metric_per_fold"])
+    lines = [f"# Model card: {name}", "",
+             f"- File: `models/{name}.safetensors` ({os.path.getsize(model_file):,} bytes, {n_params:,} stored floats "
+             f"after batch-norm folding), schema `ecg-screen-model/1`, architecture `{doc['architecture']}`.",
+             f"- Leads: {', '.join(doc['leads'])}; {doc['fs_hz']} Hz; windows of {doc['input_len']} samples every "
+             f"{doc['preprocess']['window_stride']}; preprocessing {json.dumps(doc['preprocess'])}.",
+             f"- Outputs: the 26 scored CinC 2021 classes (docs/labels.md); decision `threshold_or_argmax` with per-class "
+             f"thresholds fit by differential evolution on the out-of-fold predictions of the five fold runs "
+             f"({fin['records']:,} records, each predicted by the fold model that never trained or validated on it).",
+             f"- Trained on every record of the pool ({shipped['n_train']:,} records, no fold held out) for {shipped['epochs_run']} "
+             f"epochs (the median best epoch of the fold runs: {', '.join(str(b) for b in fin['best_epochs'])}), by "
+             f"`{shipped['command']}`; plan (thresholds, epochs) from `/usr/bin/python3 -m tools.train.final "
+             + " ".join(runs) + " --out PLAN.json` (tools/train/final.py).",
+             "- Recipe r4 of docs/results.md (Issue 15): early stopping in the fold runs, augmentation, the asymmetric loss, "
+             "the input band-passed at 0.67–45 Hz.",
+             "- Data: the de-duplicated 12-lead pool with extra's labelled sets (docs/results.md, Issue 15: cinc, ptbxl, "
+             "ptbxl-processed, ludb, cinc-extra, cpsc2018, ptbxl-extra; partly labelled records train only), patient-level "
+             "folds in tools/train/folds.json.", "",
+             "## Cross-validation metrics of the recipe (five fold runs, thresholds from each run's validation fold)", "",
+             *_metrics_table(s), "",
+             f"Per test fold: {per_fold}. No record of the pool is held out from the shipped file, so these fold runs "
+             "(same recipe, same data, a fold held out each) are the estimate of its accuracy; on sources it never saw, "
+             "expect less (leave-one-source-out in docs/results.md, Table 7).", "",
+             f"Folds summarised: {sorted(s['folds'])} (`/usr/bin/python3 -m tools.train.summarize " + " ".join(runs) + "`).", "",
+             *LIMITS,
+             "- Trained on ~1,300 records (about 70× less than the published models); rare classes (BBB, PRWP, Brady, LQT, RAD, "
+             "PVC, LQRSV, PR, TInv: < 20 positives in all our data) are essentially unlearned and their outputs should "
+             "not be trusted.",
+             "- Leave-one-source-out scores are far below cross-validation (docs/results.md, Table 7): a hospital or device "
+             "not in the pool should expect the lower figure.", ""]
     return "\n".join(lines)
 
 
