@@ -71,8 +71,9 @@ constexpr const char* kUsage =
     "               beats (the beat classifier's S and V beats), both (either).\n"
     "  merge        challenge metric of the model alone, of the rules deciding their classes, of the shipped\n"
     "               merge policy and of each rule class decided by rule / agreement / either (the rest by the\n"
-    "               model); --fold keeps only records of that test fold (never trained on by the shipped fold-0\n"
-    "               model) plus those absent from folds.json (extra/cinc-extra).\n"
+    "               model); --fold keeps only records of that test fold (of folds.json twelve_lead and\n"
+    "               twelve_lead_extra; pass --model with that fold's model, tools/bench/fold-models) plus those\n"
+    "               absent from folds.json (counted in the output).\n"
     "  hr           share of records (first lead) whose detected heart rate is plausible, per class.\n"
     "  cpsc2019     QRSacc, beat Se and +P on CPSC 2019 records (DIR/data/data_N.mat, DIR/ref/R_N.mat),\n"
     "               scored as the challenge's score.py (75 ms, refs in 0.5-9.5 s, 1 / 0.7 / 0.3 / 0 points).\n"
@@ -679,7 +680,10 @@ int bench_merge(const std::vector<std::string>& args) {
   if (!folds_path.empty()) {
     std::ifstream fj(folds_path);
     const auto j = nlohmann::json::parse(fj);
-    for (const auto& [k, v] : j.at("twelve_lead").items()) folds[k] = v.get<int>();
+    // the base pool's folds and extra's (the models of issue 15 train on both; fold -1 = always trained)
+    for (const char* key : {"twelve_lead", "twelve_lead_extra"})
+      if (j.contains(key))
+        for (const auto& [k, v] : j.at(key).items()) folds[k] = v.get<int>();
   }
   ecg::screen::Screener screener;
   for (const auto& m : model_files) {
@@ -698,14 +702,17 @@ int bench_merge(const std::vector<std::string>& args) {
     std::vector<Cls> classes;
   };
   std::vector<Rec> recs;
+  std::size_t n_outside = 0;  // records that no fold of folds.json holds (not in the models' pool)
   std::string line;
   std::getline(in, line);  // path,dataset,sex,codes,key
   while (std::getline(in, line)) {
     auto f = split(line, ',');
     if (f.size() < 5) continue;
+    bool outside = false;
     if (fold >= 0) {
       auto it = folds.find(f[4]);
       if (it != folds.end() && it->second != fold) continue;
+      outside = it == folds.end();
     }
     ecg::Record record;
     try {
@@ -725,6 +732,7 @@ int bench_merge(const std::vector<std::string>& args) {
       r.classes.push_back(k);
     }
     recs.push_back(std::move(r));
+    n_outside += outside;
   }
   // A policy: per rule id, how its class is decided (absent: by the model alone).
   using Policy = std::map<std::string, MergePolicy>;
@@ -747,7 +755,8 @@ int bench_merge(const std::vector<std::string>& args) {
   std::vector<std::string> datasets;
   for (const auto& r : recs)
     if (std::find(datasets.begin(), datasets.end(), r.dataset) == datasets.end()) datasets.push_back(r.dataset);
-  std::printf("Records: %zu (%s)\n\n| policy | all |", recs.size(), fold >= 0 ? ("test fold " + std::to_string(fold) + " + records outside folds.json").c_str() : "all");
+  std::printf("Records: %zu (%s)\n\n| policy | all |", recs.size(),
+              fold >= 0 ? ("test fold " + std::to_string(fold) + " + " + std::to_string(n_outside) + " records outside folds.json").c_str() : "all");
   for (const auto& d : datasets) std::printf(" %s |", d.c_str());
   std::printf("\n|---|---|");
   for (std::size_t i = 0; i < datasets.size(); ++i) std::printf("---|");

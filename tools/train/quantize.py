@@ -262,11 +262,14 @@ CARD_SECTION = "## File: int8 weights"
 def card_section(name: str, results: dict) -> str:
     """The model card section on the shipped file's dtype, size and what int8 cost (docs/quantization.json)."""
     r = results[name]
-    (f32, a), (q8, b) = r["files"].items()
+    (_, a), (_, b) = r["files"].items()  # the files measured (the shipped ones, or the recipe's fold-0 model)
+    f32, q8 = f"tools/train/float32/{name}.safetensors", f"models/{name}.safetensors"
     doc, raw = E.load_model_file(q8, raw=True)
     counts = {}
+    f16_weights = set(doc.get("quantization", {}).get("float16_weights", []))
     for k, v in raw.items():
-        kind = "scales" if k.endswith(".scale") else {"int8": "I8", "float16": "F16"}.get(str(v.dtype), "F32")
+        kind = "scales" if k.endswith(".scale") else "F16w" if k in f16_weights else \
+            {"int8": "I8", "float16": "F16"}.get(str(v.dtype), "F32")
         counts[kind] = counts.get(kind, 0) + v.size
     metric = a["metric"]
     return "\n".join([
@@ -274,7 +277,10 @@ def card_section(name: str, results: dict) -> str:
         f"- `models/{name}.safetensors`: {os.path.getsize(q8):,} bytes (float32 original `{f32}`: {os.path.getsize(f32):,} bytes), "
         f"schema `ecg-screen-model/2`, SHA-256 of the tensors `{doc['tensor_sha256'][:16]}…` checked at load.",
         f"- dtypes: conv1d and linear weights I8 with one F16 scale per output channel ({counts.get('I8', 0):,} int8 values, "
-        f"{counts.get('scales', 0):,} scales); their biases F16 ({counts.get('F16', 0):,} values)"
+        f"{counts.get('scales', 0):,} scales)"
+        + (f", except {', '.join(sorted(f16_weights))} kept F16 ({counts.get('F16w', 0):,} values: where int8 changed more "
+           "decisions on the validation fold, tools/train/quantize-all.sh)" if f16_weights else "")
+        + f"; their biases F16 ({counts.get('F16', 0):,} values)"
         + (f"; other parameters F32 ({counts['F32']:,} values)" if counts.get("F32") else "; no other parameters (batch-norm is folded)")
         + ". Dequantised to float32 at load (docs/model-format.md).",
         *(_accuracy_lines(r, metric, a, b)),
@@ -313,7 +319,8 @@ def write_cards(results_path: str = "docs/quantization.json", models_dir: str = 
             b = text.find("\n## ", a + 1)
             text = text[:a] + (text[b + 1:] if b >= 0 else "")
         size = os.path.getsize(os.path.join(models_dir, f"{name}.safetensors"))
-        text = re.sub(r"\(([\d,]+) bytes, ([\d,]+) stored floats", f"({size:,} bytes, int8 weights: see below; \\2 stored values", text, count=1)
+        text = re.sub(r"\(([\d,]+) bytes, (?:int8 weights: see below; )?([\d,]+) stored (?:floats|values)",
+                      f"({size:,} bytes, int8 weights: see below; \\2 stored values", text, count=1)
         text = text.replace("schema `ecg-screen-model/1`", "schema `ecg-screen-model/2`")
         i = text.index("\n## ") + 1
         text = text[:i] + card_section(name, results) + "\n" + text[i:]

@@ -7,7 +7,7 @@
 #   rhythm-f<f>     the first recipe: 4 epochs, one-cycle lr, final epoch (the table "first recipe")
 #   rhythm-r4-f<f>  the screening models' recipe (issue 15.6): 10 % of the training folds validate each
 #                   epoch (stratified), lr x0.1 after 2 epochs without a better validation F1, stop after
-#                   4, best epoch kept (at most 30), noise augmentation on half the crops; fold 0 exports
+#                   4, best epoch kept (at most 40), noise augmentation on half the crops; fold 0 exports
 # Then: the summary tables and the C++ test fixtures (commented commands at the end).
 RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
@@ -20,7 +20,7 @@ run() { name=$1; shift
     echo "$(date -Is) end $name rc=$?" >> $RUNS/rhythm-queue.log
   fi
   if [ -f $RUNS/$name/results.json ] && [ ! -f $KEEP/$name/results.json ]; then mkdir -p $KEEP/$name; cp $RUNS/$name/results.json $KEEP/$name/; fi; }
-R4="--epochs 30 --schedule plateau --val-share 0.1 --patience 4 --augment 0.5"
+R4="--epochs 40 --schedule plateau --val-share 0.1 --patience 4 --augment 0.5"
 for f in 0 1 2 3 4; do exp=""; [ $f = 0 ] && exp="--export rhythm-1"; run rhythm-r4-f$f $R4 --fold $f --seed $f $exp; done
 # the first recipe's runs (their per-fold table is in docs/results.md; not rerun):
 # for f in 0 1 2 3 4; do exp=""; [ $f = 0 ] && exp="--export rhythm-1"; run rhythm-f$f --fold $f --epochs 4 $exp; done

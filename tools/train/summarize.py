@@ -103,6 +103,8 @@ LIMITS = ["## Intended use and limits", "",
 def final_model_card(name: str, model_file: str, doc: dict, n_params: int, s: dict, runs: list[str], shipped: dict) -> str:
     """The card of a model trained on every record by tools/train/final.py (results.json key "final")."""
     fin = shipped["final"]
+    out_dir = shipped["config"]["out"]  # the final run's folder; the fold runs sit beside it
+    runs_dir, shipped_name = os.path.dirname(os.path.normpath(out_dir)), os.path.basename(os.path.normpath(out_dir))
     per_fold = ", ".join(f"{v:.3f}" for v in fin["cv_challenge_metric_per_fold"])
     lines = [f"# Model card: {name}", "",
              f"- File: `models/{name}.safetensors` ({os.path.getsize(model_file):,} bytes, {n_params:,} stored floats "
@@ -114,8 +116,9 @@ def final_model_card(name: str, model_file: str, doc: dict, n_params: int, s: di
              f"({fin['records']:,} records, each predicted by the fold model that never trained or validated on it).",
              f"- Trained on every record of the pool ({shipped['n_train']:,} records, no fold held out) for {shipped['epochs_run']} "
              f"epochs (the median best epoch of the fold runs: {', '.join(str(b) for b in fin['best_epochs'])}), by "
-             f"`{shipped['command']}`; plan (thresholds, epochs) from `/usr/bin/python3 -m tools.train.final "
-             + " ".join(runs) + " --out PLAN.json` (tools/train/final.py).",
+             f"`{shipped['command']}`; its plan (thresholds, epochs) by `/usr/bin/python3 -m tools.train.final "
+             + " ".join(os.path.join(runs_dir, r) for r in fin["runs"]) + f" --out {os.path.join(runs_dir, shipped_name, 'plan.json')}` "
+             "(tools/train/final.py; both steps are `final` in tools/train/experiments-15.sh).",
              "- Recipe r4 of docs/results.md (Issue 15): early stopping in the fold runs, augmentation, the asymmetric loss, "
              "the input band-passed at 0.67–45 Hz.",
              "- Data: the de-duplicated 12-lead pool with extra's labelled sets (docs/results.md, Issue 15: cinc, ptbxl, "
@@ -129,8 +132,8 @@ def final_model_card(name: str, model_file: str, doc: dict, n_params: int, s: di
              f"Folds summarised: {sorted(s['folds'])} (`/usr/bin/python3 -m tools.train.summarize " + " ".join(runs) + "`).", "",
              *LIMITS,
              "- Trained on ~1,300 records (about 70× less than the published models); rare classes (BBB, PRWP, Brady, LQT, RAD, "
-             "PVC, LQRSV, PR, TInv: < 20 positives in all our data) are essentially unlearned and their outputs should "
-             "not be trusted.",
+             "PVC, LQRSV, PR, TInv: fewer than 20 positives each in all our data, docs/results.md) are essentially unlearned "
+             "and their outputs should not be trusted.",
              "- Leave-one-source-out scores are far below cross-validation (docs/results.md, Table 7): a hospital or device "
              "not in the pool should expect the lower figure.", ""]
     return "\n".join(lines)

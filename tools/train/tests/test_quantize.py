@@ -15,6 +15,12 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 NN_FIX = os.path.join(REPO, "tests", "fixtures", "nn")
 
 
+# tools/train/quantize-all.sh's F16 table (weights kept F16 per shipped model); test_quantize_all_table
+# checks that the script says the same
+QUANTIZE_ALL_F16 = {"mobilenet1d-6": ["blocks.[0-3].dw.weight"], "mobilenet1d-3": ["stem.weight", "blocks.[0-2].dw.weight"],
+                    "mobilenet1d-2": ["stem.weight", "blocks.[0-2].dw.weight"]}
+
+
 class TestQuantize(unittest.TestCase):
     def test_int8_error_is_at_most_half_a_step_per_channel(self):
         rng = np.random.default_rng(7)
@@ -69,15 +75,30 @@ class TestQuantize(unittest.TestCase):
                 np.testing.assert_allclose(got[k][0].numpy(), want[k], atol=2e-5, err_msg=f"{name} {k}")
 
     def test_committed_quantised_files_are_reproducible(self):
+        """models/*.safetensors are byte for byte what tools/train/quantize-all.sh writes (its F16 table below)."""
         shipped = ["mobilenet1d-12", "mobilenet1d-6", "mobilenet1d-3", "mobilenet1d-2", "rhythm-1"]
         with tempfile.TemporaryDirectory() as d:
             for m in shipped:
                 out = os.path.join(d, f"{m}.safetensors")
+                # the weights quantize-all.sh keeps F16 for this model are named in the committed file
+                committed, _ = E.load_model_file(os.path.join(REPO, "models", f"{m}.safetensors"))
+                f16 = committed["quantization"].get("float16_weights", [])
+                command = (f"/usr/bin/python3 -m tools.train.quantize tools/train/float32/{m}.safetensors models/{m}.safetensors"
+                           + "".join(f" --float16 {p}" for p in QUANTIZE_ALL_F16.get(m, [])))
+                self.assertEqual(committed["quantization"]["command"], command, m)
                 Q.quantize_file(os.path.join(REPO, "tools", "train", "float32", f"{m}.safetensors"), out,
-                                command=f"/usr/bin/python3 -m tools.train.quantize tools/train/float32/{m}.safetensors models/{m}.safetensors")
+                                float16=QUANTIZE_ALL_F16.get(m, []), command=command)
+                self.assertEqual(sorted(f16), sorted(E.load_model_file(out)[0]["quantization"].get("float16_weights", [])), m)
                 with open(out, "rb") as a, open(os.path.join(REPO, "models", f"{m}.safetensors"), "rb") as b:
                     self.assertEqual(a.read(), b.read(), m)
                 self.assertLessEqual(os.path.getsize(out), 160_000, m)
+
+    def test_quantize_all_table(self):
+        import re
+        with open(os.path.join(REPO, "tools", "train", "quantize-all.sh")) as f:
+            script = f.read()
+        table = dict(re.findall(r"\[(mobilenet1d-\d+)\]=\"([^\"]*)\"", script))
+        self.assertEqual({k: v.split() for k, v in table.items()}, QUANTIZE_ALL_F16)
 
 
 if __name__ == "__main__":
