@@ -50,7 +50,8 @@ TEST_CASE("rhythm: models/rhythm-1 matches PyTorch on a real preprocessed window
     CHECK(model->info.task == "rhythm");
     CHECK(model->info.fs_hz == 130);
     CHECK(model->info.input_len == 1950);
-    CHECK(model->info.schema == (float32 ? 1 : 2));
+    CHECK(model->info.schema == 2);  // tools/train/export.py writes schema 2 (float32 tensors + hash); quantize.py keeps it
+    CHECK(model->info.tensor_sha256.size() == 64);
     for (ecg::nn::Backend backend : ecg::nn::available_backends()) {
       ecg::nn::Session session(model, backend);
       const auto& in = float_golden.at("input.ecg");
