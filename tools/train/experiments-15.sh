@@ -60,6 +60,7 @@ for L in 12 6 3 2; do final $L; done
 bash tools/train/rhythm-experiments.sh $RUNS
 for L in 6 3; do for f in $F; do run m$L-r0-f$f $R0 --leads $L --fold $f --seed $f; done; done
 for f in $F; do run m12-r3-f$f $R3 --leads 12 --fold $f --seed $f --export mobilenet1d-12; done
+for s in $SOURCES; do run m12-r5-loso-$s $R5 --leads 12 --test-source $s --fold 0 --seed 0; done
 for s in $SOURCES; do run m12-r3-loso-$s $R3 --leads 12 --test-source $s --fold 0 --seed 0; done
 for f in $F; do run m12-r1-f$f $R1 --leads 12 --fold $f --seed $f; done
 for f in $F; do run m12-r2-f$f $R2 --leads 12 --fold $f --seed $f; done

@@ -142,7 +142,7 @@ RECIPE_COMPARISONS = [
     ("r5 − r0", "m{L}-r5", "m{L}-r0"),
 ]
 RECIPE_LEADS = ["12", "6", "3", "2"]
-LOSO_RECIPES = ["r3", "r4"]
+LOSO_RECIPES = ["r3", "r4", "r5"]
 LOSO_SOURCES = ["CPSC", "Georgia", "PTB-XL", "Chapman-Ningbo", "LUDB"]
 
 
