@@ -40,6 +40,34 @@ class TestScore(unittest.TestCase):
         np.testing.assert_allclose(p, want, rtol=1e-5, atol=1e-6)
         self.assertAlmostEqual(float(p.sum()), 1.0, places=6)
 
+    def test_validation_split_is_stratified_disjoint_and_seeded(self):
+        tr = [(f"r{i}", i % 4 if i < 200 else 0) for i in range(400)]  # class 0: 250 records, 1-3: 50 each
+        a, v = R.validation_split(tr, 0.1, seed=3)
+        self.assertEqual(len(a) + len(v), len(tr))
+        self.assertFalse({r for r, _ in a} & {r for r, _ in v})
+        self.assertEqual([sum(1 for _, y in v if y == c) for c in range(4)], [25, 5, 5, 5])
+        self.assertEqual(R.validation_split(tr, 0.1, seed=3), (a, v))
+        self.assertNotEqual(R.validation_split(tr, 0.1, seed=4)[1], v)
+        self.assertEqual(R.validation_split(tr, 0.0, seed=3), (tr, []))
+
+    def test_augmented_crop_without_noise_is_the_runtime_zscore(self):
+        from tools.train import preprocess as P
+        rng = np.random.default_rng(5)
+        mv = (0.3 * rng.standard_normal((1, 3000))).astype(np.float32)
+        mu, sd = mv.astype(np.float64).mean(-1), mv.astype(np.float64).std(-1)
+        fir = P.bandpass_filter(R.FS, *R.PREPROCESS["bandpass_hz"], R.PREPROCESS["fir_taps"])
+        got = R.augmented(mv, (mu, sd), 1950, 0.0, fir, np.random.default_rng(9))
+        s = int(np.random.default_rng(9).integers(0, 3000 - 1950 + 1))  # the crop's start, same draw
+        np.testing.assert_allclose(got, (mv[:, s:s + 1950] - mu[:, None]) / (sd[:, None] + R.PREPROCESS["epsilon"]), rtol=1e-5, atol=1e-5)
+        noisy = R.augmented(mv, (mu, sd), 1950, 1.0, fir, np.random.default_rng(9))
+        self.assertEqual(noisy.shape, (1, 1950))
+        short = R.augmented(mv[:, :1000], (mu, sd), 1950, 1.0, fir, rng)
+        np.testing.assert_array_equal(short[:, 1000:], 0)  # zero padding stays zero, noise or not
+
+    def test_plateau_needs_a_validation_share(self):
+        with self.assertRaisesRegex(ValueError, "needs --val-share"):
+            R.train(R.parse_args(["--data", "fixtures", "--schedule", "plateau", "--out", tempfile.mkdtemp()]))
+
 
 class TestSmoke(unittest.TestCase):
     def test_few_steps_loss_decreases_and_export_roundtrips(self):
