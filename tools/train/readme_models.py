@@ -19,6 +19,7 @@ import re
 import numpy as np
 
 from . import export as E
+from .tables import write_between_markers
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BEGIN, END = "<!-- models:begin -->", "<!-- models:end -->"
@@ -72,13 +73,7 @@ def main(argv=None) -> None:
     if not a.write:
         print(table, end="")
         return
-    with open(a.write) as f:
-        text = f.read()
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"{a.write}: expected the markers {BEGIN} and {END} around the model table")
-    i, j = text.index(BEGIN) + len(BEGIN), text.index(END)
-    with open(a.write, "w") as f:
-        f.write(text[:i] + "\n" + table + text[j:])
+    write_between_markers(a.write, BEGIN, END, table)
     print("wrote", a.write)
 
 

@@ -244,12 +244,17 @@ def main() -> None:
     if not a.write:
         print(text, end="")
         return
-    with open(a.write) as f:
+    write_between_markers(a.write, begin, end, text)
+
+
+def write_between_markers(path: str, begin: str, end: str, text: str) -> None:
+    """Replace what lies between the marker lines begin and end of a markdown file with text."""
+    with open(path) as f:
         doc = f.read()
     if begin not in doc or end not in doc:
-        raise SystemExit(f"{a.write}: expected the markers {begin} and {end}")
+        raise SystemExit(f"{path}: expected the markers {begin} and {end}")
     doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: f"{begin}\n{text}{end}", doc, flags=re.S)
-    with open(a.write, "w") as f:
+    with open(path, "w") as f:
         f.write(doc)
 
 
