@@ -38,7 +38,7 @@ for m in tiny-lrhnet; do  # I8 weights with F32 scales and biases
 done
 if [ "${1:-}" = "--eval" ]; then
   # The screening models are trained on every record (tools/train/final.py), so no record of the pool is
-  # held out from them: what int8 costs is measured on the same recipe's fold-0 model (RUNS/mL-r4-f0 of
+  # held out from them: what int8 costs is measured on the same recipe's fold-0 model (RUNS/mL-RECIPE-f0 of
   # tools/train/experiments-15.sh, quantised exactly as the shipped file) on its test fold, and the shipped
   # file's own float32 -> int8 change is measured on the same records (in its training set: the decisions
   # that change are the point, not the metric's level). rhythm-1 is its fold-0 model: measured directly.
@@ -49,7 +49,9 @@ if [ "${1:-}" = "--eval" ]; then
   for L in 12 6 3 2; do
     m=mobilenet1d-$L
     case " $EVAL " in *" $m "*) ;; *) continue ;; esac
-    f0=$RUNS/m$L-r4-f0/$m.safetensors
+    # the recipe of the shipped file: its training command's --out …/mL-RECIPE-final
+    rec=$($PY -c "import re,sys; from tools.train import export as E; d,_=E.load_model_file(sys.argv[1]); print(re.search(r'/m[0-9]+-(r[0-9]+)-final', d['training']['command']).group(1))" tools/train/float32/$m.safetensors)
+    f0=$RUNS/m$L-$rec-f0/$m.safetensors
     [ -f "$f0" ] || { echo "quantize-all --eval: $f0 not found: run tools/train/experiments-15.sh first (RUNS=$RUNS)" >&2; exit 1; }
     set -f; $Q "$f0" build/quantize/$m-f0.int8.safetensors $(f16_args $m); set +f
     nice -n 10 $Q --eval "$f0" build/quantize/$m-f0.int8.safetensors --fold 0 --json build/quantize/$m.json >/dev/null

@@ -4,7 +4,8 @@
     /usr/bin/python3 -m tools.train.readme_models --write README.md   # replace it between the markers
 
 Per screening model (models/mobilenet1d-L): its five fold runs' test challenge metric (mean ± sd, from
-tools/train/results-15/mL-r4-final/results.json, the plan tools/train/final.py made from those runs),
+tools/train/results-15/mL-RECIPE-final/results.json, the plan tools/train/final.py made from those runs; the
+run is the one the shipped file's training command names),
 the file's size and what int8 cost on held-out records (docs/quantization.json, tools/train/quantize-all.sh
 --eval). The rhythm model: the CinC 2017 F1 of the fold runs in tools/train/results-rhythm whose name the
 shipped file's training command gives (--out …/NAME-f0).
@@ -41,17 +42,25 @@ def _delta(q: dict) -> str:
     return f"{a['value']:.4f} → {b['value']:.4f} ({q['difference']:+.4f})".replace("+-", "−").replace("(-", "(−")
 
 
+def final_run(doc: dict) -> str:
+    """The tools/train/final.py run a shipped screening model came from (its training command's --out)."""
+    m = re.search(r"--out \S*/(m\d+-r\d+-final)\b", doc["training"]["command"])
+    if not m:
+        raise ValueError(f"{doc['name']}: its training command names no --out …/mL-rN-final run")
+    return m.group(1)
+
+
 def rows() -> list[str]:
     quant = _load("docs/quantization.json")
     out = ["| file | leads | used for records with | five folds | card | file (int8) | float32 → int8, held-out records |",
            "|---|---|---|---|---|---|---|"]
     for L in ("12", "6", "3", "2"):
         name = f"mobilenet1d-{L}"
-        fin = _load(f"tools/train/results-15/m{L}-r4-final/results.json")["final"]
         doc, _ = E.load_model_file(os.path.join(REPO, "models", f"{name}.safetensors"))
+        fin = _load(f"tools/train/results-15/{final_run(doc)}/results.json")["final"]
         size = os.path.getsize(os.path.join(REPO, "models", f"{name}.safetensors"))
         out.append(f"| `{name}` | {LEADS.get(L, ', '.join(doc['leads']))} | {USED_FOR[L]} | "
-                   f"challenge metric {_mean_sd(fin['cv_challenge_metric_per_fold'])} | `models/{name}.md` | {size:,} B | "
+                   f"challenge metric {_mean_sd(fin['cv_challenge_metric_per_fold'])} (recipe {fin['runs'][0].split('-')[1]}) | `models/{name}.md` | {size:,} B | "
                    f"{_delta(quant[name])} |")
     doc, _ = E.load_model_file(os.path.join(REPO, "models", "rhythm-1.safetensors"))
     m = re.search(r"--out \S*/([^/\s]+)-f0\b", doc["training"]["command"])

@@ -100,9 +100,17 @@ LIMITS = ["## Intended use and limits", "",
           "- A research screening aid inside ecg-screen, not a diagnostic device: every finding needs a clinician."]
 
 
+RECIPE_TEXT = {
+    "r4": "early stopping in the fold runs, augmentation, the asymmetric loss, the input band-passed at 0.67–45 Hz",
+    "r5": "r4 (early stopping in the fold runs, augmentation, the asymmetric loss, the input band-passed at 0.67–45 Hz) "
+          "with lead dropout (1–4 leads of 30 % of the training crops zeroed, as the quality gate zeroes unusable leads)",
+}
+
+
 def final_model_card(name: str, model_file: str, doc: dict, n_params: int, s: dict, runs: list[str], shipped: dict) -> str:
     """The card of a model trained on every record by tools/train/final.py (results.json key "final")."""
     fin = shipped["final"]
+    recipe = fin["runs"][0].split("-")[1]  # m12-r4-f0 -> r4
     out_dir = shipped["config"]["out"]  # the final run's folder; the fold runs sit beside it
     runs_dir, shipped_name = os.path.dirname(os.path.normpath(out_dir)), os.path.basename(os.path.normpath(out_dir))
     per_fold = ", ".join(f"{v:.3f}" for v in fin["cv_challenge_metric_per_fold"])
@@ -119,8 +127,7 @@ def final_model_card(name: str, model_file: str, doc: dict, n_params: int, s: di
              f"`{shipped['command']}`; its plan (thresholds, epochs) by `/usr/bin/python3 -m tools.train.final "
              + " ".join(os.path.join(runs_dir, r) for r in fin["runs"]) + f" --out {os.path.join(runs_dir, shipped_name, 'plan.json')}` "
              "(tools/train/final.py; both steps are `final` in tools/train/experiments-15.sh).",
-             "- Recipe r4 of docs/results.md (Issue 15): early stopping in the fold runs, augmentation, the asymmetric loss, "
-             "the input band-passed at 0.67–45 Hz.",
+             f"- Recipe {recipe} of docs/results.md (Issue 15): {RECIPE_TEXT[recipe]}.",
              "- Data: the de-duplicated 12-lead pool with extra's labelled sets (docs/results.md, Issue 15: cinc, ptbxl, "
              "ptbxl-processed, ludb, cinc-extra, cpsc2018, ptbxl-extra; partly labelled records train only), patient-level "
              "folds in tools/train/folds.json.", "",
