@@ -10,7 +10,7 @@ RUNS=${1:-../train-runs}
 PY=/usr/bin/python3
 K=tools/train/results-15
 # the recipe shipped per lead set (docs/results.md, Issue 15, "Shipped models")
-declare -A RECIPE=([12]=r5 [6]=r4 [3]=r4 [2]=r4)
+declare -A RECIPE=([12]=r4 [6]=r4 [3]=r4 [2]=r4)
 for L in 12 6 3 2; do
   m=mobilenet1d-$L; rec=${RECIPE[$L]}
   [ -f $RUNS/m$L-$rec-final/$m.safetensors ] || { echo "ship-15: $RUNS/m$L-$rec-final/$m.safetensors missing: run tools/train/experiments-15.sh" >&2; exit 1; }
