@@ -60,6 +60,9 @@ for L in 12 6 3 2; do final $L; done
 # the single-lead rhythm model with the same recipe (issue 15.6) before the ablations
 bash tools/train/rhythm-experiments.sh $RUNS
 for L in 6 3; do for f in $F; do run m$L-r0-f$f $R0 --leads $L --fold $f --seed $f; done; done
+#   r4kd  r4 + vanilla KD (train.py --kd vanilla, α 0.3, T 7) from the same fold's 12-lead r4 model, the
+#         teacher seeing the same noisy 12-lead crop as the student (issue 15.4: a stronger teacher)
+for L in 2 6 3; do for f in $F; do run m$L-r4kd-f$f $R4 --leads $L --kd vanilla --teacher $RUNS/m12-r4-f$f/model.pt --fold $f --seed $f; done; done
 # r5 at 12 leads: fewer decisions changed on noisy copies than r4 on 4 of 5 fold models (docs/results.md)
 for s in $SOURCES; do run m12-r5-loso-$s $R5 --leads 12 --test-source $s --fold 0 --seed 0; done
 final 12 r5

@@ -129,6 +129,7 @@ RECIPES = [
     ("r0x: r0, extra's records never trained on", "m{L}-r0x"),
     ("r4: r3 with the input band-passed at 0.67-45 Hz (1029 taps)", "m{L}-r4"),
     ("r5: r4 + lead dropout (0.3)", "m{L}-r5"),
+    ("r4kd: r4 + vanilla KD from the same fold's 12-lead r4 model (α 0.3, T 7; same noisy crops)", "m{L}-r4kd"),
 ]
 RECIPE_COMPARISONS = [
     ("early stopping", "m{L}-r1", "m{L}-r0"),
@@ -140,6 +141,7 @@ RECIPE_COMPARISONS = [
     ("lead dropout (r5 − r4)", "m{L}-r5", "m{L}-r4"),
     ("r4 − r0", "m{L}-r4", "m{L}-r0"),
     ("r5 − r0", "m{L}-r5", "m{L}-r0"),
+    ("distillation from the 12-lead model (r4kd − r4)", "m{L}-r4kd", "m{L}-r4"),
 ]
 RECIPE_LEADS = ["12", "6", "3", "2"]
 LOSO_RECIPES = ["r3", "r4", "r5"]

@@ -246,8 +246,6 @@ def train(args) -> dict:
     pre_cfg = preprocess_cfg(args)
     sigs = preprocessed(items, pre_cfg)
     augmenting = args.augment > 0 or args.lead_dropout > 0
-    if augmenting and args.kd != "none":
-        raise ValueError("--augment / --lead-dropout are not implemented with --kd (the teachers would need the same noisy crops)")
     sigs_mv = preprocessed(items, {**pre_cfg, "normalize": "none"}) if augmenting else None
     fir = P.bandpass_filter(FS, *pre_cfg["bandpass_hz"], pre_cfg["fir_taps"]) if augmenting else None
     val_fold = (args.fold + 1) % D.N_FOLDS
@@ -270,14 +268,18 @@ def train(args) -> dict:
         t1, c1 = load_checkpoint(args.teacher)
         if c1["fold"] != args.fold:
             raise ValueError(f"teacher was trained with test fold {c1['fold']}, student uses {args.fold}: leakage")
+        if preprocess_cfg(c1) != pre_cfg:
+            raise ValueError(f"teacher {args.teacher} was trained on input preprocessed as {preprocess_cfg(c1)}, the student's is "
+                             f"{pre_cfg}: give both the same --bandpass / --fir-taps")
         teachers.append((t1, [D.LEADS_12.index(l) for l in D.LEAD_SETS[c1['leads']]]))
         if args.kd in ("parallel", "sequential"):
             t2, c2 = load_checkpoint(args.teacher2)
             if c2["fold"] != args.fold:
                 raise ValueError(f"teacher2 was trained with test fold {c2['fold']}, student uses {args.fold}")
             teachers.append((t2, [D.LEADS_12.index(l) for l in D.LEAD_SETS[c2['leads']]]))
-    # teachers see the 12-lead crop; remember which rows of the 12-lead crop the student uses
-    full = Arrays(split["train"], sigs, list(range(12))) if teachers else None
+    # teachers see the 12-lead crop (with --augment, the same noisy crop, noise added to all 12 leads);
+    # remember which rows of the 12-lead crop the student uses
+    full = Arrays(split["train"], sigs, list(range(12)), sigs_mv) if teachers else None
     base = L.bce if args.loss == "bce" else L.asymmetric_loss
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=1e-5)
     if args.schedule == "plateau":
@@ -302,7 +304,7 @@ def train(args) -> dict:
             idx = order[s:s + args.batch]
             src = full if teachers else tr
             if augmenting:
-                crops = np.stack([augmented_crop(tr, i, args, fir, rng) for i in idx])
+                crops = np.stack([augmented_crop(src, i, args, fir, rng) for i in idx])
             else:
                 crops = np.stack([random_clip(src.x[i], args.input_len, rng) for i in idx])
             xs = torch.from_numpy(crops[:, lead_idx] if teachers else crops)
