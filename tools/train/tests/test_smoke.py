@@ -36,6 +36,24 @@ class TestSmoke(unittest.TestCase):
             self.assertEqual(doc["decision"]["thresholds"], res["lead_sets"]["12"]["thresholds"])
         self.assertLess(time.time() - t0, 60)
 
+    def test_distillation_with_augmentation(self):
+        """--kd with --augment / --lead-dropout: the teacher sees the student's noisy crop (all 12 leads);
+        a teacher trained on other input preprocessing is refused."""
+        with tempfile.TemporaryDirectory() as d:
+            os.environ["ECG_TRAIN_CACHE"] = os.path.join(d, "cache")
+            train.CACHE = os.environ["ECG_TRAIN_CACHE"]
+            common = ["--data", "fixtures", "--model", "lrhnet", "--batch", "3", "--de-iter", "2", "--input-len", "512",
+                      "--augment", "1", "--lead-dropout", "0.5", "--bandpass", "0.67,45", "--fir-taps", "1029"]
+            train.train(train.parse_args(common + ["--leads", "12", "--epochs", "1", "--out", os.path.join(d, "t")]))
+            teacher = os.path.join(d, "t", "model.pt")
+            res = train.train(train.parse_args(common + ["--leads", "2", "--epochs", "2", "--kd", "vanilla", "--teacher", teacher,
+                                                         "--out", os.path.join(d, "s")]))
+            self.assertTrue(all(np.isfinite(h[1]) for h in res["history"]))
+            other = [a for a in common if a not in ("--bandpass", "0.67,45", "--fir-taps", "1029")]
+            with self.assertRaisesRegex(ValueError, "trained on input preprocessed as .*0.67.* the student's is .*0.5"):
+                train.train(train.parse_args(other + ["--leads", "2", "--epochs", "1", "--kd", "vanilla", "--teacher", teacher,
+                                                      "--out", os.path.join(d, "s2")]))
+
     def test_early_stopping_and_final_run(self):
         with tempfile.TemporaryDirectory() as d:
             os.environ["ECG_TRAIN_CACHE"] = os.path.join(d, "cache")
