@@ -50,7 +50,7 @@ if [ "${1:-}" = "--eval" ]; then
     m=mobilenet1d-$L
     case " $EVAL " in *" $m "*) ;; *) continue ;; esac
     # the recipe of the shipped file: its training command's --out …/mL-RECIPE-final
-    rec=$($PY -c "import re,sys; from tools.train import export as E; d,_=E.load_model_file(sys.argv[1]); print(re.search(r'/m[0-9]+-(r[0-9]+)-final', d['training']['command']).group(1))" tools/train/float32/$m.safetensors)
+    rec=$($PY -c "import sys; from tools.train import export as E, readme_models as R; print(R.final_run(E.load_model_file(sys.argv[1])[0]).split('-')[1])" tools/train/float32/$m.safetensors)
     f0=$RUNS/m$L-$rec-f0/$m.safetensors
     [ -f "$f0" ] || { echo "quantize-all --eval: $f0 not found: run tools/train/experiments-15.sh first (RUNS=$RUNS)" >&2; exit 1; }
     set -f; $Q "$f0" build/quantize/$m-f0.int8.safetensors $(f16_args $m); set +f

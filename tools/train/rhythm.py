@@ -77,8 +77,7 @@ def preprocessed(rows, cfg: dict | None = None) -> dict[str, np.ndarray]:
     """(1, n) float32 at FS per record (PREPROCESS, or cfg: normalize "none" gives band-passed mV for
     --augment); cached on disk outside the repo."""
     cfg = cfg or PREPROCESS
-    key = [PREPROCESS, FS, sorted(r for r, _, _ in rows)] if cfg == PREPROCESS else [cfg, FS, sorted(r for r, _, _ in rows)]
-    tag = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    tag = hashlib.sha1(json.dumps([cfg, FS, sorted(r for r, _, _ in rows)], sort_keys=True).encode()).hexdigest()[:12]
     path = os.path.join(CACHE, f"cinc2017-{tag}.npz")
     if os.path.exists(path):
         with np.load(path) as z:
@@ -103,17 +102,11 @@ def preprocess_record(sig: np.ndarray, fs: float, cfg: dict | None = None) -> np
 
 def crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Random n-sample crop; a shorter record stays at the start, zero-padded on the right (as the runtime does)."""
-    t = x.shape[-1]
-    if t >= n:
-        s = rng.integers(0, t - n + 1)
-        return x[:, s:s + n]
-    out = np.zeros((x.shape[0], n), dtype=np.float32)
-    out[:, :t] = x
-    return out
+    return crop_with_mask(x, n, rng)[0]
 
 
-def crop_mv(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """crop() of a band-passed record in mV, with the mask of its real samples (padding on the right)."""
+def crop_with_mask(x: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """crop(), with the mask of the crop's real samples (what augment.noisy_zscore needs)."""
     t = x.shape[-1]
     if t >= n:
         s = int(rng.integers(0, t - n + 1))
@@ -130,7 +123,7 @@ def augmented(mv: np.ndarray, mu_sd: tuple, n: int, p: float, fir: np.ndarray, r
     tools/train/augment.py (wander, white, muscle, mains, electrode motion; in mV, before the band-pass,
     so the model sees it as the runtime would) is added first."""
     from . import augment as A
-    x, valid = crop_mv(mv, n, rng)
+    x, valid = crop_with_mask(mv, n, rng)
     noise = A.band_passed(A.noise_mv(rng, 1, n + len(fir) - 1, FS), fir) if rng.random() < p else None
     return A.noisy_zscore(x, valid, mu_sd[0], mu_sd[1], noise, PREPROCESS["epsilon"])
 
